@@ -1,0 +1,79 @@
+import type { Command } from 'commander';
+import { context, globals, json, out } from '../io.js';
+
+export function readCommands(program: Command): void {
+  program.command('list')
+    .description('every model with its latest version, stages and aliases')
+    .option('--at <ref|date>', 'the registry as it was at a ref (branch, tag, commit) or date')
+    .option('--ref <ref>', 'same as --at')
+    .action(async (o, cmd: Command) => {
+      const ctx = await context(cmd);
+      const { list } = await import('../../ops/read.js');
+      const r = await list(ctx, { at: o.at ?? o.ref });
+      if (globals(cmd).json) return json(r);
+      const { renderList } = await import('../../report/text.js');
+      out(renderList(r.models));
+    });
+
+  program.command('show')
+    .description('a model with all its versions (newest first), or one version\'s full record')
+    .argument('<model>')
+    .argument('[version]')
+    .option('--at <ref|date>', 'the registry as it was at a ref or date')
+    .option('--ref <ref>', 'same as --at')
+    .action(async (model: string, version: string | undefined, o, cmd: Command) => {
+      const ctx = await context(cmd);
+      const { show } = await import('../../ops/read.js');
+      const { renderModel, renderVersion } = await import('../../report/text.js');
+      if (version) {
+        const r = await show(ctx, { model, version, at: o.at ?? o.ref });
+        return globals(cmd).json ? json(r) : out(renderVersion(r));
+      }
+      const r = await show(ctx, { model, at: o.at ?? o.ref });
+      return globals(cmd).json ? json(r) : out(renderModel(r));
+    });
+
+  program.command('resolve')
+    .description('which version a model URI names: models:/NAME/VERSION, /STAGE, @ALIAS, /latest, /^2')
+    .argument('<uri>')
+    .option('--at <ref|date>', 'the registry as it was at a ref or date')
+    .option('--ref <ref>', 'same as --at')
+    .action(async (uri: string, o, cmd: Command) => {
+      const ctx = await context(cmd);
+      const { resolve } = await import('../../ops/read.js');
+      const r = await resolve(ctx, { uri, at: o.at ?? o.ref });
+      if (globals(cmd).json) {
+        const { record, ...rest } = r;
+        return json({ ...rest, created: record.created, metrics: record.metrics ?? {} });
+      }
+      out(`${r.model} ${r.version} (${r.stage}${r.aliases.length ? `, @${r.aliases.join(' @')}` : ''})\n${r.artifact.uri}${r.artifact.digest ? `\n${r.artifact.digest}` : ''}`);
+    });
+
+  program.command('download')
+    .description('resolve a model URI and fetch its artifact (file://, http(s)://), verifying size and digest')
+    .argument('<uri>')
+    .option('--dest <dir>', 'where to save it', '.')
+    .option('--at <ref|date>', 'the registry as it was at a ref or date')
+    .action(async (uri: string, o, cmd: Command) => {
+      const ctx = await context(cmd);
+      const { download } = await import('../../ops/download.js');
+      const r = await download(ctx, { uri, dest: o.dest, at: o.at });
+      if (globals(cmd).json) return json(r);
+      out(r.path);
+    });
+
+  program.command('history')
+    .description('what happened, newest first: registrations, transitions, approvals, alias moves, rollbacks')
+    .argument('[model]')
+    .option('--since <ref|date>', 'stop at this ref or date')
+    .option('--limit <n>', 'at most n commits', (v) => Number(v))
+    .option('--ref <ref>', 'start from this ref instead of the registry branch')
+    .action(async (model: string | undefined, o, cmd: Command) => {
+      const ctx = await context(cmd);
+      const { history } = await import('../../ops/history.js');
+      const r = await history(ctx, { model, since: o.since, limit: o.limit, ref: o.ref });
+      if (globals(cmd).json) return json(r);
+      const { renderHistory } = await import('../../report/text.js');
+      out(renderHistory(r.entries));
+    });
+}

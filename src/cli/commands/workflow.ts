@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { context, globals, json, out, writeOptions } from '../io.js';
+
+async function runTransition(cmd: Command, model: string, version: string, stage: string, o: Record<string, unknown>) {
+  const ctx = await context(cmd);
+  const { transition } = await import('../../ops/transition.js');
+  const { renderChecklist } = await import('../../report/text.js');
+  try {
+    const r = await transition(ctx, { model, version, stage, message: o.message as string | undefined, dryRun: !!o.dryRun, push: !!o.push, branch: o.branch as string | boolean | undefined, allowPending: !!o.branch });
+    if (globals(cmd).json) return json(r);
+    if (r.dryRun) {
+      out(`${r.allowed ? 'Allowed' : 'Denied'}: ${r.model} ${r.version} ${r.from} -> ${r.stage} (dry run, nothing written)\n${renderChecklist(r.decision.checks)}`);
+      if (!r.allowed) process.exitCode = 1;
+      return;
+    }
+    out(`${r.model} ${r.version}: ${r.from} -> ${r.stage}${r.archived.length ? `, archived ${r.archived.join(', ')}` : ''} in ${r.commit?.slice(0, 12)} on ${r.branch}${r.pushed ? ', pushed' : ''}`);
+    if (!r.allowed) out(`Not yet allowed on the registry branch; the pull request check lists what is missing:\n${renderChecklist(r.decision.checks)}`);
+  } catch (e) {
+    const { isRegistryError } = await import('../../errors/index.js');
+    if (isRegistryError(e, 'DENIED') && globals(cmd).json && e.data.decision) {
+      const d = e.data.decision as { allowed: boolean; checks: unknown[]; message: string };
+      json({ allowed: false, model, version, stage, checks: d.checks, message: d.message });
+      process.exitCode = 1;
+      return;
+    }
+    throw e;
+  }
+}
+
+export function workflowCommands(program: Command): void {
+  writeOptions(program.command('transition').description('move a version to a stage under the model\'s policy (one commit)')
+    .argument('<model>').argument('<version>').argument('<stage>')
+    .option('-m, --message <text>', 'why, recorded in the commit')
+    .option('--dry-run', 'evaluate the policy and print the checklist; write nothing'))
+    .action((model: string, version: string, stage: string, o, cmd: Command) => runTransition(cmd, model, version, stage, o));
+
+  writeOptions(program.command('promote').description('same as transition: promote MODEL VERSION --to STAGE')
+    .argument('<model>').argument('<version>')
+    .requiredOption('--to <stage>', 'the target stage')
+    .option('-m, --message <text>', 'why, recorded in the commit')
+    .option('--dry-run', 'evaluate the policy and print the checklist; write nothing'))
+    .action((model: string, version: string, o, cmd: Command) => runTransition(cmd, model, version, o.to, o));
+
+  program.command('check')
+    .description('validate every registry file and invariant; with --base, evaluate the changes against the base branch\'s policy')
+    .option('--base <ref>', 'compare with this ref (the pull request\'s target) and check every change against its policy')
+    .option('--head <ref>', 'the head to check (default: the working tree / HEAD)')
+    .option('--ref <ref>', 'check the registry at a ref instead of the working tree')
+    .option('--format <format>', 'text, json or github', 'text')
+    .option('--forge <name>', 'count approving pull-request reviews (github)')
+    .action(async (o, cmd: Command) => {
+      const { RegistryError } = await import('../../errors/index.js');
+      const format = globals(cmd).json ? 'json' : o.format;
+      if (!['text', 'json', 'github'].includes(format)) throw new RegistryError('BAD_INPUT', `Unknown --format ${format}; use text, json or github.`, {});
+      const ctx = await context(cmd);
+      const { check } = await import('../../ops/check.js');
+      const r = await check(ctx, { base: o.base, head: o.head, ref: o.ref, forge: o.forge });
+      const report = await import('../../report/check.js');
+      if (format === 'json') json(report.checkJson(r));
+      else if (format === 'github') await report.writeGithub(r, process.env);
+      else out(report.checkText(r));
+      process.exitCode = r.ok ? 0 : 1;
+    });
+
+  program.command('init')
+    .description('create (or adopt) a Git repository as a registry, with an initial commit')
+    .argument('[dir]', 'folder of the registry repository', '.')
+    .option('--branch <name>', 'branch of a new repository', 'main')
+    .action(async (dir: string, o, cmd: Command) => {
+      const { init } = await import('../../ops/init.js');
+      const r = await init({ dir, branch: o.branch });
+      if (globals(cmd).json) return json(r);
+      out(r.created.length ? `${r.newRepository ? 'Created' : 'Adopted'} registry in ${r.dir} (${r.created.join(', ')})${r.commit ? `, commit ${r.commit.slice(0, 12)}` : ''}` : `${r.dir} is already a registry; nothing to add`);
+    });
+}

@@ -1,0 +1,20 @@
+/** The one place errors become output and exit codes. */
+export async function handleError(e: unknown, o: { json: boolean; debug: boolean }): Promise<number> {
+  const { RegistryError } = await import('../errors/index.js');
+  if (e instanceof RegistryError) {
+    if (o.json) process.stdout.write(`${JSON.stringify({ error: e.toJSON() }, null, 2)}\n`);
+    process.stderr.write(`modelreg: ${e.message}\n`);
+    if (o.debug && e.stack) process.stderr.write(`${e.stack}\n`);
+    return e.exitCode;
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err && (err.code === 'ENOSPC' || err.code === 'EROFS' || err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EDQUOT')) {
+    const what = err.code === 'ENOSPC' || err.code === 'EDQUOT' ? 'the disk is full' : 'the file system refused the write (read-only or no permission)';
+    process.stderr.write(`modelreg: ${what}${err.path ? `: ${err.path}` : ''}. Nothing was committed; free space or fix permissions and run the command again.\n`);
+    if (o.debug) process.stderr.write(`${err.stack}\n`);
+    return 2;
+  }
+  process.stderr.write(`modelreg: unexpected error: ${(e as Error)?.message ?? String(e)}\nThis is a bug in modelreg; please report it with the output of the same command run with --debug.\n`);
+  if (o.debug) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
+  return 70;
+}

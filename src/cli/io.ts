@@ -1,0 +1,57 @@
+/** What every command shares: global options, output, and argument parsers. */
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+
+export interface GlobalOptions {
+  registry?: string;
+  json?: boolean;
+  debug?: boolean;
+}
+
+export function globals(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals() as GlobalOptions;
+}
+
+export async function context(cmd: Command) {
+  const { Context } = await import('../ops/context.js');
+  return Context.open({ dir: globals(cmd).registry, onProgress: (m) => process.stderr.write(`${m}\n`) });
+}
+
+export function out(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+export function json(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Collects repeated `--metric k=v` options into a map. */
+export function keyValue(kind: string) {
+  return (value: string, previous: Record<string, string> = {}): Record<string, string> => {
+    const eq = value.indexOf('=');
+    if (eq <= 0) throw new InvalidArgumentError(`expected ${kind} as KEY=VALUE, got '${value}'`);
+    return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+  };
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** `--param lr=0.01`: numbers and booleans keep their type; everything else is a string. */
+export function typedParams(input: Record<string, string> = {}): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(input)) {
+    if (v === 'true' || v === 'false') out[k] = v === 'true';
+    else if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v) && Number.isFinite(Number(v))) out[k] = Number(v);
+    else out[k] = v;
+  }
+  return out;
+}
+
+/** Write options shared by every command that commits. */
+export function writeOptions(cmd: Command): Command {
+  return cmd
+    .option('--push', 'push after committing; a rejected push is retried on the new remote tip')
+    .option('--branch [name]', 'commit on a new branch (for a pull request) instead of the registry branch');
+}

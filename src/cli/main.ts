@@ -1,0 +1,40 @@
+/**
+ * The `modelreg` command. Commands load their modules lazily so `--help` and light commands
+ * start fast; one handler turns errors into a message and an exit code.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerCommand } from './commands/register.js';
+import { readCommands } from './commands/read.js';
+import { writeCommands } from './commands/write.js';
+import { workflowCommands } from './commands/workflow.js';
+import { handleError } from './errors.js';
+
+export function buildProgram(): Command {
+  const program = new Command('modelreg')
+    .description('A model registry that lives in a Git repository.')
+    .version('0.1.0')
+    .option('-C, --registry <dir>', 'a folder inside the registry repository (default: the current one)')
+    .option('--json', 'machine-readable output on stdout')
+    .option('--debug', 'print stack traces of unexpected errors')
+    .showHelpAfterError()
+    .exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerCommand(program);
+  readCommands(program);
+  writeCommands(program);
+  workflowCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    process.exitCode = await handleError(e, { json: argv.includes('--json'), debug: argv.includes('--debug') });
+  }
+}

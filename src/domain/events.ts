@@ -1,0 +1,47 @@
+/**
+ * What changed in a registry, as a typed union that can describe itself to a person.
+ * History, diff and the pull-request check all speak in these events.
+ */
+export type RegistryEvent =
+  | { type: 'model-create'; model: string }
+  | { type: 'model-delete'; model: string }
+  | { type: 'model-update'; model: string; field: string; from?: unknown; to?: unknown }
+  | { type: 'register'; model: string; version: string; stage: string }
+  | { type: 'transition'; model: string; version: string; from: string; to: string; archives?: string[] }
+  | { type: 'alias'; model: string; alias: string; from?: string; to?: string }
+  | { type: 'tag'; model: string; version?: string; key: string; from?: string; to?: string }
+  | { type: 'description'; model: string; version?: string; from?: string; to?: string }
+  | { type: 'approval'; model: string; version: string; by: string; stage: string; at: string; comment?: string }
+  | { type: 'approval-removed'; model: string; version: string; by: string; stage: string }
+  | { type: 'deprecate'; model: string; version: string; deprecated: boolean }
+  | { type: 'delete'; model: string; version: string }
+  | { type: 'immutable-change'; model: string; version: string; field: string }
+  | { type: 'policy-change'; policy: string; file: string; change: 'added' | 'modified' | 'deleted' }
+  | { type: 'config-change'; file: string };
+
+export type EventType = RegistryEvent['type'];
+
+function q(v: unknown): string {
+  return v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** One line a reviewer reads. */
+export function describeEvent(e: RegistryEvent): string {
+  switch (e.type) {
+    case 'model-create': return `${e.model}: new model`;
+    case 'model-delete': return `${e.model}: model removed`;
+    case 'model-update': return `${e.model}: ${e.field} ${q(e.from)} → ${q(e.to)}`;
+    case 'register': return `${e.model} ${e.version}: registered (${e.stage})`;
+    case 'transition': return `${e.model} ${e.version}: ${e.from} → ${e.to}${e.archives?.length ? `, archives ${e.archives.join(', ')}` : ''}`;
+    case 'alias': return e.to === undefined ? `${e.model}@${e.alias}: removed (was ${e.from})` : `${e.model}@${e.alias}: ${e.from ?? '(none)'} → ${e.to}`;
+    case 'tag': return `${e.model}${e.version ? ` ${e.version}` : ''}: tag ${e.key} ${e.to === undefined ? `removed (was ${q(e.from)})` : `${q(e.from)} → ${q(e.to)}`}`;
+    case 'description': return `${e.model}${e.version ? ` ${e.version}` : ''}: description changed`;
+    case 'approval': return `${e.model} ${e.version}: approved for ${e.stage} by ${e.by}`;
+    case 'approval-removed': return `${e.model} ${e.version}: approval for ${e.stage} by ${e.by} removed`;
+    case 'deprecate': return `${e.model} ${e.version}: ${e.deprecated ? 'deprecated' : 'no longer deprecated'}`;
+    case 'delete': return `${e.model} ${e.version}: deleted`;
+    case 'immutable-change': return `${e.model} ${e.version}: immutable field ${e.field} changed`;
+    case 'policy-change': return `policy ${e.policy} (${e.file}) ${e.change}`;
+    case 'config-change': return `${e.file} changed`;
+  }
+}

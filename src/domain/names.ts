@@ -1,0 +1,63 @@
+import { RegistryError } from '../errors/index.js';
+
+/** One segment of a model name: `[A-Za-z0-9][A-Za-z0-9._-]{0,127}`. */
+const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * Validates a model name (`name` or `namespace/name`) and returns it unchanged. Anything that
+ * could escape the registry folder (`..`, absolute paths, backslashes, NUL, control
+ * characters, non-ASCII look-alikes) is rejected before any file is touched.
+ * @example parseModelName('fraud/churn') // 'fraud/churn'
+ */
+export function parseModelName(input: string): string {
+  const fail = (why: string) => {
+    throw new RegistryError('INVALID_NAME',
+      `Invalid model name ${JSON.stringify(input)}: ${why}. Use letters, digits, '.', '_' and '-' (starting with a letter or digit, at most 128 characters), optionally with one 'namespace/' prefix.`,
+      { name: input });
+  };
+  if (typeof input !== 'string' || input.length === 0) fail('it is empty');
+  if (/[\u0000-\u001f\u007f]/.test(input)) fail('it contains a control character');
+  if (input.includes('\\')) fail('it contains a backslash');
+  if (input.startsWith('/')) fail('it is an absolute path');
+  const parts = input.split('/');
+  if (parts.length > 2) fail('it has more than one namespace');
+  for (const part of parts) {
+    if (part === '..' || part === '.') fail(`'${part}' is not allowed`);
+    if (!SEGMENT.test(part)) fail(/[^\x20-\x7e]/.test(part) ? 'it contains a non-ASCII character' : `'${part}' is not a valid name segment`);
+    if (part.endsWith('.lock') || part.endsWith('.')) fail(`'${part}' may not end with '.lock' or '.'`);
+  }
+  return input;
+}
+
+export function isValidModelName(input: string): boolean {
+  try { parseModelName(input); return true; } catch { return false; }
+}
+
+/** Names that differ only by case are one model (case-insensitive file systems). */
+export function modelKey(name: string): string {
+  return name.toLowerCase();
+}
+
+/** Alias names: lower-case, as MLflow's `champion`, `challenger`. */
+const ALIAS = /^[a-z][a-z0-9_-]{0,63}$/;
+export function parseAlias(input: string): string {
+  if (!ALIAS.test(input)) {
+    throw new RegistryError('BAD_INPUT', `Invalid alias ${JSON.stringify(input)}: use lower-case letters, digits, '_' and '-', starting with a letter (e.g. champion).`, { alias: input });
+  }
+  return input;
+}
+
+/** Tag, metric and param keys. */
+const KEY = /^[A-Za-z_][A-Za-z0-9_.:/-]{0,255}$/;
+export function parseKey(kind: string, input: string): string {
+  if (!KEY.test(input)) {
+    throw new RegistryError('BAD_INPUT', `Invalid ${kind} name ${JSON.stringify(input)}: start with a letter or '_' and use letters, digits, '_', '.', ':', '/' or '-'.`, { kind, key: input });
+  }
+  return input;
+}
+
+/** Stage names as the policy DSL allows them. */
+const STAGE = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+export function isStageName(input: string): boolean {
+  return STAGE.test(input);
+}

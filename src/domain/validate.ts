@@ -1,0 +1,85 @@
+/**
+ * Validates one registry file: YAML syntax, its JSON Schema (precompiled ajv validators),
+ * and the rules a schema cannot say (finite metrics, file name agrees with content).
+ * Validation collects issues; it does not throw.
+ */
+import type { ErrorObject } from 'ajv';
+import * as validators from '../generated/validators.js';
+import { issue, type Issue } from './issues.js';
+import { locate, parseYaml, type ParsedYaml } from './yaml-file.js';
+
+export type FileKind = 'version' | 'model' | 'policy' | 'config';
+
+export interface Validated<T> {
+  value: T | undefined;
+  issues: Issue[];
+  parsed: ParsedYaml;
+}
+
+function splitPointer(pointer: string): Array<string | number> {
+  if (!pointer) return [];
+  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function describe(e: ErrorObject): { path: Array<string | number>; message: string; keyOf: boolean } {
+  const path = splitPointer(e.instancePath);
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return { path: [...path, String(p.additionalProperty)], message: `unknown field '${p.additionalProperty}'; remove it or check its spelling`, keyOf: true };
+    case 'required':
+      return { path, message: `missing required field '${p.missingProperty}'`, keyOf: false };
+    case 'enum':
+      return { path, message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`, keyOf: false };
+    case 'const':
+      return { path, message: `must be ${JSON.stringify(p.allowedValue)}`, keyOf: false };
+    case 'propertyNames':
+      return { path: [...path, String(p.propertyName)], message: `invalid key '${p.propertyName}'`, keyOf: true };
+    case 'type':
+      return { path, message: `must be ${String(p.type).replace(',', ' or ')}`, keyOf: false };
+    default:
+      return { path, message: e.message ?? e.keyword, keyOf: false };
+  }
+}
+
+function fieldName(path: Array<string | number>): string | undefined {
+  if (!path.length) return undefined;
+  return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+/** Non-finite numbers (YAML's .nan, .inf) anywhere in a value. */
+function findNonFinite(value: unknown, path: Array<string | number>, out: Array<Array<string | number>>): void {
+  if (typeof value === 'number' && !Number.isFinite(value)) out.push(path);
+  else if (Array.isArray(value)) value.forEach((v, i) => findNonFinite(v, [...path, i], out));
+  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) findNonFinite(v, [...path, k], out);
+}
+
+export function validateText<T>(kind: FileKind, text: string, file: string): Validated<T> {
+  const parsed = parseYaml(text, file);
+  const issues = [...parsed.issues];
+  if (issues.some((i) => i.severity === 'error')) return { value: undefined, issues, parsed };
+  const value = parsed.value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    issues.push(issue(file, 'schema', 'the file must hold a YAML mapping (key: value lines)'));
+    return { value: undefined, issues, parsed };
+  }
+  const validate = validators[kind];
+  if (!validate(value)) {
+    const seen = new Set<string>();
+    for (const e of validate.errors ?? []) {
+      if (e.keyword === 'if' || e.keyword === 'oneOf' && (validate.errors ?? []).length > 1) continue;
+      const d = describe(e);
+      const key = `${d.path.join('/')}|${d.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const at = locate(parsed, d.path, d.keyOf);
+      issues.push(issue(file, `schema`, d.message, { ...at, field: fieldName(d.path) }));
+    }
+  }
+  const nonFinite: Array<Array<string | number>> = [];
+  findNonFinite(value, [], nonFinite);
+  for (const p of nonFinite) {
+    issues.push(issue(file, 'finite-number', 'must be a finite number (NaN and Infinity are not allowed)', { ...locate(parsed, p), field: fieldName(p) }));
+  }
+  return { value: issues.some((i) => i.severity === 'error') ? undefined : (value as T), issues, parsed };
+}

@@ -1,0 +1,65 @@
+import semver from 'semver';
+import { RegistryError } from '../errors/index.js';
+
+export type Bump = 'major' | 'minor' | 'patch';
+const STRICT = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
+
+/**
+ * Parses a strict semantic version (`MAJOR.MINOR.PATCH[-pre]`, no `v`, no build metadata).
+ * @example parseVersion('2.1.0') // '2.1.0'
+ */
+export function parseVersion(input: string): string {
+  if (typeof input !== 'string' || input.length > 256 || !STRICT.test(input) || semver.valid(input) !== input) {
+    const shown = typeof input === 'string' && input.length > 64 ? `${input.slice(0, 64)}…` : input;
+    throw new RegistryError('INVALID_VERSION', `Invalid version ${JSON.stringify(shown)}: use a semantic version MAJOR.MINOR.PATCH such as 1.2.0 (optionally -rc.1).`, { version: shown });
+  }
+  return input;
+}
+
+export function isValidVersion(input: string): boolean {
+  try { parseVersion(input); return true; } catch { return false; }
+}
+
+export function parseBump(input: string): Bump {
+  if (input === 'major' || input === 'minor' || input === 'patch') return input;
+  throw new RegistryError('BAD_INPUT', `Invalid bump ${JSON.stringify(input)}: use major, minor or patch.`, { bump: input });
+}
+
+export function compareVersions(a: string, b: string): number {
+  return semver.compare(a, b);
+}
+
+/** Newest first. */
+export function sortVersionsDesc(versions: Iterable<string>): string[] {
+  return [...versions].sort((a, b) => semver.rcompare(a, b));
+}
+
+export function highestVersion(versions: Iterable<string>): string | undefined {
+  return sortVersionsDesc(versions)[0];
+}
+
+/** The next version after the highest of `taken` (existing and deleted), or `first` when there is none. */
+export function nextVersion(taken: Iterable<string>, bump: Bump, first = '1.0.0'): string {
+  const top = highestVersion(taken);
+  if (!top) return first;
+  const next = semver.inc(top, bump);
+  if (!next) throw new RegistryError('INVALID_VERSION', `Cannot bump ${top} by ${bump}.`, { version: top, bump });
+  return next;
+}
+
+/** The bump between two versions: which part changed first. */
+export function bumpBetween(from: string, to: string): Bump | 'none' {
+  const d = semver.diff(from, to);
+  if (d === null) return 'none';
+  if (d === 'major' || d === 'premajor') return 'major';
+  if (d === 'minor' || d === 'preminor') return 'minor';
+  return 'patch';
+}
+
+export function satisfiesRange(version: string, range: string): boolean {
+  return semver.satisfies(version, range);
+}
+
+export function isValidRange(range: string): boolean {
+  return semver.validRange(range) !== null;
+}

@@ -1,0 +1,148 @@
+/**
+ * Reading and editing the registry's YAML files. Parsing reports problems with line and
+ * column; editing keeps a person's comments, key order and formatting on every line it does
+ * not change, so a promotion's diff is the stage line and nothing else.
+ */
+import YAML, { isMap, isScalar, LineCounter, type Document, type Node } from 'yaml';
+import { issue, type Issue } from './issues.js';
+
+/** Files larger than this are refused before parsing (a 50 MB file is an attack, not a model card). */
+export const MAX_FILE_BYTES = 1024 * 1024;
+
+export interface ParsedYaml {
+  value: unknown;
+  issues: Issue[];
+  doc?: Document.Parsed;
+  lines?: LineCounter;
+}
+
+export function parseYaml(text: string, file: string): ParsedYaml {
+  if (text.length > MAX_FILE_BYTES) {
+    return { value: undefined, issues: [issue(file, 'file-too-large', `file is ${text.length} bytes; registry files may be at most ${MAX_FILE_BYTES} bytes`)] };
+  }
+  const lines = new LineCounter();
+  const doc = YAML.parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' });
+  const issues: Issue[] = [];
+  for (const e of [...doc.errors, ...doc.warnings]) {
+    const pos = lines.linePos(e.pos[0]);
+    const rule = e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax';
+    issues.push(issue(file, rule, e.message.split('\n')[0], { line: pos.line, column: pos.col, severity: doc.errors.includes(e as never) ? 'error' : 'warning' }));
+  }
+  if (issues.some((i) => i.severity === 'error')) return { value: undefined, issues, doc, lines };
+  try {
+    const value = doc.toJS({ maxAliasCount: 50 });
+    return { value, issues, doc, lines };
+  } catch (e) {
+    return { value: undefined, issues: [...issues, issue(file, 'yaml-aliases', `${(e as Error).message} (YAML aliases are limited to keep parsing bounded)`)], doc, lines };
+  }
+}
+
+/** Line and column of the node at a JSON path, or of its nearest existing ancestor. */
+export function locate(parsed: ParsedYaml, path: Array<string | number>, keyOf = false): { line: number; column: number } {
+  const { doc, lines } = parsed;
+  if (!doc || !lines) return { line: 1, column: 1 };
+  for (let n = path.length; n >= 0; n--) {
+    const sub = path.slice(0, n);
+    let node: unknown = n === 0 ? doc.contents : doc.getIn(sub, true);
+    if (keyOf && n === path.length && n > 0) {
+      const parent = n === 1 ? doc.contents : doc.getIn(path.slice(0, n - 1), true);
+      if (isMap(parent)) {
+        const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(path[n - 1]));
+        if (pair && pair.key) node = pair.key;
+      }
+    }
+    const range = (node as Node | undefined)?.range;
+    if (range) {
+      const pos = lines.linePos(range[0]);
+      return { line: pos.line, column: pos.col };
+    }
+  }
+  return { line: 1, column: 1 };
+}
+
+export type YamlPath = Array<string | number>;
+export interface YamlEdit {
+  path: YamlPath;
+  /** undefined deletes the key */
+  value: unknown;
+}
+
+function isPlainScalar(v: unknown): boolean {
+  return v === null || ['string', 'number', 'boolean'].includes(typeof v);
+}
+
+function renderScalar(v: unknown): string {
+  return YAML.stringify(v, { lineWidth: 0 }).trimEnd();
+}
+
+function lineStart(text: string, i: number): number {
+  return text.lastIndexOf('\n', i - 1) + 1;
+}
+function lineEnd(text: string, i: number): number {
+  const j = text.indexOf('\n', Math.max(i - 1, 0));
+  return j < 0 ? text.length : j + 1;
+}
+
+function setPath(obj: Record<string, unknown>, path: YamlPath, value: unknown): void {
+  let cur: Record<string | number, unknown> = obj;
+  for (let i = 0; i < path.length - 1; i++) {
+    const k = path[i];
+    if (cur[k] === undefined || cur[k] === null || typeof cur[k] !== 'object') cur[k] = typeof path[i + 1] === 'number' ? [] : {};
+    cur = cur[k] as Record<string | number, unknown>;
+  }
+  const last = path[path.length - 1];
+  if (value === undefined) {
+    if (Array.isArray(cur) && typeof last === 'number') cur.splice(last, 1);
+    else delete cur[last];
+  } else cur[last] = value;
+}
+
+/** Renders one top-level key with the tool's own style. */
+export function renderTopLevel(key: string, value: unknown): string {
+  const doc = new YAML.Document({ [key]: value });
+  return doc.toString({ lineWidth: 0, indentSeq: true });
+}
+
+function applyOne(text: string, edit: YamlEdit): string {
+  const doc = YAML.parseDocument(text, { version: '1.2' });
+  const root = doc.contents;
+  if (!isMap(root)) throw new Error('a registry file must be a mapping');
+  // 1. A scalar replaced by a scalar: rewrite exactly the characters of the old value.
+  if (edit.value !== undefined && isPlainScalar(edit.value)) {
+    const node = doc.getIn(edit.path, true);
+    if (isScalar(node) && node.range) {
+      const [start, valueEnd] = node.range;
+      return text.slice(0, start) + renderScalar(edit.value) + text.slice(valueEnd);
+    }
+  }
+  // 2. Otherwise re-render only the top-level key the edit is under.
+  const top = String(edit.path[0]);
+  const pair = root.items.find((p) => isScalar(p.key) && String(p.key.value) === top);
+  const current = (doc.toJS() ?? {}) as Record<string, unknown>;
+  const holder: Record<string, unknown> = { [top]: structuredClone(current[top]) };
+  setPath(holder, edit.path, edit.value);
+  const newValue = holder[top];
+  const isEmpty = newValue === undefined || (typeof newValue === 'object' && newValue !== null && Object.keys(newValue).length === 0 && edit.path.length > 1);
+  const rendered = isEmpty ? '' : renderTopLevel(top, newValue);
+  if (!pair) {
+    if (rendered === '') return text;
+    const sep = text.length === 0 || text.endsWith('\n') ? '' : '\n';
+    return text + sep + rendered;
+  }
+  const keyNode = pair.key as Node;
+  const valueNode = pair.value as Node | null;
+  const start = lineStart(text, keyNode.range![0]);
+  const endOffset = valueNode?.range ? valueNode.range[1] : keyNode.range![1];
+  const end = lineEnd(text, endOffset);
+  return text.slice(0, start) + rendered + text.slice(end);
+}
+
+/**
+ * Applies edits to a YAML file's text, keeping every other line as the person wrote it.
+ * @example editYaml('stage: None # new\n', [{ path: ['stage'], value: 'Staging' }]) // 'stage: Staging # new\n'
+ */
+export function editYaml(text: string, edits: YamlEdit[]): string {
+  let out = text;
+  for (const e of edits) out = applyOne(out, e);
+  return out;
+}

@@ -1,0 +1,90 @@
+/**
+ * The context every operation runs in: the repository, the clock, the environment and the
+ * actor. Side effects come in through here; there are no module-level globals.
+ */
+import { RegistryError } from '../errors/index.js';
+import { ObjectStore } from '../storage/objects.js';
+import { Snapshot } from '../storage/snapshot.js';
+import { ParsedCache } from '../storage/cache.js';
+import { findRepo, resolveIdentity, type Identity, type RepoPaths } from '../storage/repo.js';
+import { currentBranch, fullBranchRef, readRef } from '../storage/refs.js';
+import { commitAtDate, parseDateArg, resolveCommitish } from '../storage/history.js';
+import { CONFIG_FILE, resolveConfig, type RegistryConfig } from '../domain/state.js';
+import { validateText } from '../domain/validate.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface RegistryOptions {
+  /** A folder inside the registry repository (default: the current directory). */
+  dir?: string;
+  env?: NodeJS.ProcessEnv;
+  /** The clock (tests pass a fixed one). */
+  now?: () => Date;
+  /** Who acts; default: who Git says (GIT_AUTHOR_*, repository config, global config). */
+  identity?: Identity;
+  lockTimeoutMs?: number;
+  /** Progress messages for long operations (push retries, fetches). */
+  onProgress?: (message: string) => void;
+}
+
+export class Context {
+  readonly parsed = new ParsedCache();
+  private id?: Identity;
+  constructor(readonly repo: RepoPaths, readonly options: RegistryOptions) {}
+
+  static async open(options: RegistryOptions = {}): Promise<Context> {
+    return new Context(await findRepo(options.dir ?? process.cwd()), options);
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return this.options.env ?? process.env;
+  }
+
+  now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  /** A fresh object store (one shared isomorphic-git cache per operation). */
+  store(): ObjectStore {
+    return new ObjectStore(this.repo.gitdir);
+  }
+
+  async identity(): Promise<Identity> {
+    if (!this.id) this.id = this.options.identity ?? (await resolveIdentity(this.repo.gitdir, this.env));
+    return this.id;
+  }
+
+  /** The branch the registry is written on: modelreg.yaml `branch`, else the checked-out branch. */
+  async targetRef(): Promise<string> {
+    let configured: string | undefined;
+    if (this.repo.dir) {
+      const text = await readFile(join(this.repo.dir, CONFIG_FILE), 'utf8').catch(() => undefined);
+      if (text) configured = resolveConfig(validateText<RegistryConfig>('config', text, CONFIG_FILE).value).branch;
+    }
+    if (configured) return fullBranchRef(configured);
+    const head = await currentBranch(this.repo.gitdir);
+    if (!head) throw new RegistryError('BAD_INPUT', 'HEAD is detached, so modelreg does not know which branch to write. Check out the registry branch (git switch main) or set `branch:` in modelreg.yaml.', {});
+    return head;
+  }
+
+  snapshot(store: ObjectStore, commit: string | undefined, tree: string | undefined): Snapshot {
+    return new Snapshot(store, commit, tree, this.parsed);
+  }
+
+  /** The registry at a ref or date (`--at`), or at the tip of the registry branch. */
+  async snapshotAt(at?: string, store = this.store()): Promise<Snapshot> {
+    let commit: string | undefined;
+    if (at === undefined) {
+      commit = await readRef(this.repo.gitdir, await this.targetRef());
+    } else {
+      const date = parseDateArg(at);
+      if (date) {
+        const tip = await readRef(this.repo.gitdir, await this.targetRef());
+        commit = await commitAtDate(store, tip, date);
+        if (!commit) throw new RegistryError('NOT_FOUND', `The registry has no commit at or before ${date.toISOString()}.`, { at });
+      } else commit = await resolveCommitish(store, at);
+    }
+    const tree = commit ? (await store.readCommit(commit)).tree : undefined;
+    return this.snapshot(store, commit, tree);
+  }
+}

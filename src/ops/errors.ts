@@ -1,0 +1,23 @@
+import { RegistryError } from '../errors/index.js';
+import type { Snapshot } from '../storage/snapshot.js';
+import type { ModelState } from '../domain/state.js';
+import { parseModelName } from '../domain/names.js';
+import { parseVersion, sortVersionsDesc } from '../domain/versions.js';
+
+/** The model, or NOT_FOUND naming what exists. */
+export async function requireModel(snap: Snapshot, name: string): Promise<ModelState> {
+  parseModelName(name);
+  const m = await snap.model(name);
+  if (!m) throw new RegistryError('NOT_FOUND', `No model named '${name}' in the registry. Run \`modelreg list\` to see the registered models.`, { model: name });
+  return m;
+}
+
+export function requireVersion(m: ModelState, version: string) {
+  parseVersion(version);
+  const v = m.versions.get(version);
+  if (!v) {
+    const known = sortVersionsDesc(m.versions.keys()).slice(0, 10);
+    throw new RegistryError('NOT_FOUND', `${m.name} has no version ${version}.${known.length ? ` Its versions: ${known.join(', ')}.` : ''}`, { model: m.name, version });
+  }
+  return v;
+}

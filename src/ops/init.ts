@@ -1,0 +1,59 @@
+/** `init`: creates (or adopts) a Git repository as a registry, with an initial commit. */
+import { stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { RegistryError } from '../errors/index.js';
+import { renderConfig } from '../domain/render.js';
+import { CONFIG_FILE } from '../domain/state.js';
+import { initRepository } from '../storage/init.js';
+import { readPackageFile } from '../storage/package-files.js';
+import { findRepo } from '../storage/repo.js';
+import { Context, type RegistryOptions } from './context.js';
+import { DEFAULT_POLICY } from './policies.js';
+import { runWrite, type WriteOutcome } from './write.js';
+import { githubWorkflow, gitlabJob } from './templates.js';
+
+export interface InitInput {
+  dir?: string;
+  branch?: string;
+}
+
+export interface InitResult extends WriteOutcome {
+  dir: string;
+  created: string[];
+  newRepository: boolean;
+}
+
+export async function init(input: InitInput, options: RegistryOptions = {}): Promise<InitResult> {
+  const dir = resolve(input.dir ?? options.dir ?? process.cwd());
+  let newRepository = false;
+  const hasGit = await stat(join(dir, '.git')).catch(() => undefined);
+  if (!hasGit) {
+    const enclosing = await findRepo(dir).catch(() => undefined);
+    if (enclosing?.dir && enclosing.dir !== dir) {
+      throw new RegistryError('BAD_INPUT', `${dir} is inside the Git repository ${enclosing.dir}. Run \`modelreg init ${enclosing.dir}\` to make that repository a registry, or choose a folder outside it.`, { dir });
+    }
+    await initRepository(dir, input.branch ?? 'main');
+    newRepository = true;
+  }
+  const ctx = await Context.open({ ...options, dir });
+  const files: Array<[string, string]> = [
+    [CONFIG_FILE, renderConfig({ apiVersion: 'modelreg/v1', kind: 'Registry', registry: 'registry', policies: 'policies' })],
+    ['policies/default.yaml', DEFAULT_POLICY],
+    ['registry/README.md', '# Registry\n\nOne folder per model: `<model>/model.yaml` and `<model>/versions/<semver>.yaml`, written by `modelreg`.\n'],
+    ['.github/workflows/modelreg.yml', githubWorkflow()],
+    ['.gitlab-ci.yml', gitlabJob()],
+  ];
+  for (const s of ['version', 'model', 'policy', 'config']) files.push([`.modelreg/schemas/${s}.schema.json`, await readPackageFile(`schemas/${s}.schema.json`)]);
+  const created: string[] = [];
+  const out = await runWrite(ctx, {}, async (snap) => {
+    const changes = [];
+    for (const [path, content] of files) {
+      if ((await snap.entry(path)) === undefined) {
+        changes.push({ path, content });
+        created.push(path);
+      }
+    }
+    return { changes, message: { subject: 'init modelreg registry', trailers: [['Modelreg-Action', 'init']] }, result: {} };
+  });
+  return { ...out, dir, created, newRepository };
+}

@@ -1,0 +1,63 @@
+/** Finding and loading the policy a model names, at a snapshot. */
+import { RegistryError } from '../errors/index.js';
+import { formatIssue } from '../domain/issues.js';
+import { policyFile, type RegisteredModel } from '../domain/state.js';
+import { loadPolicy, type LoadedPolicy } from '../policy/index.js';
+import type { Snapshot } from '../storage/snapshot.js';
+
+/** The policy `modelreg init` writes, and the one used when a registry has no policies/default.yaml. */
+export const DEFAULT_POLICY = `# yaml-language-server: $schema=../.modelreg/schemas/policy.schema.json
+# The default workflow: a team can adopt it as is. See docs/policy.md for every field.
+apiVersion: modelreg/v1
+kind: Policy
+name: default
+stages:
+  - name: None
+  - name: Staging
+  - name: Production
+    exclusive: true # entering Production archives the previous holder in the same commit
+  - name: Archived
+initialStage: None
+transitions:
+  - from: None
+    to: Staging
+  - from: Staging
+    to: Production
+    approvals: { min: 1, from: [owners], allowAuthor: false }
+  - from: "*"
+    to: Archived
+  - from: Archived
+    to: Staging
+rollback:
+  approvals: { min: 0 } # on-call may roll back at once; the revert is still recorded
+versioning:
+  defaultBump: minor
+  signatureChangeRequires: major
+`;
+
+export function policyNameOf(model: RegisteredModel | undefined): string {
+  return model?.policy ?? 'default';
+}
+
+/** Loads a policy by name at a snapshot; a broken policy is an error with file:line, never a silent allow. */
+export async function loadPolicyAt(snap: Snapshot, name: string): Promise<LoadedPolicy> {
+  const cfg = await snap.config();
+  const file = policyFile(cfg, name);
+  let text = await snap.text(file);
+  if (text === undefined) {
+    if (name !== 'default') {
+      throw new RegistryError('INVALID_POLICY', `The model names policy '${name}', but ${file} does not exist. Add the policy file or change \`policy:\` in model.yaml.`, { policy: name, file });
+    }
+    text = DEFAULT_POLICY;
+  }
+  const { policy, issues } = loadPolicy(text, file);
+  const errors = issues.filter((i) => i.severity === 'error');
+  if (!policy || errors.length) {
+    throw new RegistryError('INVALID_POLICY', `${errors.map(formatIssue).join('\n')}\nFix the policy (modelreg check lists every problem).`, { policy: name, file, issues: errors });
+  }
+  return policy;
+}
+
+export async function policyFor(snap: Snapshot, model: RegisteredModel | undefined): Promise<LoadedPolicy> {
+  return loadPolicyAt(snap, policyNameOf(model));
+}

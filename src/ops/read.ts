@@ -1,0 +1,114 @@
+/** Read operations: list, show, resolve. Each reads the registry at a ref or date (`at`). */
+import { RegistryError } from '../errors/index.js';
+import { parseModelUri, formatModelUri } from '../domain/uri.js';
+import { compareVersions, satisfiesRange, sortVersionsDesc } from '../domain/versions.js';
+import type { ModelState, ModelVersion, RegisteredModel } from '../domain/state.js';
+import type { Context } from './context.js';
+import { requireModel, requireVersion } from './errors.js';
+
+export interface ReadInput {
+  /** A ref (branch, tag, commit) or a date: the registry as it was then. */
+  at?: string;
+}
+
+export interface ModelSummary {
+  name: string;
+  description?: string;
+  owners: string[];
+  latest?: string;
+  versions: number;
+  stages: Record<string, string[]>;
+  aliases: Record<string, string>;
+  tags: Record<string, string>;
+  policy: string;
+}
+
+function summary(m: ModelState): ModelSummary {
+  const stages: Record<string, string[]> = {};
+  const sorted = sortVersionsDesc(m.versions.keys());
+  for (const v of sorted) (stages[m.versions.get(v)!.record.stage] ??= []).push(v);
+  return {
+    name: m.name,
+    ...(m.record.description ? { description: m.record.description } : {}),
+    owners: m.record.owners ?? [],
+    ...(sorted[0] ? { latest: sorted[0] } : {}),
+    versions: sorted.length,
+    stages,
+    aliases: m.record.aliases ?? {},
+    tags: m.record.tags ?? {},
+    policy: m.record.policy ?? 'default',
+  };
+}
+
+/** Every model with its latest version, its stages and aliases. */
+export async function list(ctx: Context, input: ReadInput = {}): Promise<{ commit?: string; models: ModelSummary[] }> {
+  const snap = await ctx.snapshotAt(input.at);
+  const models = (await snap.models()).map(summary).sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1));
+  return { ...(snap.commit ? { commit: snap.commit } : {}), models };
+}
+
+export interface ShowModelResult {
+  model: RegisteredModel;
+  summary: ModelSummary;
+  versions: ModelVersion[];
+}
+
+/** A model with all its versions (newest first), or one version's full record. */
+export async function show(ctx: Context, input: ReadInput & { model: string }): Promise<ShowModelResult>;
+export async function show(ctx: Context, input: ReadInput & { model: string; version: string }): Promise<ModelVersion>;
+export async function show(ctx: Context, input: ReadInput & { model: string; version?: string }): Promise<ShowModelResult | ModelVersion> {
+  const snap = await ctx.snapshotAt(input.at);
+  const m = await requireModel(snap, input.model);
+  if (input.version) return requireVersion(m, input.version).record;
+  return { model: m.record, summary: summary(m), versions: sortVersionsDesc(m.versions.keys()).map((v) => m.versions.get(v)!.record) };
+}
+
+export interface Resolved {
+  uri: string;
+  model: string;
+  version: string;
+  stage: string;
+  aliases: string[];
+  artifact: ModelVersion['artifact'];
+  record: ModelVersion;
+  commit?: string;
+}
+
+/** Which version a model URI names now (or at `at`). */
+export function pick(m: ModelState, uri: string): ModelVersion {
+  const ref = parseModelUri(uri);
+  const all = [...m.versions.values()].map((v) => v.record);
+  const none = (what: string): never => {
+    throw new RegistryError('NOT_FOUND', `${formatModelUri(ref)}: ${m.name} has no ${what}.`, { uri });
+  };
+  switch (ref.kind) {
+    case 'version': return requireVersion(m, ref.version).record;
+    case 'latest': return all.sort((a, b) => compareVersions(b.version, a.version))[0] ?? none('versions');
+    case 'alias': {
+      const v = m.record.aliases?.[ref.alias];
+      if (!v) return none(`alias @${ref.alias}${Object.keys(m.record.aliases ?? {}).length ? ` (aliases: ${Object.keys(m.record.aliases ?? {}).join(', ')})` : ''}`);
+      return requireVersion(m, v).record;
+    }
+    case 'stage': {
+      const inStage = all.filter((r) => r.stage.toLowerCase() === ref.stage.toLowerCase()).sort((a, b) => compareVersions(b.version, a.version));
+      return inStage[0] ?? none(`version in stage ${ref.stage}`);
+    }
+    case 'range': {
+      const hits = all.filter((r) => satisfiesRange(r.version, ref.range)).sort((a, b) => compareVersions(b.version, a.version));
+      return hits[0] ?? none(`version in range ${ref.range}`);
+    }
+  }
+}
+
+/**
+ * Resolves a model URI to a version and its artifact.
+ * @example await resolve(ctx, { uri: 'models:/churn/Production' })
+ */
+export async function resolve(ctx: Context, input: ReadInput & { uri: string }): Promise<Resolved> {
+  const ref = parseModelUri(input.uri);
+  const snap = await ctx.snapshotAt(input.at);
+  const m = await requireModel(snap, ref.model);
+  const record = pick(m, input.uri);
+  const aliases = Object.entries(m.record.aliases ?? {}).filter(([, v]) => v === record.version).map(([a]) => a);
+  return { uri: input.uri, model: m.name, version: record.version, stage: record.stage, aliases, artifact: record.artifact, record, ...(snap.commit ? { commit: snap.commit } : {}) };
+}

@@ -1,0 +1,67 @@
+/** Text renderers for people. Pure: data in, text out. */
+import type { ModelVersion } from '../domain/state.js';
+import type { ModelSummary, ShowModelResult } from '../ops/read.js';
+import type { HistoryEntry } from '../ops/history.js';
+
+function table(rows: string[][]): string {
+  if (!rows.length) return '';
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+}
+
+function stagesText(stages: Record<string, string[]>): string {
+  return Object.entries(stages).filter(([s]) => s !== 'Archived' && s !== 'None').map(([s, vs]) => `${s}: ${vs.join(', ')}`).join('; ');
+}
+
+export function renderList(models: ModelSummary[]): string {
+  if (!models.length) return 'No models yet. Register one: modelreg register NAME --artifact URI';
+  return table([
+    ['MODEL', 'LATEST', 'VERSIONS', 'STAGES', 'ALIASES'],
+    ...models.map((m) => [m.name, m.latest ?? '-', String(m.versions), stagesText(m.stages) || '-', Object.entries(m.aliases).map(([a, v]) => `@${a}=${v}`).join(' ') || '-']),
+  ]);
+}
+
+function metricsText(m?: Record<string, number>): string {
+  return Object.entries(m ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
+}
+
+export function renderModel(r: ShowModelResult): string {
+  const m = r.model;
+  const head = [
+    `${m.name}${m.description ? ` — ${m.description}` : ''}`,
+    `owners: ${(m.owners ?? []).join(', ') || '-'}   policy: ${m.policy ?? 'default'}${Object.keys(m.aliases ?? {}).length ? `   aliases: ${Object.entries(m.aliases ?? {}).map(([a, v]) => `@${a}=${v}`).join(' ')}` : ''}`,
+    ...(Object.keys(m.tags ?? {}).length ? [`tags: ${Object.entries(m.tags ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')}`] : []),
+    '',
+  ];
+  const rows = [['VERSION', 'STAGE', 'CREATED', 'BY', 'METRICS'], ...r.versions.map((v) => [v.version + (v.deprecated ? ' (deprecated)' : ''), v.stage, v.created.at.slice(0, 10), v.created.by, metricsText(v.metrics)])];
+  return head.join('\n') + table(rows);
+}
+
+export function renderVersion(v: ModelVersion): string {
+  const lines = [
+    `${v.model} ${v.version}  [${v.stage}]${v.deprecated ? '  (deprecated)' : ''}`,
+    ...(v.description ? [v.description] : []),
+    `artifact:  ${v.artifact.uri}`,
+    ...(v.artifact.digest ? [`digest:    ${v.artifact.digest}${v.artifact.size !== undefined ? ` (${v.artifact.size} bytes)` : ''}`] : []),
+    ...(v.framework ? [`framework: ${v.framework.name}${v.framework.version ? ` ${v.framework.version}` : ''}`] : []),
+    `created:   ${v.created.at} by ${v.created.by}`,
+    ...(v.metrics ? [`metrics:   ${metricsText(v.metrics)}`] : []),
+    ...(v.params ? [`params:    ${Object.entries(v.params).map(([k, p]) => `${k}=${p}`).join(' ')}`] : []),
+    ...(v.tags ? [`tags:      ${Object.entries(v.tags).map(([k, t]) => `${k}=${t}`).join(' ')}`] : []),
+    ...(v.lineage?.run ? [`run:       ${[v.lineage.run.id, v.lineage.run.experiment, v.lineage.run.uri].filter(Boolean).join(' ')}`] : []),
+    ...(v.lineage?.code ? [`code:      ${[v.lineage.code.repo, v.lineage.code.commit].filter(Boolean).join(' @ ')}`] : []),
+    ...(v.lineage?.data?.length ? [`data:      ${v.lineage.data.map((d) => `${d.name}${d.version ? `@${d.version}` : ''}`).join(', ')}`] : []),
+    ...(v.signature ? [`signature: ${(v.signature.inputs ?? []).length} inputs, ${(v.signature.outputs ?? []).length} outputs`] : []),
+    ...(v.approvals?.length ? ['approvals:', ...v.approvals.map((a) => `  ${a.stage}: ${a.by} at ${a.at}${a.comment ? ` — ${a.comment}` : ''}`)] : []),
+  ];
+  return lines.join('\n');
+}
+
+export function renderHistory(entries: HistoryEntry[]): string {
+  if (!entries.length) return 'No history.';
+  return entries.map((e) => `${e.commit.slice(0, 12)}  ${e.time.replace('T', ' ').slice(0, 19)}  ${e.author}\n${e.events.map((x) => `  ${x.description}`).join('\n')}`).join('\n');
+}
+
+export function renderChecklist(checks: Array<{ name: string; ok: boolean; expected: string; actual: string }>): string {
+  return checks.map((c) => `  ${c.ok ? '✓' : '✗'} ${c.name}: needs ${c.expected}; found ${c.actual}`).join('\n');
+}

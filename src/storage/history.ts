@@ -1,0 +1,87 @@
+/**
+ * History: walking commits and comparing two trees while skipping every subtree whose id is
+ * equal, so the cost of a comparison follows the size of the change, not of the registry.
+ */
+import git from 'isomorphic-git';
+import * as fs from 'node:fs';
+import { RegistryError } from '../errors/index.js';
+import type { CommitInfo, ObjectStore } from './objects.js';
+import { parseGitDate } from './repo.js';
+
+export interface ChangedPath {
+  path: string;
+  before?: string;
+  after?: string;
+}
+
+/** Blob paths that differ between two trees (undefined = empty tree), under `prefix`. */
+export async function changedPaths(store: ObjectStore, a: string | undefined, b: string | undefined, prefix = ''): Promise<ChangedPath[]> {
+  if (a === b) return [];
+  const ae = a ? await store.readTree(a) : [];
+  const be = b ? await store.readTree(b) : [];
+  const am = new Map(ae.map((e) => [e.path, e]));
+  const bm = new Map(be.map((e) => [e.path, e]));
+  const out: ChangedPath[] = [];
+  for (const name of new Set([...am.keys(), ...bm.keys()])) {
+    const x = am.get(name);
+    const y = bm.get(name);
+    if (x?.oid === y?.oid && x?.mode === y?.mode) continue;
+    const path = prefix ? `${prefix}/${name}` : name;
+    const xt = x?.type === 'tree' ? x.oid : undefined;
+    const yt = y?.type === 'tree' ? y.oid : undefined;
+    if (xt || yt) out.push(...(await changedPaths(store, xt, yt, path)));
+    const xb = x && x.type !== 'tree' ? x.oid : undefined;
+    const yb = y && y.type !== 'tree' ? y.oid : undefined;
+    if (xb !== yb || (x && y && x.mode !== y.mode && !xt && !yt)) out.push({ path, ...(xb ? { before: xb } : {}), ...(yb ? { after: yb } : {}) });
+  }
+  return out;
+}
+
+/** Commits reachable from `oid` along first parents, newest first. */
+export async function* firstParentLog(store: ObjectStore, oid: string | undefined, stopAt?: string): AsyncGenerator<CommitInfo> {
+  let cur = oid;
+  while (cur && cur !== stopAt) {
+    const c = await store.readCommit(cur);
+    yield c;
+    cur = c.parents[0];
+  }
+}
+
+/** Resolves a branch, tag, `HEAD`, full or abbreviated commit id to a commit id. */
+export async function resolveCommitish(store: ObjectStore, ref: string): Promise<string> {
+  const gitdir = store.gitdir;
+  let oid: string | undefined;
+  try {
+    oid = await git.resolveRef({ fs, gitdir, ref });
+  } catch {
+    if (/^[0-9a-f]{4,40}$/i.test(ref)) {
+      try { oid = await git.expandOid({ fs, gitdir, oid: ref.toLowerCase(), cache: store.cache }); } catch { /* not found */ }
+    }
+  }
+  if (!oid) throw new RegistryError('NOT_FOUND', `No branch, tag or commit named ${JSON.stringify(ref)}. Check the name with \`git log --oneline\` or \`git branch -a\`.`, { ref });
+  // Peel annotated tags to their commit.
+  for (let i = 0; i < 10; i++) {
+    const { type, object } = await git.readObject({ fs, gitdir, oid, cache: store.cache, format: 'parsed' }) as { type: string; object: { object?: string } };
+    if (type === 'commit') return oid;
+    if (type === 'tag' && object.object) { oid = object.object; continue; }
+    throw new RegistryError('BAD_INPUT', `${ref} names a ${type}, not a commit.`, { ref });
+  }
+  return oid;
+}
+
+/** The last commit on the first-parent history of `tip` made at or before `date`. */
+export async function commitAtDate(store: ObjectStore, tip: string | undefined, date: Date): Promise<string | undefined> {
+  const t = date.getTime() / 1000;
+  for await (const c of firstParentLog(store, tip)) if (c.committer.timestamp <= t) return c.oid;
+  return undefined;
+}
+
+/** `--at` and `--since` accept a ref or a date (ISO 8601, `2026-03-01`, or Git's `@<unix>`). */
+export function parseDateArg(input: string): Date | undefined {
+  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(input)) {
+    const d = new Date(input.length === 10 ? `${input}T23:59:59.999Z` : input);
+    return Number.isNaN(d.getTime()) ? undefined : d;
+  }
+  if (/^@\d+$/.test(input)) return new Date(parseGitDate(input)!.timestamp * 1000);
+  return undefined;
+}

@@ -1,0 +1,115 @@
+/**
+ * The repository lock that serialises modelreg writers (isomorphic-git has none between
+ * processes). `.git/modelreg.lock` is created exclusively and holds the owner's pid and host.
+ * A lock whose owner is a dead process on this host is stale and is cleared, under a short
+ * takeover lock so two waiters never both clear it; a live writer's lock is never removed.
+ * We chose pid liveness over mtime staleness (proper-lockfile) because a writer stalled
+ * for longer than the stale interval would otherwise lose its lock.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RegistryError } from '../errors/index.js';
+
+interface LockInfo { pid: number; host: string; token: string; ref?: string; at: string }
+
+export interface HeldLock {
+  path: string;
+  release(): Promise<void>;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function tryCreate(path: string, content: string): Promise<boolean> {
+  try {
+    const h = await open(path, 'wx');
+    try { await h.writeFile(content); } finally { await h.close(); }
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    if ((e as NodeJS.ErrnoException).code === 'EACCES' || (e as NodeJS.ErrnoException).code === 'EROFS') {
+      throw new RegistryError('IO', `Cannot write to ${path}: the repository is read-only. Run modelreg where you may write, or fix the permissions.`, { path }, { cause: e });
+    }
+    throw e;
+  }
+}
+
+async function readInfo(path: string): Promise<LockInfo | 'unreadable' | undefined> {
+  try {
+    const text = await readFile(path, 'utf8');
+    try { return JSON.parse(text) as LockInfo; } catch { return 'unreadable'; }
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the lock at `path` belongs to a dead process (or was left half-written long ago). */
+async function isStale(path: string, info: LockInfo | 'unreadable'): Promise<boolean> {
+  if (info === 'unreadable') {
+    const s = await stat(path).catch(() => undefined);
+    return s !== undefined && Date.now() - s.mtimeMs > 5000;
+  }
+  return info.host === hostname() && !alive(info.pid);
+}
+
+async function clearStale(gitdir: string, path: string, seen: LockInfo | 'unreadable'): Promise<void> {
+  const takeover = `${path}.takeover`;
+  if (!(await tryCreate(takeover, JSON.stringify({ pid: process.pid, host: hostname() })))) {
+    const t = await readInfo(takeover);
+    if (t && (await isStale(takeover, t))) await unlink(takeover).catch(() => undefined);
+    return;
+  }
+  try {
+    const now = await readInfo(path);
+    if (now && JSON.stringify(now) === JSON.stringify(seen)) {
+      // The dead owner may have died holding a ref lock too; it was ours to hold.
+      if (now !== 'unreadable' && now.ref) await unlink(join(gitdir, `${now.ref}.lock`)).catch(() => undefined);
+      await unlink(path).catch(() => undefined);
+    }
+  } finally {
+    await unlink(takeover).catch(() => undefined);
+  }
+}
+
+/**
+ * Takes the repository lock, waiting up to `timeoutMs` for a live holder.
+ * @example const lock = await acquireLock(gitdir, { ref: 'refs/heads/main' }); try { … } finally { await lock.release(); }
+ */
+export async function acquireLock(gitdir: string, opts: { ref?: string; timeoutMs?: number } = {}): Promise<HeldLock> {
+  const path = join(gitdir, 'modelreg.lock');
+  const info: LockInfo = { pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex'), ref: opts.ref, at: new Date().toISOString() };
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  let delay = 5;
+  for (;;) {
+    if (await tryCreate(path, JSON.stringify(info))) break;
+    const holder = await readInfo(path);
+    if (holder && (await isStale(path, holder))) {
+      await clearStale(gitdir, path, holder);
+      continue;
+    }
+    if (Date.now() > deadline) {
+      const who = holder && holder !== 'unreadable' ? ` by process ${holder.pid} on ${holder.host} since ${holder.at}` : '';
+      throw new RegistryError('LOCKED', `The registry is locked${who} (${path}). Wait for that command to finish and try again; if that process no longer runs, remove the file.`, { path });
+    }
+    await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
+    delay = Math.min(delay * 2, 100);
+  }
+  let released = false;
+  return {
+    path,
+    async release() {
+      if (released) return;
+      released = true;
+      const now = await readInfo(path);
+      if (now && now !== 'unreadable' && now.token === info.token) await unlink(path).catch(() => undefined);
+    },
+  };
+}

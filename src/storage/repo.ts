@@ -1,0 +1,110 @@
+/**
+ * Finding a repository and who is acting in it. The actor is who Git says:
+ * GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL, then the repository's config, then the global config.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { RegistryError } from '../errors/index.js';
+import type { Person } from './objects.js';
+
+export interface RepoPaths {
+  /** The working tree, or undefined for a bare repository. */
+  dir: string | undefined;
+  gitdir: string;
+}
+
+async function isDir(p: string): Promise<boolean> {
+  return (await stat(p).catch(() => undefined))?.isDirectory() ?? false;
+}
+
+async function looksBare(p: string): Promise<boolean> {
+  return (await isDir(join(p, 'objects'))) && (await isDir(join(p, 'refs'))) && (await stat(join(p, 'HEAD')).catch(() => undefined)) !== undefined;
+}
+
+/** The repository that contains `start` (its working tree or a bare repository). */
+export async function findRepo(start: string): Promise<RepoPaths> {
+  let cur = resolve(start);
+  if (!(await stat(cur).catch(() => undefined))) {
+    throw new RegistryError('NOT_A_REGISTRY', `${cur} does not exist. Pass -C with the folder of a registry repository, or create one with \`modelreg init\`.`, { dir: cur });
+  }
+  for (;;) {
+    const dotgit = join(cur, '.git');
+    const s = await stat(dotgit).catch(() => undefined);
+    if (s?.isDirectory()) return { dir: cur, gitdir: dotgit };
+    if (s?.isFile()) {
+      const text = await readFile(dotgit, 'utf8');
+      const m = /^gitdir: (.*)$/m.exec(text);
+      if (m) return { dir: cur, gitdir: resolve(cur, m[1].trim()) };
+    }
+    if (await looksBare(cur)) return { dir: undefined, gitdir: cur };
+    const up = dirname(cur);
+    if (up === cur) break;
+    cur = up;
+  }
+  throw new RegistryError('NOT_A_REGISTRY', `${resolve(start)} is not inside a Git repository. Run \`modelreg init\` to create a registry there, or pass -C with the folder of one.`, { dir: resolve(start) });
+}
+
+/** A tiny reader for Git's config format: enough for [user], [remote] and [branch] values. */
+export function parseGitConfig(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let section = '';
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.replace(/(^|\s)[#;].*$/, '').trim();
+    if (!line) continue;
+    const sec = /^\[([A-Za-z0-9.-]+)(?:\s+"((?:[^"\\]|\\.)*)")?\]$/.exec(line);
+    if (sec) {
+      section = sec[2] !== undefined ? `${sec[1].toLowerCase()}.${sec[2]}` : sec[1].toLowerCase();
+      continue;
+    }
+    const kv = /^([A-Za-z][A-Za-z0-9-]*)\s*(?:=\s*(.*))?$/.exec(line);
+    if (kv && section) {
+      let v = (kv[2] ?? 'true').trim();
+      if (v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1).replace(/\\(.)/g, '$1');
+      out.set(`${section}.${kv[1].toLowerCase()}`, v);
+    }
+  }
+  return out;
+}
+
+export async function readGitConfig(gitdir: string, env: NodeJS.ProcessEnv = process.env): Promise<Map<string, string>> {
+  const files = [
+    env.XDG_CONFIG_HOME ? join(env.XDG_CONFIG_HOME, 'git', 'config') : join(env.HOME ?? homedir(), '.config', 'git', 'config'),
+    env.GIT_CONFIG_GLOBAL ?? join(env.HOME ?? homedir(), '.gitconfig'),
+    join(gitdir, 'config'),
+  ];
+  const merged = new Map<string, string>();
+  for (const f of files) {
+    const text = await readFile(f, 'utf8').catch(() => '');
+    for (const [k, v] of parseGitConfig(text)) merged.set(k, v);
+  }
+  return merged;
+}
+
+/** Parses Git's date forms: `@1700000000 +0000`, `1700000000 +0100`, or an ISO 8601 date. */
+export function parseGitDate(input: string): { timestamp: number; timezoneOffset: number } | undefined {
+  const m = /^@?(\d+)(?:\s+([+-])(\d\d)(\d\d))?$/.exec(input.trim());
+  if (m) {
+    const off = m[2] ? (m[2] === '-' ? 1 : -1) * (Number(m[3]) * 60 + Number(m[4])) : 0;
+    return { timestamp: Number(m[1]), timezoneOffset: off };
+  }
+  const t = Date.parse(input);
+  return Number.isNaN(t) ? undefined : { timestamp: Math.floor(t / 1000), timezoneOffset: 0 };
+}
+
+export interface Identity { name: string; email: string }
+
+export async function resolveIdentity(gitdir: string, env: NodeJS.ProcessEnv = process.env): Promise<Identity> {
+  const config = await readGitConfig(gitdir, env);
+  const name = env.GIT_AUTHOR_NAME || config.get('user.name');
+  const email = env.GIT_AUTHOR_EMAIL || config.get('user.email');
+  if (!name || !email) {
+    throw new RegistryError('NO_IDENTITY', 'Git does not know who you are, and modelreg records the actor of every change. Run `git config --global user.name "Your Name"` and `git config --global user.email you@example.com` (or set GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL).', {});
+  }
+  return { name, email };
+}
+
+export function personAt(id: Identity, nowMs: number, dateEnv?: string): Person {
+  const fixed = dateEnv ? parseGitDate(dateEnv) : undefined;
+  return { name: id.name, email: id.email, timestamp: fixed?.timestamp ?? Math.floor(nowMs / 1000), timezoneOffset: fixed?.timezoneOffset ?? 0 };
+}

@@ -1,0 +1,140 @@
+/**
+ * The registry as it is at one commit, read from Git objects (never from the working tree).
+ * A point read (`model('churn')`) walks only the trees on its path; parsed files are cached
+ * by blob id, so a file is parsed once however many snapshots share it.
+ */
+import { RegistryError } from '../errors/index.js';
+import { formatIssue } from '../domain/issues.js';
+import { validateText, type FileKind } from '../domain/validate.js';
+import { modelKey } from '../domain/names.js';
+import { CONFIG_FILE, resolveConfig, type ModelState, type ModelVersion, type RegisteredModel, type RegistryConfig, type ResolvedConfig, type VersionState } from '../domain/state.js';
+import type { ObjectStore, TreeEntry } from './objects.js';
+import type { ParsedCache } from './cache.js';
+
+export interface ModelLocation {
+  name: string;
+  dir: string;
+  tree: string;
+}
+
+export class Snapshot {
+  private cfg?: ResolvedConfig;
+  private modelCache = new Map<string, ModelState | null>();
+  constructor(readonly store: ObjectStore, readonly commit: string | undefined, readonly tree: string | undefined, private readonly parsed: ParsedCache) {}
+
+  async entry(path: string): Promise<TreeEntry | undefined> {
+    return this.tree ? this.store.entryAt(this.tree, path) : undefined;
+  }
+
+  async text(path: string): Promise<string | undefined> {
+    const e = await this.entry(path);
+    if (!e || e.type !== 'blob') return undefined;
+    return this.store.readText(e.oid);
+  }
+
+  /** Parses and validates the file at `path`; throws INVALID_FILE with file:line when it is bad. */
+  async record<T>(kind: FileKind, path: string, e?: TreeEntry): Promise<{ value: T; blob: string } | undefined> {
+    const entry = e ?? (await this.entry(path));
+    if (!entry) return undefined;
+    if (entry.type !== 'blob' || entry.mode === '120000') {
+      throw new RegistryError('INVALID_FILE', `${path}: expected a regular file, found a ${entry.mode === '120000' ? 'symbolic link' : entry.type}. Replace it with a regular file (modelreg check lists every problem).`, { file: path });
+    }
+    const hit = this.parsed.get(entry.oid, kind);
+    if (hit !== undefined) return { value: hit as T, blob: entry.oid };
+    const text = await this.store.readText(entry.oid);
+    const v = validateText<T>(kind, text, path);
+    const errors = v.issues.filter((i) => i.severity === 'error');
+    if (errors.length || v.value === undefined) {
+      throw new RegistryError('INVALID_FILE', `${errors.map(formatIssue).join('\n')}\nFix the file (modelreg check lists every problem).`, { file: path, issues: errors });
+    }
+    this.parsed.set(entry.oid, kind, v.value);
+    return { value: v.value, blob: entry.oid };
+  }
+
+  async config(): Promise<ResolvedConfig> {
+    if (!this.cfg) this.cfg = resolveConfig((await this.record<RegistryConfig>('config', CONFIG_FILE))?.value);
+    return this.cfg;
+  }
+
+  /** Every model folder: `name` or `namespace/name`. */
+  async locations(): Promise<ModelLocation[]> {
+    const cfg = await this.config();
+    const root = await this.entry(cfg.registry);
+    if (!root || root.type !== 'tree') return [];
+    const out: ModelLocation[] = [];
+    for (const e of await this.store.readTree(root.oid)) {
+      if (e.type !== 'tree') continue;
+      const children = await this.store.readTree(e.oid);
+      if (children.some((c) => c.path === 'model.yaml' || c.path === 'versions')) {
+        out.push({ name: e.path, dir: `${cfg.registry}/${e.path}`, tree: e.oid });
+      } else {
+        for (const c of children) if (c.type === 'tree') out.push({ name: `${e.path}/${c.path}`, dir: `${cfg.registry}/${e.path}/${c.path}`, tree: c.oid });
+      }
+    }
+    return out;
+  }
+
+  /** The folder of a model, matching its name case-insensitively; walks only the trees on the path. */
+  async locate(name: string): Promise<ModelLocation | undefined> {
+    const cfg = await this.config();
+    const root = await this.entry(cfg.registry);
+    if (!root || root.type !== 'tree') return undefined;
+    let cur = root.oid;
+    const found: string[] = [];
+    for (const part of name.split('/')) {
+      const entries = await this.store.readTree(cur);
+      const e = entries.find((x) => x.path === part) ?? entries.find((x) => x.type === 'tree' && modelKey(x.path) === modelKey(part));
+      if (!e || e.type !== 'tree') return undefined;
+      found.push(e.path);
+      cur = e.oid;
+    }
+    const canonical = found.join('/');
+    return { name: canonical, dir: `${cfg.registry}/${canonical}`, tree: cur };
+  }
+
+  async model(name: string): Promise<ModelState | undefined> {
+    const key = modelKey(name);
+    if (this.modelCache.has(key)) return this.modelCache.get(key) ?? undefined;
+    const loc = await this.locate(name);
+    const state = loc ? await this.readModelAt(loc) : undefined;
+    this.modelCache.set(key, state ?? null);
+    return state;
+  }
+
+  async models(): Promise<ModelState[]> {
+    const out: ModelState[] = [];
+    for (const loc of await this.locations()) {
+      const key = modelKey(loc.name);
+      let m = this.modelCache.get(key);
+      if (m === undefined) {
+        m = (await this.readModelAt(loc)) ?? null;
+        this.modelCache.set(key, m);
+      }
+      if (m) out.push(m);
+    }
+    return out;
+  }
+
+  private async readModelAt(loc: ModelLocation): Promise<ModelState | undefined> {
+    const cached = this.parsed.getModel(loc.tree);
+    if (cached) return cached;
+    const entries = await this.store.readTree(loc.tree);
+    const modelEntry = entries.find((e) => e.path === 'model.yaml');
+    if (!modelEntry) return undefined;
+    const file = `${loc.dir}/model.yaml`;
+    const m = await this.record<RegisteredModel>('model', file, modelEntry);
+    const versions = new Map<string, VersionState>();
+    const vdir = entries.find((e) => e.path === 'versions' && e.type === 'tree');
+    if (vdir) {
+      for (const e of await this.store.readTree(vdir.oid)) {
+        if (!e.path.endsWith('.yaml')) continue;
+        const path = `${loc.dir}/versions/${e.path}`;
+        const v = await this.record<ModelVersion>('version', path, e);
+        if (v) versions.set(v.value.version, { record: v.value, file: path, blob: v.blob });
+      }
+    }
+    const state: ModelState = { name: loc.name, dir: loc.dir, file, record: m!.value, blob: m!.blob, versions };
+    this.parsed.setModel(loc.tree, state);
+    return state;
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * Writing one change as one commit: blobs and only the trees on the changed paths, the commit,
+ * a compare-and-swap of the branch, then the working tree files and index entries of the
+ * touched paths. The caller holds the repository lock.
+ */
+import { lstat, mkdir, readdir, readFile, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { RegistryError } from '../errors/index.js';
+import { EMPTY_TREE, hashBlob, type ObjectStore, type Person, type TreeEntry } from './objects.js';
+import { compareAndSwapRef, currentBranch } from './refs.js';
+import { readIndexOids, updateIndexEntries, type IndexUpdate } from './index-file.js';
+import type { RepoPaths } from './repo.js';
+
+/** One file to write (content) or delete (null), relative to the repository root. */
+export interface FileChange {
+  path: string;
+  content: string | null;
+}
+
+async function applyToTree(store: ObjectStore, treeOid: string | undefined, changes: Array<{ parts: string[]; oid: string | null }>): Promise<string | undefined> {
+  const entries: TreeEntry[] = treeOid ? [...(await store.readTree(treeOid))] : [];
+  const byName = new Map(entries.map((e) => [e.path, e]));
+  const sub = new Map<string, Array<{ parts: string[]; oid: string | null }>>();
+  for (const c of changes) {
+    if (c.parts.length === 1) {
+      if (c.oid === null) byName.delete(c.parts[0]);
+      else byName.set(c.parts[0], { mode: '100644', path: c.parts[0], oid: c.oid, type: 'blob' });
+    } else {
+      const list = sub.get(c.parts[0]) ?? [];
+      list.push({ parts: c.parts.slice(1), oid: c.oid });
+      sub.set(c.parts[0], list);
+    }
+  }
+  for (const [name, list] of sub) {
+    const existing = byName.get(name);
+    const child = await applyToTree(store, existing?.type === 'tree' ? existing.oid : undefined, list);
+    if (child === undefined) byName.delete(name);
+    else byName.set(name, { mode: '040000', path: name, oid: child, type: 'tree' });
+  }
+  if (byName.size === 0) return undefined;
+  return store.writeTree([...byName.values()]);
+}
+
+/** Writes the blobs and trees of `changes` on top of `baseTree`; returns the new root tree. */
+export async function writeTreeChanges(store: ObjectStore, baseTree: string | undefined, changes: FileChange[]): Promise<string> {
+  const items: Array<{ parts: string[]; oid: string | null }> = [];
+  for (const c of changes) {
+    const oid = c.content === null ? null : await store.writeBlob(c.content);
+    items.push({ parts: c.path.split('/'), oid });
+  }
+  return (await applyToTree(store, baseTree, items)) ?? (await store.writeTree([]).then(() => EMPTY_TREE));
+}
+
+/** Refuses to follow a symbolic link anywhere on the way to a working-tree path. */
+async function assertNoSymlink(root: string, path: string): Promise<void> {
+  const parts = path.split('/');
+  let cur = root;
+  for (const p of parts) {
+    cur = join(cur, p);
+    const s = await lstat(cur).catch(() => undefined);
+    if (!s) return;
+    if (s.isSymbolicLink()) {
+      throw new RegistryError('BAD_INPUT', `${path}: ${cur.slice(root.length + 1)} is a symbolic link, which modelreg never follows. Replace it with a regular file or folder.`, { file: path });
+    }
+  }
+}
+
+/** Whether the working tree tracks `ref` (HEAD points at it and there is a working tree). */
+export async function worktreeTracks(repo: RepoPaths, ref: string): Promise<boolean> {
+  return repo.dir !== undefined && (await currentBranch(repo.gitdir)) === ref;
+}
+
+/**
+ * Refuses when a file the change touches has uncommitted edits (in the working tree or the
+ * index) compared with the tip the change is computed from.
+ */
+export async function assertClean(repo: RepoPaths, store: ObjectStore, tipTree: string | undefined, paths: string[]): Promise<void> {
+  if (!repo.dir) return;
+  const indexed = await readIndexOids(repo.gitdir, paths);
+  const dirty: string[] = [];
+  for (const path of paths) {
+    await assertNoSymlink(repo.dir, path);
+    const atTip = tipTree ? (await store.entryAt(tipTree, path))?.oid : undefined;
+    const text = await readFile(join(repo.dir, path)).catch(() => undefined);
+    const onDisk = text === undefined ? undefined : hashBlob(text);
+    const inIndex = indexed?.get(path);
+    const stagedDiffers = indexed !== undefined && inIndex !== atTip;
+    if (onDisk !== atTip || stagedDiffers) dirty.push(path);
+  }
+  if (dirty.length) {
+    throw new RegistryError('DIRTY', `${dirty.join(', ')} ${dirty.length === 1 ? 'has' : 'have'} uncommitted changes that this command would overwrite. Commit or stash them (git stash), or run \`modelreg doctor\` if a command was interrupted, then try again.`, { files: dirty });
+  }
+}
+
+async function removeEmptyDirs(root: string, path: string): Promise<void> {
+  let dir = dirname(join(root, path));
+  while (dir.length > root.length) {
+    if ((await readdir(dir).catch(() => ['x'])).length > 0) return;
+    await rmdir(dir).catch(() => undefined);
+    dir = dirname(dir);
+  }
+}
+
+/** Brings the working tree files and index entries of `changes` in line with the new commit. */
+export async function syncWorktree(repo: RepoPaths, changes: Array<FileChange & { oid: string | null }>, store?: ObjectStore, tree?: string): Promise<void> {
+  if (!repo.dir) return;
+  const updates: IndexUpdate[] = [];
+  for (const c of changes) {
+    await assertNoSymlink(repo.dir, c.path);
+    const full = join(repo.dir, c.path);
+    if (c.content === null) {
+      await unlink(full).catch(() => undefined);
+      await removeEmptyDirs(repo.dir, c.path);
+      updates.push({ path: c.path });
+    } else {
+      await mkdir(dirname(full), { recursive: true });
+      const tmp = `${full}.modelreg-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+      await writeFile(tmp, c.content);
+      await rename(tmp, full);
+      updates.push({ path: c.path, oid: c.oid!, stats: await lstat(full) });
+    }
+  }
+  const root = repo.dir;
+  const fullTree = store && tree ? async () => {
+    const all: IndexUpdate[] = [];
+    const walk = async (oid: string, prefix: string): Promise<void> => {
+      for (const e of await store.readTree(oid)) {
+        const p = prefix ? `${prefix}/${e.path}` : e.path;
+        if (e.type === 'tree') await walk(e.oid, p);
+        else if (e.type === 'blob') all.push({ path: p, oid: e.oid, mode: parseInt(e.mode, 8), stats: await lstat(join(root, p)).catch(() => undefined) });
+      }
+    };
+    await walk(tree, '');
+    return all;
+  } : undefined;
+  await updateIndexEntries(repo.gitdir, updates, fullTree);
+}
+
+export interface CommitRequest {
+  ref: string;
+  parent: string | undefined;
+  /** What `ref` must point at now (undefined: it must not exist yet). */
+  expectedRef: string | undefined;
+  baseTree: string | undefined;
+  changes: FileChange[];
+  message: string;
+  author: Person;
+  committer: Person;
+}
+
+/** Writes the objects and the commit, and moves `ref` by compare-and-swap. */
+export async function writeCommit(repo: RepoPaths, store: ObjectStore, req: CommitRequest): Promise<{ commit: string; tree: string; changes: Array<FileChange & { oid: string | null }> }> {
+  const tree = await writeTreeChanges(store, req.baseTree, req.changes);
+  const commit = await store.writeCommit({ tree, parents: req.parent ? [req.parent] : [], author: req.author, committer: req.committer, message: req.message });
+  await compareAndSwapRef(repo.gitdir, req.ref, req.expectedRef, commit, { who: req.committer, message: `modelreg: ${req.message.split('\n')[0]}` });
+  const changes = req.changes.map((c) => ({ ...c, oid: c.content === null ? null : hashBlob(c.content) }));
+  return { commit, tree, changes };
+}
