@@ -1,0 +1,133 @@
+/**
+ * CEL guards (`when:`), on @marcbachmann/cel-js. Compiling catches syntax errors, unknown
+ * variables and fields, type errors and guards too costly to run; evaluating fails closed:
+ * anything but `true` (false, an error, a non-bool) is a failed check, never an allow.
+ */
+import { Environment, type ParseResult } from '@marcbachmann/cel-js';
+import { analyze } from './cel-analyze.js';
+
+/** Structural limits checked when a guard is parsed (cel-js enforces them). */
+export const CEL_LIMITS = { maxAstNodes: 1000, maxDepth: 32, maxListElements: 256, maxMapEntries: 256, maxCallArguments: 8 };
+/** Comprehension macros (all, exists, exists_one, map, filter) may nest at most this deep. */
+export const MAX_COMPREHENSION_DEPTH = 2;
+/** An evaluation whose worst case (largest collection ^ comprehension depth) exceeds this is refused. */
+export const MAX_ITERATIONS = 1_000_000;
+
+export interface CompiledGuard {
+  source: string;
+  comprehensionDepth: number;
+  run: ParseResult;
+}
+
+export interface GuardError {
+  rule: 'cel-compile' | 'cel-unknown-field' | 'cel-type' | 'cel-too-complex';
+  message: string;
+  /** 0-based offset in the expression. */
+  offset?: number;
+}
+
+export interface GuardContext {
+  version: unknown;
+  model: unknown;
+  actor: unknown;
+  now: Date;
+}
+
+export type GuardResult = { ok: true; actual: 'true' } | { ok: false; actual: string };
+
+let shared: Environment | undefined;
+/** One environment for every guard: building one is the expensive part, and it holds no per-policy state. */
+function environment(): Environment {
+  shared ??= new Environment({ limits: CEL_LIMITS })
+    .registerVariable('version', 'map', { description: 'The model version record' })
+    .registerVariable('model', 'map', { description: 'The registered model record' })
+    .registerVariable('actor', 'map', { description: 'The person making the change: email, name, github' })
+    .registerVariable('now', 'google.protobuf.Timestamp', { description: 'The time of the change' });
+  return shared;
+}
+
+function at(offset: number | undefined): string {
+  return offset === undefined ? '' : ` (at character ${offset + 1} of the expression)`;
+}
+
+interface CelErrorLike { code?: string; summary?: string; message?: string; range?: { start: number } }
+
+/**
+ * Compiles a guard, or says why it cannot be used.
+ * @example compileGuard('version.metrics.auc >= 0.9').guard?.comprehensionDepth // 0
+ * @example compileGuard('version.metricz.auc > 0').error?.rule // 'cel-unknown-field'
+ */
+export function compileGuard(source: string): { guard?: CompiledGuard; error?: GuardError } {
+  let run: ParseResult;
+  try {
+    run = environment().parse(source);
+  } catch (e) {
+    const err = e as CelErrorLike;
+    const offset = err.range?.start;
+    if (err.code === 'limit_exceeded') return { error: { rule: 'cel-too-complex', message: `guard is too large: ${err.summary}${at(offset)}; split it or simplify it`, offset } };
+    return { error: { rule: 'cel-compile', message: `guard does not compile: ${err.summary ?? err.message}${at(offset)}`, offset } };
+  }
+  const { fieldErrors, comprehensionDepth } = analyze(run.ast, source);
+  if (fieldErrors.length) {
+    const first = fieldErrors[0];
+    return { error: { rule: 'cel-unknown-field', message: `${fieldErrors.map((f) => f.message).join('; ')}${at(first.offset)}`, offset: first.offset } };
+  }
+  if (comprehensionDepth > MAX_COMPREHENSION_DEPTH) {
+    return { error: { rule: 'cel-too-complex', message: `guard nests comprehension macros (all, exists, exists_one, map, filter) ${comprehensionDepth} deep; at most ${MAX_COMPREHENSION_DEPTH} are allowed so evaluation stays bounded` } };
+  }
+  const checked = run.check();
+  if (!checked.valid) {
+    const err = (checked.error ?? {}) as CelErrorLike;
+    const offset = err.range?.start;
+    if (err.code === 'unknown_variable') {
+      return { error: { rule: 'cel-unknown-field', message: `${err.summary}; a guard may use version, model, actor and now${at(offset)}`, offset } };
+    }
+    return { error: { rule: 'cel-type', message: `guard has a type error: ${err.summary ?? err.message}${at(offset)}`, offset } };
+  }
+  if (checked.type !== 'bool' && checked.type !== 'dyn') {
+    return { error: { rule: 'cel-type', message: `guard must evaluate to a bool, but it evaluates to ${checked.type}; compare it, e.g. \`... == "x"\`` } };
+  }
+  return { guard: { source, comprehensionDepth, run } };
+}
+
+/** Size of the largest list or map in a value (the iteration count of one comprehension over it). */
+function largestCollection(value: unknown, seen = 0): number {
+  if (Array.isArray(value)) return value.reduce((m: number, v) => Math.max(m, largestCollection(v)), Math.max(seen, value.length));
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    const vals = Object.values(value);
+    return vals.reduce((m: number, v) => Math.max(m, largestCollection(v)), Math.max(seen, vals.length));
+  }
+  return seen;
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'bigint') return String(v);
+  try {
+    return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x)) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+/**
+ * Runs a guard. Passes only when it evaluates to `true`; an error is a failed check whose
+ * actual value says what went wrong.
+ * @example evaluateGuard(guard, { version, model, actor, now }) // { ok: false, actual: 'error: No such key: auc' }
+ */
+export function evaluateGuard(guard: CompiledGuard, ctx: GuardContext): GuardResult {
+  if (guard.comprehensionDepth > 0) {
+    const n = Math.max(largestCollection(ctx.version), largestCollection(ctx.model), 1);
+    const worst = n ** guard.comprehensionDepth;
+    if (worst > MAX_ITERATIONS) return { ok: false, actual: `not evaluated: up to ${worst} iterations over collections of ${n} items exceed the limit of ${MAX_ITERATIONS}` };
+  }
+  try {
+    const value: unknown = guard.run(ctx as unknown as Record<string, unknown>);
+    if (value === true) return { ok: true, actual: 'true' };
+    if (value === false) return { ok: false, actual: 'false' };
+    return { ok: false, actual: `not a bool: ${describe(value)}` };
+  } catch (e) {
+    const err = e as CelErrorLike;
+    return { ok: false, actual: `error: ${err.summary ?? err.message ?? String(e)}` };
+  }
+}

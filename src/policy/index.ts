@@ -1,0 +1,12 @@
+/**
+ * The policy engine: load the workflow DSL (policies/*.yaml), evaluate a change against it,
+ * build the checklist. Pure: data in, decision out; time comes in as `now`.
+ */
+export type { Actor, ActionInput, AliasInput, ApprovalRecord, ApprovalRule, Bump, Check, Decision, LoadedPolicy, RegisterInput, TransitionInput } from './types.js';
+export { loadPolicy, DEFAULT_ARCHIVE_STAGE } from './load.js';
+export { evaluateTransition, allowedMoves, approvalRequirements, assertStage } from './transition.js';
+export { evaluateAlias, evaluateRollback, evaluateDelete, evaluateRegister, automationTarget, isExclusive, defaultBump } from './actions.js';
+export { isEligibleApprover, normalizeIdentity, actorIdentities } from './identity.js';
+export { parseDuration, formatDuration } from './duration.js';
+export { compileGuard, evaluateGuard, CEL_LIMITS, MAX_COMPREHENSION_DEPTH, MAX_ITERATIONS, type CompiledGuard } from './cel.js';
+export { guardContext } from './checks.js';

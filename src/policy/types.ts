@@ -1,0 +1,100 @@
+/** The policy engine's data: a loaded policy, the inputs of an evaluation and the decision it returns. */
+import type { ModelVersion, Policy, RegisteredModel } from '../domain/schema-types.js';
+import type { CompiledGuard } from './cel.js';
+
+export type { ModelVersion, Policy, RegisteredModel };
+
+/** A policy document that parsed, validated and whose guards compiled. */
+export interface LoadedPolicy {
+  name: string;
+  /** The file it was read from, for messages. */
+  file: string;
+  doc: Policy;
+  /** Stage names in the order the policy lists them. */
+  stages: string[];
+  initialStage: string;
+  archiveStage?: string;
+  /** Compiled CEL guards keyed by the JSON path of their `when`, e.g. `transitions.1.when`. */
+  guards: Map<string, CompiledGuard>;
+}
+
+/** One line of a decision's checklist: a requirement, what it asks, what was found. */
+export interface Check {
+  name: string;
+  ok: boolean;
+  expected: string;
+  actual: string;
+  /** Which part of the policy asked for it, e.g. `transitions[1]`, `aliases.champion`, `rollback`. */
+  rule?: string;
+}
+
+export interface Decision {
+  allowed: boolean;
+  checks: Check[];
+  /** One sentence: why the change is allowed or denied. */
+  message: string;
+  /** For a move no rule matches: the stages the version may move to instead. */
+  allowedMoves?: string[];
+}
+
+/** The person making the change. */
+export interface Actor {
+  email: string;
+  name?: string;
+  /** GitHub login, without the `github:` prefix. */
+  github?: string;
+}
+
+/** An approval the caller has verified as genuine. `stage` is a stage name, `alias:<name>`, `rollback` or `delete`. */
+export interface ApprovalRecord {
+  by: string;
+  stage: string;
+  at: string;
+  comment?: string;
+}
+
+export interface TransitionInput {
+  policy: LoadedPolicy;
+  model: RegisteredModel;
+  /** `version.stage` is the stage the move starts from. */
+  version: ModelVersion;
+  to: string;
+  actor: Actor;
+  now: Date;
+  /** When the version entered its current stage; undefined fails any minTimeInStage check. */
+  enteredStageAt?: Date;
+  approvals: ApprovalRecord[];
+}
+
+/** The inputs common to alias, rollback and delete decisions. */
+export interface ActionInput {
+  policy: LoadedPolicy;
+  model: RegisteredModel;
+  version: ModelVersion;
+  actor: Actor;
+  now: Date;
+  approvals: ApprovalRecord[];
+}
+
+export interface AliasInput extends ActionInput {
+  alias: string;
+}
+
+export type Bump = 'major' | 'minor' | 'patch' | 'none';
+
+export interface RegisterInput {
+  policy: LoadedPolicy;
+  model?: RegisteredModel;
+  version: ModelVersion;
+  /** The highest earlier release of the model, if any. */
+  previous?: ModelVersion;
+  /** How the new version differs from `previous`. */
+  bump: Bump;
+}
+
+/** What a rule asks of approvals, with defaults applied. */
+export interface ApprovalRule {
+  min: number;
+  from: string[];
+  allowAuthor: boolean;
+}

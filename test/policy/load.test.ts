@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { loadPolicy } from '../../src/policy/index.js';
+import { DESIGN_POLICY } from './fixtures.js';
+
+const HEAD = 'apiVersion: modelreg/v1\nkind: Policy\nname: p\nstages:\n  - name: A\n  - name: B\n';
+const load = (extra: string) => loadPolicy(HEAD + extra, 'policies/p.yaml');
+const rules = (extra: string) => load(extra).issues.map((i) => i.rule);
+
+describe('loadPolicy', () => {
+  it('loads the DESIGN.md §3 example with no issues', () => {
+    const { policy, issues } = loadPolicy(DESIGN_POLICY, 'policies/default.yaml');
+    expect(issues).toEqual([]);
+    expect(policy?.name).toBe('default');
+    expect(policy?.stages).toEqual(['None', 'Staging', 'Production', 'Archived']);
+    expect(policy?.initialStage).toBe('None');
+    expect(policy?.archiveStage).toBe('Archived');
+    expect([...policy!.guards.keys()]).toEqual(['transitions.0.when', 'transitions.1.when', 'automations.0.when']);
+  });
+
+  it('defaults initialStage to the first stage and archiveStage to Archived only when defined', () => {
+    const { policy } = load('');
+    expect(policy?.initialStage).toBe('A');
+    expect(policy?.archiveStage).toBeUndefined();
+    expect(load('archiveStage: B\n').policy?.archiveStage).toBe('B');
+  });
+
+  it('reports schema errors (unknown apiVersion) and returns no policy', () => {
+    const { policy, issues } = loadPolicy(HEAD.replace('modelreg/v1', 'modelreg/v9'), 'policies/p.yaml');
+    expect(policy).toBeUndefined();
+    expect(issues[0]).toMatchObject({ rule: 'schema', line: 1, file: 'policies/p.yaml' });
+  });
+
+  it('reports duplicate stages with their line', () => {
+    const { policy, issues } = load('  - name: A\n');
+    expect(policy).toBeUndefined();
+    expect(issues).toEqual([expect.objectContaining({ rule: 'duplicate-stage', line: 7, severity: 'error' })]);
+    expect(load('  - name: a\n').issues[0]).toMatchObject({ rule: 'duplicate-stage', severity: 'warning' });
+  });
+
+  it('reports every reference to an undefined stage', () => {
+    const text = [
+      'initialStage: X', 'archiveStage: Y',
+      'transitions:', '  - from: [A, Nope]', '    to: "*"',
+      'aliases:', '  champion: { requireStage: Prod }',
+      'automations:', '  - on: register', '    transition: Z', '',
+    ].join('\n');
+    const { policy, issues } = load(text);
+    expect(policy).toBeUndefined();
+    expect(issues.map((i) => [i.rule, i.line, i.field])).toEqual([
+      ['undefined-stage', 7, 'initialStage'],
+      ['undefined-stage', 8, 'archiveStage'],
+      ['undefined-stage', 10, 'transitions[0].from[1]'],
+      ['undefined-stage', 13, 'aliases.champion.requireStage'],
+      ['undefined-stage', 16, 'automations[0].transition'],
+    ]);
+    expect(issues[0].message).toContain('the stages are A, B');
+  });
+
+  it('reports approvals.from entries that are neither groups nor identities', () => {
+    const text = 'groups:\n  leads: [a@x.io]\ntransitions:\n  - from: A\n    to: B\n    approvals: { min: 1, from: [leads, owners, b@x.io, "github:c", lead] }\n';
+    const { issues } = load(text);
+    expect(issues).toEqual([expect.objectContaining({ rule: 'unknown-group', line: 12, field: 'transitions[0].approvals.from[4]' })]);
+    expect(issues[0].message).toContain('the groups are leads');
+  });
+
+  it('warns when min exceeds the people from lists', () => {
+    const { policy, issues } = load('transitions:\n  - from: A\n    to: B\n    approvals: { min: 3, from: [a@x.io, "github:b"] }\n');
+    expect(policy).toBeDefined();
+    expect(issues).toEqual([expect.objectContaining({ rule: 'approvals-unreachable', severity: 'warning', line: 10 })]);
+    expect(rules('transitions:\n  - from: A\n    to: B\n    approvals: { min: 3, from: [owners, a@x.io] }\n')).toEqual([]);
+  });
+
+  it('warns about group members that are not identities', () => {
+    expect(rules('groups:\n  leads: [alice]\n')).toEqual(['group-member']);
+  });
+
+  it('warns about an automation whose target no rule reaches', () => {
+    const { policy, issues } = load('automations:\n  - on: register\n    transition: B\n');
+    expect(policy).toBeDefined();
+    expect(issues.map((i) => i.rule)).toEqual(['automation-unreachable']);
+  });
+});
+
+describe('loadPolicy: guards', () => {
+  const guard = (when: string) => load(`transitions:\n  - from: A\n    to: B\n    when: ${JSON.stringify(when)}\n`);
+
+  it('reports a guard that does not compile, at the line of its when', () => {
+    const { policy, issues } = guard('version.metrics.auc >=');
+    expect(policy).toBeUndefined();
+    expect(issues).toEqual([expect.objectContaining({ rule: 'cel-compile', file: 'policies/p.yaml', line: 10, column: 11, field: 'transitions[0].when' })]);
+  });
+
+  it('reports unknown fields of the records and unknown variables', () => {
+    expect(guard('version.metricz.auc > 0.9').issues[0]).toMatchObject({ rule: 'cel-unknown-field', line: 10 });
+    expect(guard('version.metricz.auc > 0.9').issues[0].message).toContain("version has no field 'metricz'");
+    expect(guard('versoin.stage == "A"').issues[0]).toMatchObject({ rule: 'cel-unknown-field', line: 10 });
+    expect(guard('versoin.stage == "A"').issues[0].message).toContain('versoin');
+    expect(guard('has(version.artifact.digestt)').issues[0].rule).toBe('cel-unknown-field');
+    expect(guard('model.ownerz.size() > 0').issues[0].rule).toBe('cel-unknown-field');
+    expect(guard('actor.mail == "x"').issues[0].rule).toBe('cel-unknown-field');
+    expect(guard('version["metricz"].auc > 1.0').issues[0].rule).toBe('cel-unknown-field');
+    expect(guard('version.signature.inputs.exists(c, c.nme == "age")').issues[0].rule).toBe('cel-unknown-field');
+    expect(guard('version.stage.name == "A"').issues[0].rule).toBe('cel-unknown-field');
+    expect(guard('toString.x == "A"').issues[0].rule).toBe('cel-unknown-field');
+    expect(guard('has(version.constructor)').issues[0].rule).toBe('cel-unknown-field');
+  });
+
+  it('accepts map members, comprehension variables and cel.bind', () => {
+    for (const ok of [
+      'version.metrics.whatever > 0.5 && version.tags.team == "x" && version.params.lr > 0.1',
+      'version.signature.inputs.exists(c, c.name == "age")',
+      'version.metrics.all(k, version.metrics[k] >= 0.0)',
+      'cel.bind(m, version.metrics, m.auc > 0.9)',
+      'actor.email in model.owners || "github:" + actor.github in model.owners',
+      'now - timestamp(version.created.at) > duration("1h")',
+      'has(version.lineage.data) && version.lineage.data.size() > 0',
+    ]) expect(guard(ok).issues, ok).toEqual([]);
+  });
+
+  it('reports type errors and non-bool guards', () => {
+    expect(guard('now + 1 > now').issues[0].rule).toBe('cel-type');
+    expect(guard('"yes"').issues[0]).toMatchObject({ rule: 'cel-type' });
+    expect(guard('"yes"').issues[0].message).toContain('must evaluate to a bool');
+  });
+
+  it('rejects guards too costly to evaluate', () => {
+    const deep = 'version.metrics.all(a, version.metrics.all(b, version.metrics.all(c, true)))';
+    expect(guard(deep).issues[0].rule).toBe('cel-too-complex');
+    expect(guard('version.metrics.all(a, version.metrics.exists(b, a == b))').issues).toEqual([]);
+    expect(guard(`${Array.from({ length: 700 }, () => '1').join('+')} > 0`).issues[0].rule).toBe('cel-too-complex');
+    expect(guard(`${'('.repeat(40)}true${')'.repeat(40)}`).issues[0].rule).toBe('cel-too-complex');
+  });
+
+  it('checks guards of aliases, rollback, delete and automations', () => {
+    const text = [
+      'rollback:', '  when: version.nope', 'delete:', '  when: "1 +"',
+      'aliases:', '  champion: { when: model.nope == "x" }',
+      'automations:', '  - on: register', '    when: actor.nope', '    transition: A', '',
+    ].join('\n');
+    expect(load(text).issues.map((i) => [i.rule, i.field, i.line])).toEqual([
+      ['cel-unknown-field', 'rollback.when', 8],
+      ['cel-compile', 'delete.when', 10],
+      ['cel-unknown-field', 'aliases.champion.when', 12],
+      ['cel-unknown-field', 'automations[0].when', 15],
+    ]);
+  });
+});
