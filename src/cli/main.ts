@@ -7,6 +7,8 @@ import { registerCommand } from './commands/register.js';
 import { readCommands } from './commands/read.js';
 import { writeCommands } from './commands/write.js';
 import { workflowCommands } from './commands/workflow.js';
+import { governanceCommands } from './commands/governance.js';
+import { collaborationCommands } from './commands/collab.js';
 import { handleError } from './errors.js';
 
 export function buildProgram(): Command {
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   readCommands(program);
   writeCommands(program);
   workflowCommands(program);
+  governanceCommands(program);
+  collaborationCommands(program);
   return program;
 }
 

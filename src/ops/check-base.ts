@@ -7,6 +7,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { issue, type Issue } from '../domain/issues.js';
+import { locate, parseYaml } from '../domain/yaml-file.js';
 import { describeEvent, type RegistryEvent } from '../domain/events.js';
 import { diffModel } from '../domain/diff.js';
 import { modelKey } from '../domain/names.js';
@@ -212,6 +213,26 @@ export async function checkAgainstBase(ctx: Context, input: CheckInput, result: 
   }
   result.events = events.map((e) => ({ ...e, description: describeEvent(e) }));
   result.decisions = decisions;
+  await pinpoint(headSnap, problems);
+}
+
+/** Problems found by comparing states carry a field; point them at its line in the head file. */
+async function pinpoint(head: Snapshot, problems: Issue[]): Promise<void> {
+  const parsed = new Map<string, ReturnType<typeof parseYaml> | undefined>();
+  for (const p of problems) {
+    if (p.line !== 1 || p.column !== 1) continue;
+    if (!parsed.has(p.file)) {
+      const text = await head.text(p.file).catch(() => undefined);
+      parsed.set(p.file, text === undefined ? undefined : parseYaml(text, p.file));
+    }
+    const doc = parsed.get(p.file);
+    if (!doc) continue;
+    const path = p.field ? p.field.split('.') : p.rule.startsWith('policy-transition') || p.rule === 'fake-revert' ? ['stage'] : p.rule === 'policy-alias' ? ['aliases'] : [];
+    if (!path.length) continue;
+    const at = locate(doc, path, true);
+    p.line = at.line;
+    p.column = at.column;
+  }
 }
 
 /** A revert is real when the reverted commit exists, is an ancestor, and the revert restores the stage it changed. */

@@ -96,7 +96,7 @@ export function checkFiles(files: CheckFile[]): CheckedRegistry {
     const rel = f.path.slice(prefix.length);
     const m = /^(?:(.+)\/)?versions\/([^/]+)\.yaml$/.exec(rel);
     const mm = /^(.+)\/model\.yaml$/.exec(rel);
-    if (!m && !mm && /(^|/)(README.md|.gitkeep)$/.test(rel)) continue;
+    if (!m && !mm && /(^|\/)(README\.md|\.gitkeep)$/.test(rel)) continue;
     if (!m && !mm) {
       issues.push(issue(f.path, 'unexpected-file', `is not part of the registry layout (${cfg.registry}/<model>/model.yaml, ${cfg.registry}/<model>/versions/<semver>.yaml)`, { severity: f.kind === 'symlink' ? 'error' : 'warning' }));
       continue;

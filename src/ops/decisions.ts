@@ -5,5 +5,5 @@ import type { Decision } from '../policy/index.js';
 export function deniedError(what: string, d: Decision): RegistryError {
   const failed = d.checks.filter((c) => !c.ok);
   const lines = failed.map((c) => `  ✗ ${c.name}: needs ${c.expected}, found ${c.actual}`);
-  return new RegistryError('DENIED', `Policy denies ${what}: ${d.message}${lines.length ? `\n${lines.join('\n')}` : ''}`, { decision: d as unknown as Record<string, unknown> });
+  return new RegistryError('DENIED', `Denied by policy: ${d.message}${lines.length ? `\n${lines.join('\n')}` : ''}`, { action: what, decision: d as unknown as Record<string, unknown> });
 }

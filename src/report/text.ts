@@ -65,3 +65,20 @@ export function renderHistory(entries: HistoryEntry[]): string {
 export function renderChecklist(checks: Array<{ name: string; ok: boolean; expected: string; actual: string }>): string {
   return checks.map((c) => `  ${c.ok ? '✓' : '✗'} ${c.name}: needs ${c.expected}; found ${c.actual}`).join('\n');
 }
+
+export function renderSearch(versions: ModelVersion[], orderBy: string): string {
+  if (!versions.length) return 'No matching versions.';
+  const metric = orderBy.startsWith('metrics.') ? orderBy.slice('metrics.'.length) : undefined;
+  return table([
+    ['MODEL', 'VERSION', 'STAGE', metric ? metric.toUpperCase() : 'CREATED', 'METRICS'],
+    ...versions.map((v) => [v.model, v.version, v.stage, metric ? String(v.metrics?.[metric] ?? '-') : v.created.at.slice(0, 10), metricsText(v.metrics)]),
+  ]);
+}
+
+export function renderCompare(c: import('../ops/search.js').Comparison): string {
+  const show = (x: unknown) => (x === undefined ? '-' : String(x));
+  return `${c.model}: ${c.a} vs ${c.b}\n` + table([
+    ['', 'FIELD', c.a, c.b, 'DELTA'],
+    ...c.rows.map((r) => [r.same ? ' ' : '*', `${r.section === r.key ? r.key : `${r.section}.${r.key}`}`, show(r.a), show(r.b), r.delta !== undefined ? (r.delta > 0 ? `+${r.delta}` : String(r.delta)) : '']),
+  ]);
+}

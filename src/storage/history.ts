@@ -49,6 +49,20 @@ export async function* firstParentLog(store: ObjectStore, oid: string | undefine
 
 /** Resolves a branch, tag, `HEAD`, full or abbreviated commit id to a commit id. */
 export async function resolveCommitish(store: ObjectStore, ref: string): Promise<string> {
+  // Git's ancestry suffixes: HEAD~2, main^, v1^^.
+  const suffix = /^(.+?)((?:~\d*|\^1?)+)$/.exec(ref);
+  if (suffix && !/^[0-9a-f]{40}$/.test(ref)) {
+    let oid = await resolveCommitish(store, suffix[1]);
+    for (const step of suffix[2].match(/~\d*|\^1?/g) ?? []) {
+      const n = step.startsWith('~') ? (step.length > 1 ? Number(step.slice(1)) : 1) : 1;
+      for (let i = 0; i < n; i++) {
+        const parent = (await store.readCommit(oid)).parents[0];
+        if (!parent) throw new RegistryError('NOT_FOUND', `${ref}: the history is not that long. Check it with \`git log --oneline\`.`, { ref });
+        oid = parent;
+      }
+    }
+    return oid;
+  }
   const gitdir = store.gitdir;
   let oid: string | undefined;
   try {

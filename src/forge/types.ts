@@ -1,0 +1,45 @@
+/**
+ * What modelreg needs from a forge (GitHub first; a GitLab adapter fills the same shape):
+ * open a pull request, say who approved one, and say which pull request a CI run is for.
+ */
+
+/** A pull request as CI sees it: the repository it merges into, its branches and its author. */
+export interface PullRequestRef {
+  /** Owner of the base repository (the one the pull request merges into). */
+  owner: string;
+  repo: string;
+  number: number;
+  /** The branch it merges into, e.g. `main`. */
+  base: string;
+  /** The branch it merges from (in a fork when the pull request comes from one). */
+  head: string;
+  /** The pull request's web page. */
+  url?: string;
+  /** Login of the person who opened it. */
+  author?: string;
+}
+
+export interface OpenPullRequestInput {
+  owner: string;
+  repo: string;
+  /** The branch to merge from; `user:branch` for a branch in a fork. */
+  head: string;
+  /** The branch to merge into. */
+  base: string;
+  title: string;
+  body: string;
+  draft?: boolean;
+}
+
+export interface ForgeAdapter {
+  name: 'github' | string;
+  /** Opens a pull request; resolves to its number and web page. */
+  openPullRequest(i: OpenPullRequestInput): Promise<{ number: number; url: string }>;
+  /**
+   * Logins whose latest review state is APPROVED: a later CHANGES_REQUESTED or a dismissal
+   * cancels an approval, a later comment does not. Every page of reviews is read.
+   */
+  approvingReviewers(pr: { owner: string; repo: string; number: number }): Promise<string[]>;
+  /** The pull request this CI run is for, or undefined when the run is not for one. */
+  currentPullRequest(env: NodeJS.ProcessEnv): Promise<PullRequestRef | undefined>;
+}

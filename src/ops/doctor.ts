@@ -1,0 +1,26 @@
+/** `doctor`: detect and repair what an interrupted write can leave behind. */
+import { CONFIG_FILE } from '../domain/state.js';
+import { clearStaleLocks, repair, type DoctorReport } from '../storage/doctor.js';
+import { acquireLock } from '../storage/lock.js';
+import { readRef } from '../storage/refs.js';
+import type { Context } from './context.js';
+
+export async function doctor(ctx: Context): Promise<DoctorReport & { branch: string; advice: string[] }> {
+  const ref = await ctx.targetRef();
+  const store = ctx.store();
+  // Locks of dead processes first, then the repairs under our own lock.
+  const removedLocks = await clearStaleLocks(ctx.repo, ref);
+  const lock = await acquireLock(ctx.repo.gitdir, { ref, timeoutMs: ctx.options.lockTimeoutMs ?? 5000 });
+  let report: DoctorReport;
+  try {
+    const tip = await readRef(ctx.repo.gitdir, ref);
+    const cfg = await (await ctx.snapshotAt(undefined, store)).config();
+    report = await repair(ctx.repo, store, tip, [cfg.registry, cfg.policies, CONFIG_FILE], removedLocks);
+  } finally {
+    await lock.release();
+  }
+  const advice: string[] = [];
+  if (report.userEdits.length) advice.push(`Uncommitted edits in ${report.userEdits.join(', ')}: commit or discard them (git checkout -- <file>).`);
+  if (report.looseObjects > 5000) advice.push(`${report.looseObjects} loose objects: run \`git gc\` to pack them (reads get faster).`);
+  return { ...report, branch: ref.replace(/^refs\/heads\//, ''), advice };
+}

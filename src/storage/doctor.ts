@@ -1,0 +1,105 @@
+/**
+ * Repairs after an interrupted write: stale locks of dead processes, leftover temporary files,
+ * and working-tree files and index entries of registry paths left behind the branch tip.
+ * A file a person edited is reported, never overwritten.
+ */
+import { readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { hashBlob, type ObjectStore } from './objects.js';
+import { readIndexOids } from './index-file.js';
+import { syncWorktree } from './write.js';
+import { firstParentLog } from './history.js';
+import type { RepoPaths } from './repo.js';
+
+export interface DoctorReport {
+  removedLocks: string[];
+  removedTempFiles: number;
+  repaired: string[];
+  userEdits: string[];
+  looseObjects: number;
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+export async function clearStaleLocks(repo: RepoPaths, ref: string | undefined): Promise<string[]> {
+  const removed: string[] = [];
+  const lock = join(repo.gitdir, 'modelreg.lock');
+  const text = await readFile(lock, 'utf8').catch(() => undefined);
+  let ownerDead = false;
+  if (text !== undefined) {
+    try {
+      const info = JSON.parse(text) as { pid: number; host: string };
+      ownerDead = info.host === hostname() && !alive(info.pid);
+    } catch {
+      ownerDead = Date.now() - ((await stat(lock).catch(() => undefined))?.mtimeMs ?? Date.now()) > 5000;
+    }
+    if (ownerDead) { await unlink(lock).catch(() => undefined); removed.push(lock); }
+  }
+  // Git's own lock files are left alone unless modelreg's lock was stale (its owner held them) or they are old.
+  for (const p of [ref ? join(repo.gitdir, `${ref}.lock`) : undefined, join(repo.gitdir, 'index.lock')]) {
+    if (!p) continue;
+    const s = await stat(p).catch(() => undefined);
+    if (s && (ownerDead || Date.now() - s.mtimeMs > 10 * 60_000)) { await unlink(p).catch(() => undefined); removed.push(p); }
+  }
+  return removed;
+}
+
+async function tempFiles(dir: string, pattern: RegExp, depth = 3): Promise<number> {
+  let n = 0;
+  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const p = join(dir, e.name);
+    if (e.isDirectory() && depth > 0 && e.name !== '.git') n += await tempFiles(p, pattern, depth - 1);
+    else if (e.isFile() && pattern.test(e.name)) { await unlink(p).catch(() => undefined); n++; }
+  }
+  return n;
+}
+
+/** Repairs under the repository lock (the caller holds it). */
+export async function repair(repo: RepoPaths, store: ObjectStore, tip: string | undefined, prefixes: string[], removedLocks: string[]): Promise<DoctorReport> {
+  let removedTempFiles = await tempFiles(join(repo.gitdir, 'objects'), /^tmp_obj_/, 1);
+  if (repo.dir) removedTempFiles += await tempFiles(repo.dir, /\.modelreg-\d+-[0-9a-f]+\.tmp$/, 6);
+  const repaired: string[] = [];
+  const userEdits: string[] = [];
+  if (repo.dir && tip) {
+    const tipTree = (await store.readCommit(tip)).tree;
+    // Blobs of the last few commits: a file holding one of these was left behind by an interrupted write.
+    const recent = new Map<string, Set<string>>();
+    let n = 0;
+    for await (const c of firstParentLog(store, tip)) {
+      if (++n > 20) break;
+      for (const prefix of prefixes) {
+        const walk = async (path: string): Promise<void> => {
+          const e = await store.entryAt(c.tree, path);
+          if (!e) return;
+          if (e.type === 'tree') { for (const x of await store.readTree(e.oid)) await walk(`${path}/${x.path}`); return; }
+          if (!recent.has(path)) recent.set(path, new Set());
+          recent.get(path)!.add(e.oid);
+        };
+        await walk(prefix);
+      }
+    }
+    const paths = [...recent.keys()];
+    const indexed = await readIndexOids(repo.gitdir, paths);
+    const fixes = [];
+    for (const path of paths) {
+      const atTip = (await store.entryAt(tipTree, path))?.oid;
+      const text = await readFile(join(repo.dir, path)).catch(() => undefined);
+      const onDisk = text === undefined ? undefined : hashBlob(text);
+      const inIndex = indexed?.get(path);
+      if (onDisk === atTip && (indexed === undefined || inIndex === atTip)) continue;
+      const leftover = onDisk === undefined || recent.get(path)!.has(onDisk);
+      if (!leftover) { userEdits.push(path); continue; }
+      fixes.push({ path, content: atTip ? await store.readText(atTip) : null, oid: atTip ?? null });
+      repaired.push(path);
+    }
+    if (fixes.length) await syncWorktree(repo, fixes, store, tipTree);
+  }
+  let looseObjects = 0;
+  for (const d of await readdir(join(repo.gitdir, 'objects')).catch(() => [])) {
+    if (/^[0-9a-f]{2}$/.test(d)) looseObjects += (await readdir(join(repo.gitdir, 'objects', d)).catch(() => [])).length;
+  }
+  return { removedLocks, removedTempFiles, repaired, userEdits, looseObjects };
+}
