@@ -43,7 +43,7 @@ export function typedParams(input: Record<string, string> = {}): Record<string, 
   const out: Record<string, string | number | boolean> = {};
   for (const [k, v] of Object.entries(input)) {
     if (v === 'true' || v === 'false') out[k] = v === 'true';
-    else if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v) && Number.isFinite(Number(v))) out[k] = Number(v);
+    else if (/^-?\d+(\.\d+)?$/.test(v) && String(Number(v)) === v) out[k] = Number(v); // "1.0" stays a string, as MLflow keeps it
     else out[k] = v;
   }
   return out;
@@ -53,5 +53,24 @@ export function typedParams(input: Record<string, string> = {}): Record<string, 
 export function writeOptions(cmd: Command): Command {
   return cmd
     .option('--push', 'push after committing; a rejected push is retried on the new remote tip')
-    .option('--branch [name]', 'commit on a new branch (for a pull request) instead of the registry branch');
+    .option('--branch [name]', 'commit on a new branch (for a pull request) instead of the registry branch')
+    .option('--pr', 'with --branch: push the branch and open a pull request (GitHub; prints what to open by hand without a token)')
+    .hook('preAction', (_this, action) => {
+      const o = action.opts();
+      if (o.pr) {
+        if (!o.branch) action.setOptionValue('branch', true);
+        action.setOptionValue('push', true);
+      }
+    });
+}
+
+/** After a write with `--pr`: open the pull request and say where it is. */
+export async function afterWrite(cmd: Command, result: { commit?: string; branch: string; subject?: string }, title: string): Promise<void> {
+  const o = cmd.opts();
+  if (!o.pr || !result.commit) return;
+  const ctx = await context(cmd);
+  const { openPullRequest } = await import('../ops/forge.js');
+  const pr = await openPullRequest(ctx, { branch: result.branch, title });
+  if (pr.url) process.stderr.write(`Opened pull request ${pr.url}\n`);
+  else process.stderr.write(`${pr.manual}\n`);
 }

@@ -21,14 +21,17 @@ export function parseModelUri(input: string): ModelRef {
   };
   if (typeof input !== 'string' || !input.startsWith('models:/')) fail('it does not start with models:/');
   const rest = input.slice('models:/'.length);
+  const valid = <T>(parse: () => T): T => {
+    try { return parse(); } catch (e) { return fail((e as Error).message.replace(/\.[^.]*$/, '').replace(/^Invalid /, 'invalid ')); }
+  };
   const at = rest.lastIndexOf('@');
   if (at >= 0) {
-    const model = parseModelName(rest.slice(0, at));
-    return { model, kind: 'alias', alias: parseAlias(rest.slice(at + 1)) };
+    const model = valid(() => parseModelName(rest.slice(0, at)));
+    return { model, kind: 'alias', alias: valid(() => parseAlias(rest.slice(at + 1))) };
   }
   const slash = rest.lastIndexOf('/');
   if (slash <= 0) fail('it has no version, stage, alias or range');
-  const model = parseModelName(rest.slice(0, slash));
+  const model = valid(() => parseModelName(rest.slice(0, slash)));
   const tail = rest.slice(slash + 1);
   if (tail === '') fail('the part after the name is empty');
   if (tail === 'latest') return { model, kind: 'latest' };

@@ -3,7 +3,7 @@
  * column; editing keeps a person's comments, key order and formatting on every line it does
  * not change, so a promotion's diff is the stage line and nothing else.
  */
-import YAML, { isMap, isScalar, LineCounter, type Document, type Node } from 'yaml';
+import YAML, { isMap, isScalar, isSeq, LineCounter, type Document, type Node } from 'yaml';
 import { issue, type Issue } from './issues.js';
 
 /** Files larger than this are refused before parsing (a 50 MB file is an attack, not a model card). */
@@ -72,7 +72,59 @@ function isPlainScalar(v: unknown): boolean {
 }
 
 function renderScalar(v: unknown): string {
+  // A multi-line string goes in double quotes so it fits where the old value stood.
+  if (typeof v === 'string' && v.includes('\n')) return JSON.stringify(v);
   return YAML.stringify(v, { lineWidth: 0 }).trimEnd();
+}
+
+/** Column (0-based) at which the node at `offset` starts on its line. */
+function columnOf(text: string, offset: number): number {
+  return offset - lineStart(text, offset);
+}
+
+function indentBlock(rendered: string, indent: number): string {
+  const pad = ' '.repeat(indent);
+  return rendered.trimEnd().split('\n').map((l) => pad + l).join('\n') + '\n';
+}
+
+/** Edits inside a block map or sequence that leave its other lines (and their comments) alone. */
+function applyInBlock(text: string, doc: Document.Parsed, edit: YamlEdit): string | undefined {
+  const parentPath = edit.path.slice(0, -1);
+  const key = edit.path[edit.path.length - 1];
+  const parent = parentPath.length ? doc.getIn(parentPath, true) : doc.contents;
+  if (isMap(parent) && !parent.flow && parent.items.length && typeof key === 'string') {
+    const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+    if (edit.value === undefined) {
+      if (!pair || parent.items.length < 2) return undefined;
+      const start = lineStart(text, (pair.key as Node).range![0]);
+      const v = pair.value as Node | null;
+      const end = lineEnd(text, v?.range ? v.range[1] : (pair.key as Node).range![1]);
+      return text.slice(0, start) + text.slice(end);
+    }
+    if (pair) return undefined;
+    const last = parent.items[parent.items.length - 1];
+    const lastNode = (last.value as Node | null)?.range ? (last.value as Node) : (last.key as Node);
+    const at = lineEnd(text, lastNode.range![1]);
+    const indent = columnOf(text, (parent.items[0].key as Node).range![0]);
+    const rendered = new YAML.Document({ [key]: edit.value }).toString({ lineWidth: 0, indentSeq: true });
+    return text.slice(0, at) + (text[at - 1] === '\n' || at === 0 ? '' : '\n') + indentBlock(rendered, indent) + text.slice(at);
+  }
+  return undefined;
+}
+
+/** Appending items to an existing block sequence: the new items go after the last one. */
+function appendToSeq(text: string, doc: Document.Parsed, edit: YamlEdit): string | undefined {
+  const node = doc.getIn(edit.path, true);
+  if (!isSeq(node) || node.flow || !node.items.length || !Array.isArray(edit.value)) return undefined;
+  const current = node.toJSON() as unknown[];
+  const next = edit.value as unknown[];
+  if (next.length <= current.length || !current.every((c, i) => JSON.stringify(c) === JSON.stringify(next[i]))) return undefined;
+  const last = node.items[node.items.length - 1] as Node;
+  const at = lineEnd(text, last.range![1]);
+  const first = node.items[0] as Node;
+  const dashCol = text.lastIndexOf('-', first.range![0]) - lineStart(text, first.range![0]);
+  const rendered = new YAML.Document(next.slice(current.length)).toString({ lineWidth: 0 });
+  return text.slice(0, at) + (text[at - 1] === '\n' ? '' : '\n') + indentBlock(rendered, Math.max(dashCol, 0)) + text.slice(at);
 }
 
 function lineStart(text: string, i: number): number {
@@ -115,7 +167,15 @@ function applyOne(text: string, edit: YamlEdit): string {
       return text.slice(0, start) + renderScalar(edit.value) + text.slice(valueEnd);
     }
   }
-  // 2. Otherwise re-render only the top-level key the edit is under.
+  // 2. A key added to or removed from a block map, items appended to a block sequence.
+  if (edit.path.length > 1 || edit.value === undefined) {
+    const inBlock = applyInBlock(text, doc, edit) ?? appendToSeq(text, doc, edit);
+    if (inBlock !== undefined) return inBlock;
+  } else {
+    const appended = appendToSeq(text, doc, edit);
+    if (appended !== undefined) return appended;
+  }
+  // 3. Otherwise re-render only the top-level key the edit is under.
   const top = String(edit.path[0]);
   const pair = root.items.find((p) => isScalar(p.key) && String(p.key.value) === top);
   const current = (doc.toJS() ?? {}) as Record<string, unknown>;

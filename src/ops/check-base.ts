@@ -92,7 +92,7 @@ export async function checkAgainstBase(ctx: Context, input: CheckInput, result: 
   const decisions: NonNullable<CheckResult['decisions']> = [];
   const record = (event: string, model: string, version: string | undefined, d: Decision, file: string, rule: string) => {
     decisions.push({ event, model, ...(version ? { version } : {}), allowed: d.allowed, checks: d.checks, message: d.message });
-    if (!d.allowed) problems.push(issue(file, rule, `${event}: ${d.message}${d.checks.filter((c) => !c.ok).map((c) => `; ${c.name} needs ${c.expected}, found ${c.actual}`).join('')}`));
+    if (!d.allowed) problems.push(issue(file, rule, `${event}: ${d.message.replace(/\.$/, '')}${d.checks.filter((c) => !c.ok).map((c) => `; ${c.name} needs ${c.expected}, found ${c.actual}`).join('')}`));
   };
 
   const touched = new Set(modelEvents.filter((e) => 'model' in e).map((e) => modelKey((e as { model: string }).model)));

@@ -151,7 +151,11 @@ export async function register(ctx: Context, input: RegisterInput): Promise<Regi
     const releases = [...(existing?.versions.values() ?? [])].map((v) => v.record).filter((r) => !r.version.includes('-') && compareVersions(r.version, version) < 0);
     const previous = releases.sort((a, b) => compareVersions(b.version, a.version))[0];
     const decision = evaluateRegister({ policy, model: modelRecord, version: record, previous, bump: previous ? bumpBetween(previous.version, version) : 'none' });
-    if (!decision.allowed) throw deniedError(`register ${name} ${version}`, decision);
+    if (!decision.allowed) {
+      const err = deniedError(`register ${name} ${version}`, decision);
+      if (decision.checks.some((c) => !c.ok && c.name === 'signature')) err.message += `\nThe signature differs from ${previous?.version}'s: register it as a new major version (--bump major).`;
+      throw err;
+    }
     const vfile = versionFile(cfg, name, version);
     const changes = [{ path: vfile, content: renderVersion(cfg, vfile, record) }];
     if (!existing) changes.unshift({ path: modelFile(cfg, name), content: renderModel(cfg, modelFile(cfg, name), modelRecord) });

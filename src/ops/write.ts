@@ -44,6 +44,16 @@ export interface WriteOutcome {
 
 const shortRef = (ref: string) => ref.replace(/^refs\/heads\//, '');
 
+/** A writer died holding the lock: bring the working tree and index of registry files up to the tip. */
+async function repairAfterCrash(ctx: Context, store: ReturnType<Context['store']>, ref: string): Promise<void> {
+  if (!(await worktreeTracks(ctx.repo, ref))) return;
+  const { repair } = await import('../storage/doctor.js');
+  const tip = await readRef(ctx.repo.gitdir, ref);
+  const cfg = await ctx.snapshot(store, tip, tip ? (await store.readCommit(tip)).tree : undefined).config();
+  const report = await repair(ctx.repo, store, tip, [cfg.registry, cfg.policies, 'modelreg.yaml'], []);
+  if (report.repaired.length) ctx.options.onProgress?.(`repaired after an interrupted command: ${report.repaired.join(', ')}`);
+}
+
 /** Fast-forwards `ref` from `from` to `to`, updating the working tree when it tracks the ref. Caller holds the lock. */
 export async function fastForwardLocked(ctx: Context, ref: string, from: string | undefined, to: string): Promise<void> {
   const store = ctx.store();
@@ -66,6 +76,7 @@ async function commitOnce<R>(ctx: Context, opts: WriteOptions, plan: (snap: Snap
   const lock = await acquireLock(ctx.repo.gitdir, { ref: target, timeoutMs: ctx.options.lockTimeoutMs });
   try {
     const store = ctx.store();
+    if (lock.recovered) await repairAfterCrash(ctx, store, target);
     const baseTip = await readRef(ctx.repo.gitdir, target);
     let ref = target;
     let tip = baseTip;

@@ -3,6 +3,10 @@ import type { ModelVersion } from '../domain/state.js';
 import type { ModelSummary, ShowModelResult } from '../ops/read.js';
 import type { HistoryEntry } from '../ops/history.js';
 
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function table(rows: string[][]): string {
   if (!rows.length) return '';
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
@@ -51,7 +55,7 @@ export function renderVersion(v: ModelVersion): string {
     ...(v.lineage?.run ? [`run:       ${[v.lineage.run.id, v.lineage.run.experiment, v.lineage.run.uri].filter(Boolean).join(' ')}`] : []),
     ...(v.lineage?.code ? [`code:      ${[v.lineage.code.repo, v.lineage.code.commit].filter(Boolean).join(' @ ')}`] : []),
     ...(v.lineage?.data?.length ? [`data:      ${v.lineage.data.map((d) => `${d.name}${d.version ? `@${d.version}` : ''}`).join(', ')}`] : []),
-    ...(v.signature ? [`signature: ${(v.signature.inputs ?? []).length} inputs, ${(v.signature.outputs ?? []).length} outputs`] : []),
+    ...(v.signature ? [`signature: ${plural((v.signature.inputs ?? []).length, 'input')}, ${plural((v.signature.outputs ?? []).length, 'output')}`] : []),
     ...(v.approvals?.length ? ['approvals:', ...v.approvals.map((a) => `  ${a.stage}: ${a.by} at ${a.at}${a.comment ? ` — ${a.comment}` : ''}`)] : []),
   ];
   return lines.join('\n');

@@ -10,6 +10,7 @@ import type { Stats } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RegistryError } from '../errors/index.js';
+import { faultPoint } from './fault.js';
 
 interface RawEntry { path: string; stage: number; bytes: Buffer }
 
@@ -99,6 +100,7 @@ export async function updateIndexEntries(gitdir: string, updates: IndexUpdate[],
     throw e;
   }
   try {
+    faultPoint('index-locked');
     let buf: Buffer | undefined;
     try {
       buf = await readFile(file);

@@ -11,11 +11,14 @@ import { hostname } from 'node:os';
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RegistryError } from '../errors/index.js';
+import { faultPoint } from './fault.js';
 
 interface LockInfo { pid: number; host: string; token: string; ref?: string; at: string }
 
 export interface HeldLock {
   path: string;
+  /** A dead writer's lock was cleared to take this one: its work may need `doctor`'s repair. */
+  recovered: boolean;
   release(): Promise<void>;
 }
 
@@ -60,20 +63,25 @@ async function isStale(path: string, info: LockInfo | 'unreadable'): Promise<boo
   return info.host === hostname() && !alive(info.pid);
 }
 
-async function clearStale(gitdir: string, path: string, seen: LockInfo | 'unreadable'): Promise<void> {
+async function clearStale(gitdir: string, path: string, seen: LockInfo | 'unreadable'): Promise<boolean> {
   const takeover = `${path}.takeover`;
   if (!(await tryCreate(takeover, JSON.stringify({ pid: process.pid, host: hostname() })))) {
     const t = await readInfo(takeover);
     if (t && (await isStale(takeover, t))) await unlink(takeover).catch(() => undefined);
-    return;
+    return false;
   }
   try {
     const now = await readInfo(path);
     if (now && JSON.stringify(now) === JSON.stringify(seen)) {
       // The dead owner may have died holding a ref lock too; it was ours to hold.
+      // So may its index.lock (a native git process could hold one too; we accept that small risk
+      // over leaving every later write stuck).
       if (now !== 'unreadable' && now.ref) await unlink(join(gitdir, `${now.ref}.lock`)).catch(() => undefined);
+      await unlink(join(gitdir, 'index.lock')).catch(() => undefined);
       await unlink(path).catch(() => undefined);
+      return true;
     }
+    return false;
   } finally {
     await unlink(takeover).catch(() => undefined);
   }
@@ -88,11 +96,12 @@ export async function acquireLock(gitdir: string, opts: { ref?: string; timeoutM
   const info: LockInfo = { pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex'), ref: opts.ref, at: new Date().toISOString() };
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   let delay = 5;
+  let recovered = false;
   for (;;) {
-    if (await tryCreate(path, JSON.stringify(info))) break;
+    if (await tryCreate(path, JSON.stringify(info))) { faultPoint('lock-acquired'); break; }
     const holder = await readInfo(path);
     if (holder && (await isStale(path, holder))) {
-      await clearStale(gitdir, path, holder);
+      if (await clearStale(gitdir, path, holder)) recovered = true;
       continue;
     }
     if (Date.now() > deadline) {
@@ -105,6 +114,7 @@ export async function acquireLock(gitdir: string, opts: { ref?: string; timeoutM
   let released = false;
   return {
     path,
+    recovered,
     async release() {
       if (released) return;
       released = true;

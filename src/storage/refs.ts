@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import git from 'isomorphic-git';
 import { RegistryError } from '../errors/index.js';
 import type { Person } from './objects.js';
+import { faultPoint } from './fault.js';
 
 /** The object id a ref points at, or undefined when it does not exist. */
 export async function readRef(gitdir: string, ref: string): Promise<string | undefined> {
@@ -53,6 +54,7 @@ export async function compareAndSwapRef(gitdir: string, ref: string, expected: s
     throw e;
   }
   try {
+    faultPoint('ref-locked');
     const current = await readRef(gitdir, ref);
     if (current !== expected) {
       throw new RegistryError('CONFLICT', `${ref} moved from ${expected?.slice(0, 12) ?? '(none)'} to ${current?.slice(0, 12) ?? '(none)'} while this change was prepared. Run the command again.`, { ref, expected, current });
@@ -61,6 +63,7 @@ export async function compareAndSwapRef(gitdir: string, ref: string, expected: s
     await handle.close();
     handle = undefined;
     await rename(lockPath, refPath);
+    faultPoint('ref-updated');
   } catch (e) {
     await handle?.close().catch(() => undefined);
     await unlink(lockPath).catch(() => undefined);

@@ -11,6 +11,7 @@ import { EMPTY_TREE, hashBlob, type ObjectStore, type Person, type TreeEntry } f
 import { compareAndSwapRef, currentBranch } from './refs.js';
 import { readIndexOids, updateIndexEntries, type IndexUpdate } from './index-file.js';
 import type { RepoPaths } from './repo.js';
+import { faultPoint } from './fault.js';
 
 /** One file to write (content) or delete (null), relative to the repository root. */
 export interface FileChange {
@@ -119,6 +120,7 @@ export async function syncWorktree(repo: RepoPaths, changes: Array<FileChange & 
       await writeFile(tmp, c.content);
       await rename(tmp, full);
       updates.push({ path: c.path, oid: c.oid!, stats: await lstat(full) });
+      faultPoint('worktree-partial');
     }
   }
   const root = repo.dir;
@@ -152,6 +154,7 @@ export interface CommitRequest {
 /** Writes the objects and the commit, and moves `ref` by compare-and-swap. */
 export async function writeCommit(repo: RepoPaths, store: ObjectStore, req: CommitRequest): Promise<{ commit: string; tree: string; changes: Array<FileChange & { oid: string | null }> }> {
   const tree = await writeTreeChanges(store, req.baseTree, req.changes);
+  faultPoint('objects-written');
   const commit = await store.writeCommit({ tree, parents: req.parent ? [req.parent] : [], author: req.author, committer: req.committer, message: req.message });
   await compareAndSwapRef(repo.gitdir, req.ref, req.expectedRef, commit, { who: req.committer, message: `modelreg: ${req.message.split('\n')[0]}` });
   const changes = req.changes.map((c) => ({ ...c, oid: c.content === null ? null : hashBlob(c.content) }));

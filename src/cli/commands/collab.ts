@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { context, globals, json, out, writeOptions } from '../io.js';
+import { afterWrite, context, globals, json, out, writeOptions } from '../io.js';
 
 export function collaborationCommands(program: Command): void {
   program.command('diff').description('the registry changes between two refs, in words a reviewer reads')
@@ -28,6 +28,7 @@ export function collaborationCommands(program: Command): void {
       const ctx = await context(cmd);
       const { codeowners } = await import('../../ops/codeowners.js');
       const r = await codeowners(ctx, { path: o.path, dryRun: o.dryRun, push: o.push, branch: o.branch });
+      await afterWrite(cmd, r, 'codeowners');
       if (globals(cmd).json) return json(r);
       out(o.dryRun ? r.content : r.commit ? `Wrote ${r.path} in ${r.commit.slice(0, 12)}` : `${r.path} is up to date`);
     });

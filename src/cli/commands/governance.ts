@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { context, globals, json, out, writeOptions } from '../io.js';
+import { afterWrite, context, globals, json, out, writeOptions } from '../io.js';
 
 export function governanceCommands(program: Command): void {
   writeOptions(program.command('approve').description('approve a version\'s move to a stage (a commit you author)')
@@ -10,6 +10,7 @@ export function governanceCommands(program: Command): void {
       const ctx = await context(cmd);
       const { approve } = await import('../../ops/approve.js');
       const r = await approve(ctx, { model, version, stage: o.stage, comment: o.comment, push: o.push, branch: o.branch });
+      await afterWrite(cmd, r, `approve ${r.model} ${r.version} for ${r.stage}`);
       if (globals(cmd).json) return json(r);
       out(`${r.by} approved ${r.model} ${r.version} for ${r.stage} in ${r.commit?.slice(0, 12)} on ${r.branch}${r.pushed ? ', pushed' : ''}`);
       if (!r.eligible) process.stderr.write(`warning: ${r.by} is not among the approvers the policy counts for ${r.stage}; this approval is recorded but will not count.\n`);
@@ -37,6 +38,7 @@ export function governanceCommands(program: Command): void {
       const ctx = await context(cmd);
       const { rollback } = await import('../../ops/rollback.js');
       const r = await rollback(ctx, { model, stage: o.stage, to: o.to, reason: o.reason, push: o.push, branch: o.branch });
+      await afterWrite(cmd, r, `rollback ${r.model} ${r.stage}`);
       if (globals(cmd).json) return json(r);
       out(`Rolled back ${r.model} ${r.stage}: ${r.from ?? '(none)'} -> ${r.restored ?? '(none)'}${r.reverts ? ` (reverts ${r.reverts.slice(0, 12)})` : ''} in ${r.commit?.slice(0, 12)} on ${r.branch}`);
     });
@@ -47,6 +49,7 @@ export function governanceCommands(program: Command): void {
       const ctx = await context(cmd);
       const { deprecate } = await import('../../ops/lifecycle.js');
       const r = await deprecate(ctx, { model, version, reason: o.reason, undo: o.undo, push: o.push, branch: o.branch });
+      await afterWrite(cmd, r, `deprecate ${r.model} ${r.version}`);
       if (globals(cmd).json) return json(r);
       out(`${r.model} ${r.version} ${r.deprecated ? 'deprecated' : 'no longer deprecated'} in ${r.commit?.slice(0, 12)}`);
     });
@@ -57,6 +60,7 @@ export function governanceCommands(program: Command): void {
       const ctx = await context(cmd);
       const { deleteVersion } = await import('../../ops/lifecycle.js');
       const r = await deleteVersion(ctx, { model, version, reason: o.reason, push: o.push, branch: o.branch });
+      await afterWrite(cmd, r, `delete ${r.model} ${r.version}`);
       if (globals(cmd).json) return json(r);
       out(`Deleted ${r.model} ${r.version} in ${r.commit?.slice(0, 12)}`);
     });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { collect, context, globals, json, keyValue, out, typedParams, writeOptions } from '../io.js';
+import { afterWrite, collect, context, globals, json, keyValue, out, typedParams, writeOptions } from '../io.js';
 
 export function registerCommand(program: Command): void {
   writeOptions(program.command('register')
@@ -36,6 +36,7 @@ export function registerCommand(program: Command): void {
         datasets: o.dataset, signature: o.signature ? await readSignature(o.signature) : undefined, framework: fw, format: o.format,
         owners: o.owner, policy: o.policy, noAutomations: o.automations === false, push: o.push, branch: o.branch,
       });
+      await afterWrite(cmd, r, `register ${r.model} ${r.version}`);
       if (globals(cmd).json) return json(r);
       out(`Registered ${r.model} ${r.version} (${r.stage}) in ${r.commit?.slice(0, 12)}${r.branch ? ` on ${r.branch}` : ''}${r.pushed ? ', pushed' : ''}`);
       if (r.automation) {

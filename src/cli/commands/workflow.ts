@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { context, globals, json, out, writeOptions } from '../io.js';
+import { afterWrite, context, globals, json, out, writeOptions } from '../io.js';
 
 async function runTransition(cmd: Command, model: string, version: string, stage: string, o: Record<string, unknown>) {
   const ctx = await context(cmd);
@@ -7,6 +7,7 @@ async function runTransition(cmd: Command, model: string, version: string, stage
   const { renderChecklist } = await import('../../report/text.js');
   try {
     const r = await transition(ctx, { model, version, stage, message: o.message as string | undefined, dryRun: !!o.dryRun, push: !!o.push, branch: o.branch as string | boolean | undefined, allowPending: !!o.branch });
+    if (!r.dryRun) await afterWrite(cmd, r, `promote ${r.model} ${r.version}: ${r.from} -> ${r.stage}`);
     if (globals(cmd).json) return json(r);
     if (r.dryRun) {
       out(`${r.allowed ? 'Allowed' : 'Denied'}: ${r.model} ${r.version} ${r.from} -> ${r.stage} (dry run, nothing written)\n${renderChecklist(r.decision.checks)}`);

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { context, globals, json, out, writeOptions } from '../io.js';
+import { afterWrite, context, globals, json, out, writeOptions } from '../io.js';
 
-function done(cmd: Command, r: { commit?: string; branch: string; pushed?: boolean }, what: string): void {
-  if (globals(cmd).json) return json(r);
-  out(r.commit ? `${what} in ${r.commit.slice(0, 12)} on ${r.branch}${r.pushed ? ', pushed' : ''}` : `${what}: nothing to change`);
+async function done(cmd: Command, r: { commit?: string; branch: string; pushed?: boolean }, what: string): Promise<void> {
+  if (globals(cmd).json) json(r);
+  else out(r.commit ? `${what} in ${r.commit.slice(0, 12)} on ${r.branch}${r.pushed ? ', pushed' : ''}` : `${what}: nothing to change`);
+  await afterWrite(cmd, r, what);
 }
 
 function parseTags(items: string[]): { set: Record<string, string>; del: string[] } {
@@ -36,7 +37,7 @@ export function writeCommands(program: Command): void {
         throw new RegistryError('BAD_INPUT', `tag set needs KEY=VALUE, got ${del.map((d) => `'${d}'`).join(', ')}.`, {});
       }
       const r = await run(ctx, { model, version, set, push: o.push, branch: o.branch });
-      done(cmd, r, `Tagged ${r.model}${r.version ? ` ${r.version}` : ''}`);
+      await done(cmd, r, `Tagged ${r.model}${r.version ? ` ${r.version}` : ''}`);
     });
   writeOptions(tag.command('delete').argument('<model>').argument('<args...>', '[VERSION] KEY…').description('delete tags (one commit)'))
     .action(async (model: string, args: string[], o, cmd: Command) => {
@@ -44,7 +45,7 @@ export function writeCommands(program: Command): void {
       const { tag: run } = await import('../../ops/metadata.js');
       const { version, rest } = splitTarget(args);
       const r = await run(ctx, { model, version, delete: rest.map((k) => k.split('=')[0]), push: o.push, branch: o.branch });
-      done(cmd, r, `Untagged ${r.model}${r.version ? ` ${r.version}` : ''}`);
+      await done(cmd, r, `Untagged ${r.model}${r.version ? ` ${r.version}` : ''}`);
     });
 
   writeOptions(program.command('describe').description('set the description of a model or a version (one commit)')
@@ -54,7 +55,7 @@ export function writeCommands(program: Command): void {
       const { describe } = await import('../../ops/metadata.js');
       const { version, rest } = args.length > 1 ? splitTarget(args) : { version: undefined, rest: args };
       const r = await describe(ctx, { model, version, description: rest.join(' '), push: o.push, branch: o.branch });
-      done(cmd, r, `Described ${r.model}${r.version ? ` ${r.version}` : ''}`);
+      await done(cmd, r, `Described ${r.model}${r.version ? ` ${r.version}` : ''}`);
     });
 
   const alias = program.command('alias').description('point an alias (e.g. champion) at a version, or remove it');
@@ -63,13 +64,13 @@ export function writeCommands(program: Command): void {
       const ctx = await context(cmd);
       const { alias: run } = await import('../../ops/metadata.js');
       const r = await run(ctx, { model, alias: name, version, push: o.push, branch: o.branch });
-      done(cmd, r, `${r.model}@${r.alias} -> ${r.version}${r.previous ? ` (was ${r.previous})` : ''}`);
+      await done(cmd, r, `${r.model}@${r.alias} -> ${r.version}${r.previous ? ` (was ${r.previous})` : ''}`);
     });
   writeOptions(alias.command('delete').argument('<model>').argument('<alias>').description('remove an alias (one commit)'))
     .action(async (model: string, name: string, o, cmd: Command) => {
       const ctx = await context(cmd);
       const { alias: run } = await import('../../ops/metadata.js');
       const r = await run(ctx, { model, alias: name, push: o.push, branch: o.branch });
-      done(cmd, r, `Removed ${r.model}@${r.alias} (was ${r.previous})`);
+      await done(cmd, r, `Removed ${r.model}@${r.alias} (was ${r.previous})`);
     });
 }
