@@ -14,7 +14,6 @@ import { handleError } from './errors.js';
 export function buildProgram(): Command {
   const program = new Command('modelreg')
     .description('A model registry that lives in a Git repository.')
-    .version('0.1.0')
     .option('-C, --registry <dir>', 'a folder inside the registry repository (default: the current one)')
     .option('--json', 'machine-readable output on stdout')
     .option('--debug', 'print stack traces of unexpected errors')
@@ -30,7 +29,14 @@ export function buildProgram(): Command {
   return program;
 }
 
+export const VERSION = '0.1.0';
+
 export async function main(argv: string[]): Promise<void> {
+  // `modelreg --version` / `-V` only before a command: `register --version 2.0.0` is the model version.
+  if (argv[2] === '--version' || argv[2] === '-V') {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

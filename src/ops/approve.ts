@@ -36,7 +36,11 @@ export async function approve(ctx: Context, input: ApproveInput): Promise<Approv
     const m = await requireModel(snap, input.model);
     const v = requireVersion(m, input.version);
     const policy = await policyFor(snap, m.record);
-    const rules = approvalRequirements(policy, m.record, v.record, input.stage);
+    // On a promotion branch the version is already in the stage it awaits approval for:
+    // then the rules of every move into that stage apply.
+    const rules = v.record.stage === input.stage && policy.stages.includes(input.stage)
+      ? policy.stages.filter((s) => s !== input.stage).flatMap((from) => approvalRequirements(policy, m.record, { stage: from }, input.stage))
+      : approvalRequirements(policy, m.record, v.record, input.stage);
     if (!rules.some((r) => r.min > 0)) {
       throw new RegistryError('BAD_INPUT', `No rule of policy '${policy.name}' asks for approval of ${m.name} ${input.version}: ${v.record.stage} -> ${input.stage}, so an approval would not count. Run \`modelreg policy explain ${m.name} ${input.version} ${input.stage}\` to see what the move needs.`, { model: m.name, stage: input.stage });
     }

@@ -25,32 +25,64 @@ import { eventsBetween } from './history.js';
 import { loadPolicyAt, policyNameOf } from './policies.js';
 import { stageEnteredAt } from './stage-time.js';
 
-interface RangeCommit { info: CommitInfo; before: Snapshot; after: Snapshot }
+interface RangeCommit { info: CommitInfo; befores: Snapshot[]; after: Snapshot }
 
-/** Commits in base..head along first parents, oldest first. */
-async function rangeCommits(ctx: Context, store: ObjectStore, base: string, head: string, limit = 2000): Promise<RangeCommit[]> {
-  const out: RangeCommit[] = [];
-  let cur: string | undefined = head;
-  while (cur && cur !== base && out.length < limit) {
-    if (await isAncestor(store, cur, base, 20_000)) break;
-    const info = await store.readCommit(cur);
-    const parent = info.parents[0];
-    out.push({ info, after: ctx.snapshot(store, cur, info.tree), before: ctx.snapshot(store, parent, parent ? (await store.readCommit(parent)).tree : undefined) });
-    cur = parent;
+/** Commits reachable from `limit` steps of base's history. */
+async function ancestorsOf(store: ObjectStore, oid: string, limit = 100_000): Promise<Set<string>> {
+  const seen = new Set<string>();
+  const queue = [oid];
+  while (queue.length && seen.size < limit) {
+    const cur = queue.pop()!;
+    if (seen.has(cur)) continue;
+    seen.add(cur);
+    queue.push(...(await store.readCommit(cur)).parents);
   }
-  return out.reverse();
+  return seen;
+}
+
+/**
+ * Every commit in base..head (reachable from head, not from base), merges and the commits of
+ * merged branches included, oldest first, each with the states of all its parents.
+ */
+async function rangeCommits(ctx: Context, store: ObjectStore, base: string, head: string, limit = 5000): Promise<RangeCommit[]> {
+  const inBase = await ancestorsOf(store, base);
+  const order: CommitInfo[] = [];
+  const seen = new Set<string>();
+  const queue = [head];
+  while (queue.length && order.length < limit) {
+    const cur = queue.shift()!;
+    if (seen.has(cur) || inBase.has(cur)) continue;
+    seen.add(cur);
+    const info = await store.readCommit(cur);
+    order.push(info);
+    queue.push(...info.parents);
+  }
+  const out: RangeCommit[] = [];
+  for (const info of order.sort((a, b) => a.committer.timestamp - b.committer.timestamp)) {
+    const befores = [];
+    for (const p of info.parents.length ? info.parents : [undefined]) befores.push(ctx.snapshot(store, p, p ? (await store.readCommit(p)).tree : undefined));
+    out.push({ info, after: ctx.snapshot(store, info.oid, info.tree), befores });
+  }
+  return out;
 }
 
 async function modelAt(s: Snapshot, name: string): Promise<ModelState | undefined> {
   try { return await s.model(name); } catch { return undefined; }
 }
 
-/** The commit in the range that introduced a change to one version (by a predicate on before/after records). */
+/**
+ * The commit in the range that introduced a change to one version: the predicate holds
+ * against every parent (a merge only introduces what none of its parents had).
+ */
 async function findCommit(range: RangeCommit[], model: string, version: string, pred: (a: ModelVersion | undefined, b: ModelVersion | undefined) => boolean): Promise<RangeCommit | undefined> {
   for (const c of range) {
-    const a = (await modelAt(c.before, model))?.versions.get(version)?.record;
     const b = (await modelAt(c.after, model))?.versions.get(version)?.record;
-    if (pred(a, b)) return c;
+    let all = true;
+    for (const before of c.befores) {
+      const a = (await modelAt(before, model))?.versions.get(version)?.record;
+      if (!pred(a, b)) { all = false; break; }
+    }
+    if (all) return c;
   }
   return undefined;
 }
@@ -108,6 +140,8 @@ export async function checkAgainstBase(ctx: Context, input: CheckInput, result: 
       continue;
     }
     const evs = modelEvents.filter((e) => 'model' in e && modelKey((e as { model: string }).model) === name);
+    // The model as it is at base governs (its owners count as approvers); a new model governs itself.
+    const governing = (before ?? after)!.record;
     const enteredBy = new Map<string, string>();
     // Approvals: genuine only when the commit that added the record was authored by the approver.
     const genuine = new Map<string, ApprovalRecord[]>();
@@ -140,6 +174,9 @@ export async function checkAgainstBase(ctx: Context, input: CheckInput, result: 
           } else if (e.field === 'policy') {
             const others = evs.filter((x) => x.type !== 'model-update' && x.type !== 'tag' && x.type !== 'description');
             problems.push(issue(modelFile, 'policy-switch', `${e.model} switches policy ${String(e.from ?? 'default')} → ${String(e.to ?? 'default')}${others.length ? ' in the same change as other registry changes; change the policy in its own pull request' : '; a policy change needs its own review'}`, { field: 'policy', severity: others.length ? 'error' : 'warning' }));
+          } else if (e.field === 'owners') {
+            const others = evs.filter((x) => x.type !== 'model-update' && x.type !== 'tag' && x.type !== 'description');
+            problems.push(issue(modelFile, 'owners-change', `${e.model} owners change${others.length ? ' in the same change as other registry changes; the owners at the base branch decide this change — change owners in their own pull request' : ''}`, { field: 'owners', severity: others.length ? 'error' : 'warning' }));
           } else if (e.field === 'name' || e.field === 'created') {
             problems.push(issue(modelFile, 'immutable-field', `${e.field} of model ${e.model} is immutable`, { field: e.field }));
           }
@@ -152,33 +189,35 @@ export async function checkAgainstBase(ctx: Context, input: CheckInput, result: 
           const top = [...(before?.versions.keys() ?? []), ...(before?.record.deletedVersions ?? [])].sort(compareVersions).pop();
           if (top && compareVersions(e.version, top) < 0) problems.push(issue(vfile, 'version-order', `${e.model} ${e.version} is lower than the highest existing version ${top}`, { field: 'version' }));
           const previous = [...(before?.versions.values() ?? [])].map((v) => v.record).filter((r) => !r.version.includes('-') && compareVersions(r.version, e.version) < 0).sort((a, b) => compareVersions(b.version, a.version))[0];
-          record(`register ${e.model} ${e.version}`, e.model, e.version, evaluateRegister({ policy, model: after?.record, version: rec, previous, bump: previous ? bumpBetween(previous.version, e.version) : 'none' }), vfile, 'policy-register');
+          record(`register ${e.model} ${e.version}`, e.model, e.version, evaluateRegister({ policy, model: governing, version: rec, previous, bump: previous ? bumpBetween(previous.version, e.version) : 'none' }), vfile, 'policy-register');
           if (rec.stage !== policy.initialStage) {
             const c = await findCommit(range, name, e.version, (a, b) => !!b && b.stage === rec.stage && (!a || a.stage !== rec.stage));
-            const d = evaluateTransition({ policy, model: after!.record, version: { ...rec, stage: policy.initialStage }, to: rec.stage, actor: { email: c?.info.author.email ?? 'unknown' }, now: ctx.now(), approvals: approvalsFor(e.version) });
+            const d = evaluateTransition({ policy, model: governing, version: { ...rec, stage: policy.initialStage }, to: rec.stage, actor: { email: c?.info.author.email ?? 'unknown' }, now: ctx.now(), approvals: approvalsFor(e.version) });
             record(`${e.model} ${e.version}: registered directly in ${rec.stage}`, e.model, e.version, d, vfile, 'policy-transition');
           }
           break;
         }
         case 'transition': {
           const rec = after!.versions.get(e.version)!.record;
-          const c = await findCommit(range, name, e.version, (a, b) => a?.stage === e.from && b?.stage === e.to) ?? await findCommit(range, name, e.version, (a, b) => a?.stage !== b?.stage);
+          const exact = await findCommit(range, name, e.version, (a, b) => a?.stage === e.from && b?.stage === e.to);
+          const c = exact ?? await findCommit(range, name, e.version, (a, b) => a?.stage !== b?.stage);
           const actor = c?.info.author.email ?? 'unknown';
           // Archived as the side effect of another version entering an exclusive stage in this change.
           const archivedBy = evs.find((x) => x.type === 'transition' && x.version !== e.version && x.to === e.from && isExclusive(policy, e.from));
           if (archivedBy && e.to === (policy.archiveStage ?? 'Archived')) break;
-          const reverts = c ? /This reverts commit ([0-9a-f]{40})/.exec(c.info.message)?.[1] : undefined;
+          // A rollback only when one real revert commit makes exactly this move.
+          const reverts = exact ? /This reverts commit ([0-9a-f]{40})/.exec(exact.info.message)?.[1] : c ? /This reverts commit ([0-9a-f]{40})/.exec(c.info.message)?.[1] : undefined;
           if (reverts) {
-            const real = await isRealRevert(ctx, store, reverts, c!, name, e.version);
+            const real = exact ? await isRealRevert(ctx, store, reverts, exact, name, e.version) : { ok: false, why: `it does not itself move ${e.model} ${e.version} from ${e.from} to ${e.to}` };
             if (!real.ok) {
-              problems.push(issue(vfile, 'fake-revert', `${c!.info.oid.slice(0, 12)} claims to revert ${reverts.slice(0, 12)} but ${real.why}; it is checked as an ordinary transition`, { field: 'stage' }));
+              problems.push(issue(vfile, 'fake-revert', `${(exact ?? c)!.info.oid.slice(0, 12)} claims to revert ${reverts.slice(0, 12)} but ${real.why}; it is checked as an ordinary transition`, { field: 'stage' }));
             } else {
-              record(`rollback ${e.model} ${e.version}: ${e.from} → ${e.to}`, e.model, e.version, evaluateRollback({ policy, model: after!.record, version: rec, actor: { email: actor }, now: ctx.now(), approvals: approvalsFor(e.version) }), vfile, 'policy-rollback');
+              record(`rollback ${e.model} ${e.version}: ${e.from} → ${e.to}`, e.model, e.version, evaluateRollback({ policy, model: governing, version: rec, actor: { email: actor }, now: ctx.now(), approvals: approvalsFor(e.version) }), vfile, 'policy-rollback');
               break;
             }
           }
           const entered = before?.versions.get(e.version)?.record.stage === e.from ? await stageEnteredAt(baseSnap, before.versions.get(e.version)!.file, e.from) : undefined;
-          const d = evaluateTransition({ policy, model: after!.record, version: { ...rec, stage: e.from }, to: e.to, actor: { email: actor }, now: ctx.now(), enteredStageAt: entered?.at, approvals: approvalsFor(e.version) });
+          const d = evaluateTransition({ policy, model: governing, version: { ...rec, stage: e.from }, to: e.to, actor: { email: actor }, now: ctx.now(), enteredStageAt: entered?.at, approvals: approvalsFor(e.version) });
           enteredBy.set(e.version, actor);
           record(`${e.model} ${e.version}: ${e.from} → ${e.to}${e.archives?.length ? `, archives ${e.archives.join(', ')}` : ''}`, e.model, e.version, d, vfile, 'policy-transition');
           break;
@@ -188,7 +227,7 @@ export async function checkAgainstBase(ctx: Context, input: CheckInput, result: 
           const v = after?.versions.get(e.to);
           if (!v) break; // check-rules reports a dangling alias
           const c = range.length ? range[range.length - 1] : undefined;
-          record(`${e.model}@${e.alias} → ${e.to}`, e.model, e.to, evaluateAlias({ policy, model: after!.record, version: v.record, alias: e.alias, actor: { email: c?.info.author.email ?? 'unknown' }, now: ctx.now(), approvals: approvalsFor(e.to) }), modelFile, 'policy-alias');
+          record(`${e.model}@${e.alias} → ${e.to}`, e.model, e.to, evaluateAlias({ policy, model: governing, version: v.record, alias: e.alias, actor: { email: c?.info.author.email ?? 'unknown' }, now: ctx.now(), approvals: approvalsFor(e.to) }), modelFile, 'policy-alias');
           break;
         }
         case 'delete': {
@@ -210,6 +249,9 @@ export async function checkAgainstBase(ctx: Context, input: CheckInput, result: 
   const otherEvents = modelEvents.length > 0;
   for (const p of policyChanges) {
     problems.push(issue((p as { file: string }).file, 'policy-change', `${describeEvent(p)}${otherEvents ? ' in the same change as registry changes, which are checked against the base policy; change policies in their own pull request' : '; policy changes take effect when merged and need review by the policy owners'}`, { severity: otherEvents ? 'error' : 'warning' }));
+  }
+  if (events.some((e) => e.type === 'config-change')) {
+    problems.push(issue('modelreg.yaml', 'config-change', `modelreg.yaml changed${otherEvents ? ' in the same change as registry changes; it decides where policies and models live, so change it in its own pull request' : '; it decides where policies and models live and needs review by the policy owners'}`, { severity: otherEvents ? 'error' : 'warning' }));
   }
   result.events = events.map((e) => ({ ...e, description: describeEvent(e) }));
   result.decisions = decisions;
@@ -245,7 +287,8 @@ async function isRealRevert(ctx: Context, store: ObjectStore, reverted: string, 
   const after = ctx.snapshot(store, reverted, info.tree);
   const xa = (await modelAt(before, model))?.versions.get(version)?.record;
   const xb = (await modelAt(after, model))?.versions.get(version)?.record;
-  const ra = (await modelAt(c.before, model))?.versions.get(version)?.record;
+  if (c.befores.length !== 1) return { ok: false, why: 'it is a merge commit' };
+  const ra = (await modelAt(c.befores[0], model))?.versions.get(version)?.record;
   const rb = (await modelAt(c.after, model))?.versions.get(version)?.record;
   if (!xa || !xb || xa.stage === xb.stage) return { ok: false, why: `that commit did not change the stage of ${model} ${version}` };
   if (!(ra?.stage === xb.stage && rb?.stage === xa.stage)) return { ok: false, why: `it does not restore ${model} ${version} from ${xb.stage} to ${xa.stage}` };

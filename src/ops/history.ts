@@ -43,7 +43,9 @@ async function touchedModels(a: Snapshot, b: Snapshot, registryDir: string): Pro
     const name = m?.[1] ?? c.path.split('/')[0];
     if (name) names.add(name);
   }
-  return [...names];
+  const byKey = new Map<string, string>();
+  for (const n of names) if (!byKey.has(modelKey(n))) byKey.set(modelKey(n), n);
+  return [...byKey.values()];
 }
 
 export async function eventsBetween(ctx: Context, a: Snapshot, b: Snapshot, onlyModel?: string): Promise<RegistryEvent[]> {
@@ -53,8 +55,9 @@ export async function eventsBetween(ctx: Context, a: Snapshot, b: Snapshot, only
   for (const name of names.sort()) {
     if (onlyModel && modelKey(onlyModel) !== modelKey(name)) continue;
     let before, after;
-    try { before = await a.model(name); } catch { before = undefined; }
-    try { after = await b.model(name); } catch { after = undefined; }
+    // A model whose files do not parse at either side has no events: the file check reports it.
+    try { before = await a.model(name); } catch { continue; }
+    try { after = await b.model(name); } catch { continue; }
     if (!before && !after) continue;
     out.push(...diffModel(before, after));
   }

@@ -1,6 +1,6 @@
 /** `init`: creates (or adopts) a Git repository as a registry, with an initial commit. */
 import { stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { RegistryError } from '../errors/index.js';
 import { renderConfig } from '../domain/render.js';
 import { CONFIG_FILE } from '../domain/state.js';
@@ -28,9 +28,11 @@ export async function init(input: InitInput, options: RegistryOptions = {}): Pro
   let newRepository = false;
   const hasGit = await stat(join(dir, '.git')).catch(() => undefined);
   if (!hasGit) {
-    const enclosing = await findRepo(dir).catch(() => undefined);
-    if (enclosing?.dir && enclosing.dir !== dir) {
-      throw new RegistryError('BAD_INPUT', `${dir} is inside the Git repository ${enclosing.dir}. Run \`modelreg init ${enclosing.dir}\` to make that repository a registry, or choose a folder outside it.`, { dir });
+    let existing = dir;
+    while (!(await stat(existing).catch(() => undefined)) && dirname(existing) !== existing) existing = dirname(existing);
+    const enclosing = await findRepo(existing).catch(() => undefined);
+    if (enclosing && enclosing.dir !== dir) {
+      throw new RegistryError('BAD_INPUT', `${dir} is inside the Git repository ${enclosing.dir ?? enclosing.gitdir}. Run \`modelreg init ${enclosing.dir ?? enclosing.gitdir}\` to make that repository a registry, or choose a folder outside it.`, { dir });
     }
     await initRepository(dir, input.branch ?? 'main');
     newRepository = true;

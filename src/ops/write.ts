@@ -103,9 +103,8 @@ async function commitOnce<R>(ctx: Context, opts: WriteOptions, plan: (snap: Snap
     const committer = personAt({ name: ctx.env.GIT_COMMITTER_NAME || id.name, email: ctx.env.GIT_COMMITTER_EMAIL || id.email }, now, ctx.env.GIT_COMMITTER_DATE);
     const isNewBranch = ref !== target && !(await readRef(ctx.repo.gitdir, ref));
     const written = await writeCommit(ctx.repo, store, {
-      ref, parent: tip, expectedRef: isNewBranch ? undefined : tip, baseTree: tipTree, changes: planned.changes, message: formatCommitMessage(planned.message), author, committer,
+      ref, parent: tip, expectedRef: isNewBranch ? undefined : tip, baseTree: tipTree, changes: planned.changes, message: formatCommitMessage(planned.message), author, committer, worktree: tracks,
     });
-    if (tracks) await syncWorktree(ctx.repo, written.changes, store, written.tree);
     return { ...planned.result, commit: written.commit, branch: shortRef(ref) };
   } finally {
     await lock.release();

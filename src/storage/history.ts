@@ -2,8 +2,7 @@
  * History: walking commits and comparing two trees while skipping every subtree whose id is
  * equal, so the cost of a comparison follows the size of the change, not of the registry.
  */
-import git from 'isomorphic-git';
-import * as fs from 'node:fs';
+import { readRef } from './refs.js';
 import { RegistryError } from '../errors/index.js';
 import type { CommitInfo, ObjectStore } from './objects.js';
 import { parseGitDate } from './repo.js';
@@ -63,24 +62,23 @@ export async function resolveCommitish(store: ObjectStore, ref: string): Promise
     }
     return oid;
   }
-  const gitdir = store.gitdir;
-  let oid: string | undefined;
-  try {
-    oid = await git.resolveRef({ fs, gitdir, ref });
-  } catch {
-    if (/^[0-9a-f]{4,40}$/i.test(ref)) {
-      try { oid = await git.expandOid({ fs, gitdir, oid: ref.toLowerCase(), cache: store.cache }); } catch { /* not found */ }
-    }
+  let oid = await readRef(store.gitdir, ref);
+  if (!oid && /^[0-9a-f]{4,40}$/i.test(ref)) {
+    const hits = store.odb.expand(ref.toLowerCase());
+    if (hits.length > 1) throw new RegistryError('BAD_INPUT', `${ref} is ambiguous: it abbreviates ${hits.length} objects. Give more characters.`, { ref });
+    oid = hits[0];
   }
   if (!oid) throw new RegistryError('NOT_FOUND', `No branch, tag or commit named ${JSON.stringify(ref)}. Check the name with \`git log --oneline\` or \`git branch -a\`.`, { ref });
   // Peel annotated tags to their commit.
   for (let i = 0; i < 10; i++) {
-    const { type, object } = await git.readObject({ fs, gitdir, oid, cache: store.cache, format: 'parsed' }) as { type: string; object: { object?: string } };
-    if (type === 'commit') return oid;
-    if (type === 'tag' && object.object) { oid = object.object; continue; }
-    throw new RegistryError('BAD_INPUT', `${ref} names a ${type}, not a commit.`, { ref });
+    const o = store.odb.read(oid);
+    if (!o) break;
+    if (o.type === 'commit') return oid;
+    const target = o.type === 'tag' ? /^object ([0-9a-f]{40})$/m.exec(o.content.toString('latin1'))?.[1] : undefined;
+    if (target) { oid = target; continue; }
+    throw new RegistryError('BAD_INPUT', `${ref} names a ${o.type}, not a commit.`, { ref });
   }
-  return oid;
+  throw new RegistryError('NOT_FOUND', `${ref} points at an object that is missing from the repository.`, { ref });
 }
 
 /** The last commit on the first-parent history of `tip` made at or before `date`. */

@@ -88,6 +88,21 @@ function comparePaths(a: string, b: string): number {
  * `fullTree` supplies every entry of the new commit so the index is created complete.
  */
 export async function updateIndexEntries(gitdir: string, updates: IndexUpdate[], fullTree?: () => Promise<IndexUpdate[]>): Promise<void> {
+  await (await prepareIndex(gitdir, updates, fullTree)).commit();
+}
+
+export interface PreparedIndex {
+  /** Renames index.lock over the index. */
+  commit(): Promise<void>;
+  /** Removes index.lock, leaving the index as it was. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Writes the updated index to `index.lock` and keeps the lock: the caller commits (a rename,
+ * which needs no disk space) or aborts. A full disk fails here, before anything is visible.
+ */
+export async function prepareIndex(gitdir: string, updates: IndexUpdate[], fullTree?: () => Promise<IndexUpdate[]>): Promise<PreparedIndex> {
   const file = join(gitdir, 'index');
   const lockPath = `${file}.lock`;
   let handle;
@@ -111,7 +126,7 @@ export async function updateIndexEntries(gitdir: string, updates: IndexUpdate[],
       await handle.close();
       handle = undefined;
       await unlink(lockPath).catch(() => undefined);
-      return;
+      return { commit: async () => undefined, abort: async () => undefined };
     }
     const { version, entries, extensions } = buf ? parse(buf, file) : { version: 2, entries: [], extensions: [] };
     if (!buf) updates = [...(await fullTree!()), ...updates];
@@ -137,7 +152,10 @@ export async function updateIndexEntries(gitdir: string, updates: IndexUpdate[],
     await handle.writeFile(Buffer.concat([body, sum]));
     await handle.close();
     handle = undefined;
-    await rename(lockPath, file);
+    return {
+      commit: () => rename(lockPath, file),
+      abort: () => unlink(lockPath).catch(() => undefined),
+    };
   } catch (e) {
     await handle?.close().catch(() => undefined);
     await unlink(lockPath).catch(() => undefined);

@@ -34,7 +34,14 @@ function alive(pid: number): boolean {
 async function tryCreate(path: string, content: string): Promise<boolean> {
   try {
     const h = await open(path, 'wx');
-    try { await h.writeFile(content); } finally { await h.close(); }
+    try {
+      await h.writeFile(content);
+    } catch (e) {
+      await h.close().catch(() => undefined);
+      await unlink(path).catch(() => undefined);
+      throw e;
+    }
+    await h.close();
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;

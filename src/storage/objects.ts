@@ -5,11 +5,11 @@
  * (isomorphic-git writes objects in place), and a write costs only the objects it needs.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
 import { mkdir, rename, stat, writeFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import git from 'isomorphic-git';
+import { RegistryError } from '../errors/index.js';
+import { ObjectDatabase, type ObjectType } from './odb.js';
 
 export interface TreeEntry {
   mode: string;
@@ -39,31 +39,38 @@ export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 /** A handle on a repository's object database with a per-operation cache. */
 export class ObjectStore {
   readonly cache: object = {};
+  readonly odb: ObjectDatabase;
   private trees = new Map<string, TreeEntry[]>();
-  constructor(readonly gitdir: string) {}
+  constructor(readonly gitdir: string) {
+    this.odb = new ObjectDatabase(gitdir);
+  }
+
+  private object(oid: string, want: ObjectType): Buffer {
+    const o = this.odb.read(oid);
+    if (!o) throw new RegistryError('NOT_FOUND', `Git object ${oid} is missing from ${this.gitdir}. The repository is incomplete: fetch it again or run \`git fsck\`.`, { oid });
+    if (o.type !== want) throw new RegistryError('BAD_INPUT', `Git object ${oid} is a ${o.type}, not a ${want}.`, { oid, type: o.type });
+    return o.content;
+  }
 
   async readTree(oid: string): Promise<TreeEntry[]> {
     const hit = this.trees.get(oid);
     if (hit) return hit;
     if (oid === EMPTY_TREE) return [];
-    const { tree } = await git.readTree({ fs, gitdir: this.gitdir, oid, cache: this.cache });
-    const entries = tree as TreeEntry[];
+    const entries = parseTree(this.object(oid, 'tree'));
     this.trees.set(oid, entries);
     return entries;
   }
 
   async readBlob(oid: string): Promise<Uint8Array> {
-    const { blob } = await git.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.cache });
-    return blob;
+    return this.object(oid, 'blob');
   }
 
   async readText(oid: string): Promise<string> {
-    return Buffer.from(await this.readBlob(oid)).toString('utf8');
+    return this.object(oid, 'blob').toString('utf8');
   }
 
   async readCommit(oid: string): Promise<CommitInfo> {
-    const { commit } = await git.readCommit({ fs, gitdir: this.gitdir, oid, cache: this.cache });
-    return { oid, tree: commit.tree, parents: commit.parent, message: commit.message, author: commit.author, committer: commit.committer };
+    return parseCommit(oid, this.object(oid, 'commit'));
   }
 
   /** The entry at a slash-separated path under a tree, walking only the trees on that path. */
@@ -92,14 +99,16 @@ export class ObjectStore {
       await stat(file);
       return oid; // already present (loose); a packed copy is harmless to duplicate
     } catch { /* write it */ }
-    await mkdir(dir, { recursive: true });
     const tmp = join(dir, `tmp_obj_${process.pid}_${randomBytes(6).toString('hex')}`);
     try {
+      await mkdir(dir, { recursive: true });
       await writeFile(tmp, deflateSync(full, { level: 1 }), { mode: 0o444 });
       await rename(tmp, file);
     } catch (e) {
       await unlink(tmp).catch(() => undefined);
-      throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full' : 'the repository is read-only or not writable';
+      throw new RegistryError('IO', `Cannot write Git objects in ${join(this.gitdir, 'objects')}: ${why} (${code}). Nothing was committed; free space or fix permissions and run the command again.`, { code }, { cause: e });
     }
     return oid;
   }
@@ -147,4 +156,45 @@ function compareTreeNames(a: TreeEntry, b: TreeEntry): number {
 export function hashBlob(content: Uint8Array | string): string {
   const buf = Buffer.from(content as Uint8Array);
   return createHash('sha1').update(`blob ${buf.length}\0`).update(buf).digest('hex');
+}
+
+export function parseTree(buf: Buffer): TreeEntry[] {
+  const out: TreeEntry[] = [];
+  let i = 0;
+  while (i < buf.length) {
+    const sp = buf.indexOf(0x20, i);
+    const nul = buf.indexOf(0, sp);
+    const rawMode = buf.toString('latin1', i, sp);
+    const oid = buf.toString('hex', nul + 1, nul + 21);
+    const type = rawMode === '40000' ? 'tree' : rawMode === '160000' ? 'commit' : 'blob';
+    out.push({ mode: type === 'tree' ? '040000' : rawMode, path: buf.toString('utf8', sp + 1, nul), oid, type });
+    i = nul + 21;
+  }
+  return out;
+}
+
+function parsePerson(line: string): Person {
+  const m = /^(.*) <(.*)> (\d+) ([+-])(\d\d)(\d\d)$/.exec(line);
+  if (!m) return { name: line, email: '', timestamp: 0, timezoneOffset: 0 };
+  const minutes = Number(m[5]) * 60 + Number(m[6]);
+  return { name: m[1], email: m[2], timestamp: Number(m[3]), timezoneOffset: m[4] === '-' ? minutes : -minutes };
+}
+
+export function parseCommit(oid: string, buf: Buffer): CommitInfo {
+  const text = buf.toString('utf8');
+  const end = text.indexOf('\n\n');
+  const header = end < 0 ? text : text.slice(0, end);
+  const message = end < 0 ? '' : text.slice(end + 2);
+  let tree = '';
+  const parents: string[] = [];
+  let author: Person | undefined;
+  let committer: Person | undefined;
+  for (const line of header.split('\n')) {
+    if (line.startsWith('tree ')) tree = line.slice(5);
+    else if (line.startsWith('parent ')) parents.push(line.slice(7));
+    else if (line.startsWith('author ')) author = parsePerson(line.slice(7));
+    else if (line.startsWith('committer ')) committer = parsePerson(line.slice(10));
+  }
+  const nobody = { name: '', email: '', timestamp: 0, timezoneOffset: 0 };
+  return { oid, tree, parents, message, author: author ?? nobody, committer: committer ?? author ?? nobody };
 }

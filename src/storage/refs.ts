@@ -3,21 +3,45 @@
  * exclusively, check the ref still points where the caller read it, write the new id,
  * rename the lock over the ref. Native git and other modelreg processes respect the lock.
  */
-import * as fs from 'node:fs';
 import { appendFile, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import git from 'isomorphic-git';
 import { RegistryError } from '../errors/index.js';
 import type { Person } from './objects.js';
 import { faultPoint } from './fault.js';
 
-/** The object id a ref points at, or undefined when it does not exist. */
-export async function readRef(gitdir: string, ref: string): Promise<string | undefined> {
-  try {
-    return await git.resolveRef({ fs, gitdir, ref });
-  } catch {
-    return undefined;
+async function packedRefs(gitdir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const text = await readFile(join(gitdir, 'packed-refs'), 'utf8').catch(() => '');
+  for (const line of text.split('\n')) {
+    const m = /^([0-9a-f]{40}) (.+)$/.exec(line);
+    if (m) out.set(m[2], m[1]);
   }
+  return out;
+}
+
+async function readFullRef(gitdir: string, ref: string, depth = 0): Promise<string | undefined> {
+  if (depth > 5) return undefined;
+  const text = await readFile(join(gitdir, ref), 'utf8').catch(() => undefined);
+  if (text !== undefined) {
+    const t = text.trim();
+    if (t.startsWith('ref: ')) return readFullRef(gitdir, t.slice(5), depth + 1);
+    return /^[0-9a-f]{40}$/.test(t) ? t : undefined;
+  }
+  return (await packedRefs(gitdir)).get(ref);
+}
+
+/**
+ * The object id a ref points at (HEAD, a full ref, or a short name resolved in Git's order:
+ * refs/, refs/tags/, refs/heads/, refs/remotes/), or undefined when it does not exist.
+ */
+export async function readRef(gitdir: string, ref: string): Promise<string | undefined> {
+  if (ref.includes('..') || ref.startsWith('/') || ref.includes('\\')) return undefined;
+  if (ref === 'HEAD' || ref.startsWith('refs/')) return readFullRef(gitdir, ref);
+  for (const full of [`refs/${ref}`, `refs/tags/${ref}`, `refs/heads/${ref}`, `refs/remotes/${ref}`, `refs/remotes/${ref}/HEAD`]) {
+    const oid = await readFullRef(gitdir, full);
+    if (oid) return oid;
+  }
+  return undefined;
 }
 
 /** The branch HEAD points at (`refs/heads/main`), or undefined when HEAD is detached. */

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { RegistryError } from '../errors/index.js';
 import { EMPTY_TREE, hashBlob, type ObjectStore, type Person, type TreeEntry } from './objects.js';
 import { compareAndSwapRef, currentBranch } from './refs.js';
-import { readIndexOids, updateIndexEntries, type IndexUpdate } from './index-file.js';
+import { prepareIndex, readIndexOids, type IndexUpdate } from './index-file.js';
 import type { RepoPaths } from './repo.js';
 import { faultPoint } from './fault.js';
 
@@ -103,40 +103,79 @@ async function removeEmptyDirs(root: string, path: string): Promise<void> {
   }
 }
 
+export interface PreparedWorktree {
+  /** Renames the prepared files and index into place (no disk space needed). */
+  finalize(): Promise<void>;
+  /** Removes what was prepared; the working tree and index stay as they were. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Writes the new contents of the touched files beside them and the new index to index.lock,
+ * without changing anything visible: a full disk or a read-only tree fails here, before the
+ * branch moves. `finalize` then only renames.
+ */
+export async function prepareWorktree(repo: RepoPaths, changes: Array<FileChange & { oid: string | null }>, store?: ObjectStore, tree?: string): Promise<PreparedWorktree> {
+  if (!repo.dir) return { finalize: async () => undefined, abort: async () => undefined };
+  const root = repo.dir;
+  const updates: IndexUpdate[] = [];
+  const staged: Array<{ tmp?: string; full: string; path: string }> = [];
+  const abortFiles = async () => { for (const s of staged) if (s.tmp) await unlink(s.tmp).catch(() => undefined); };
+  try {
+    for (const c of changes) {
+      await assertNoSymlink(root, c.path);
+      const full = join(root, c.path);
+      if (c.content === null) {
+        staged.push({ full, path: c.path });
+        updates.push({ path: c.path });
+      } else {
+        await mkdir(dirname(full), { recursive: true });
+        const tmp = `${full}.modelreg-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+        staged.push({ tmp, full, path: c.path });
+        await writeFile(tmp, c.content);
+        updates.push({ path: c.path, oid: c.oid!, stats: await lstat(tmp) });
+      }
+    }
+    const fullTree = store && tree ? async () => {
+      const all: IndexUpdate[] = [];
+      const walk = async (oid: string, prefix: string): Promise<void> => {
+        for (const e of await store.readTree(oid)) {
+          const p = prefix ? `${prefix}/${e.path}` : e.path;
+          if (e.type === 'tree') await walk(e.oid, p);
+          else if (e.type === 'blob') all.push({ path: p, oid: e.oid, mode: parseInt(e.mode, 8), stats: await lstat(join(root, p)).catch(() => undefined) });
+        }
+      };
+      await walk(tree, '');
+      return all;
+    } : undefined;
+    const index = await prepareIndex(repo.gitdir, updates, fullTree);
+    return {
+      async finalize() {
+        for (const s of staged) {
+          if (s.tmp) {
+            await rename(s.tmp, s.full);
+            faultPoint('worktree-partial');
+          } else {
+            await unlink(s.full).catch(() => undefined);
+            await removeEmptyDirs(root, s.path);
+          }
+        }
+        await index.commit();
+      },
+      async abort() {
+        await abortFiles();
+        await index.abort();
+      },
+    };
+  } catch (e) {
+    await abortFiles();
+    throw e;
+  }
+}
+
 /** Brings the working tree files and index entries of `changes` in line with the new commit. */
 export async function syncWorktree(repo: RepoPaths, changes: Array<FileChange & { oid: string | null }>, store?: ObjectStore, tree?: string): Promise<void> {
-  if (!repo.dir) return;
-  const updates: IndexUpdate[] = [];
-  for (const c of changes) {
-    await assertNoSymlink(repo.dir, c.path);
-    const full = join(repo.dir, c.path);
-    if (c.content === null) {
-      await unlink(full).catch(() => undefined);
-      await removeEmptyDirs(repo.dir, c.path);
-      updates.push({ path: c.path });
-    } else {
-      await mkdir(dirname(full), { recursive: true });
-      const tmp = `${full}.modelreg-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-      await writeFile(tmp, c.content);
-      await rename(tmp, full);
-      updates.push({ path: c.path, oid: c.oid!, stats: await lstat(full) });
-      faultPoint('worktree-partial');
-    }
-  }
-  const root = repo.dir;
-  const fullTree = store && tree ? async () => {
-    const all: IndexUpdate[] = [];
-    const walk = async (oid: string, prefix: string): Promise<void> => {
-      for (const e of await store.readTree(oid)) {
-        const p = prefix ? `${prefix}/${e.path}` : e.path;
-        if (e.type === 'tree') await walk(e.oid, p);
-        else if (e.type === 'blob') all.push({ path: p, oid: e.oid, mode: parseInt(e.mode, 8), stats: await lstat(join(root, p)).catch(() => undefined) });
-      }
-    };
-    await walk(tree, '');
-    return all;
-  } : undefined;
-  await updateIndexEntries(repo.gitdir, updates, fullTree);
+  await (await prepareWorktree(repo, changes, store, tree)).finalize();
 }
 
 export interface CommitRequest {
@@ -151,12 +190,23 @@ export interface CommitRequest {
   committer: Person;
 }
 
-/** Writes the objects and the commit, and moves `ref` by compare-and-swap. */
-export async function writeCommit(repo: RepoPaths, store: ObjectStore, req: CommitRequest): Promise<{ commit: string; tree: string; changes: Array<FileChange & { oid: string | null }> }> {
+/**
+ * Writes the objects and the commit, prepares the working tree and index (when `worktree`),
+ * moves `ref` by compare-and-swap — the commit point — and then renames the prepared files
+ * into place. Every step that can run out of space happens before the commit point.
+ */
+export async function writeCommit(repo: RepoPaths, store: ObjectStore, req: CommitRequest & { worktree?: boolean }): Promise<{ commit: string; tree: string }> {
   const tree = await writeTreeChanges(store, req.baseTree, req.changes);
   faultPoint('objects-written');
   const commit = await store.writeCommit({ tree, parents: req.parent ? [req.parent] : [], author: req.author, committer: req.committer, message: req.message });
-  await compareAndSwapRef(repo.gitdir, req.ref, req.expectedRef, commit, { who: req.committer, message: `modelreg: ${req.message.split('\n')[0]}` });
   const changes = req.changes.map((c) => ({ ...c, oid: c.content === null ? null : hashBlob(c.content) }));
-  return { commit, tree, changes };
+  const prepared = req.worktree ? await prepareWorktree(repo, changes, store, tree) : undefined;
+  try {
+    await compareAndSwapRef(repo.gitdir, req.ref, req.expectedRef, commit, { who: req.committer, message: `modelreg: ${req.message.split('\n')[0]}` });
+  } catch (e) {
+    await prepared?.abort();
+    throw e;
+  }
+  await prepared?.finalize();
+  return { commit, tree };
 }

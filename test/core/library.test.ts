@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { initRegistry, openRegistry, type Registry } from '../../src/index.js';
 import { RegistryError } from '../../src/errors/index.js';
 import {
@@ -228,6 +228,10 @@ describe('reading: list, show, resolve', () => {
     [V('iris', '1.0.0')]: versionYaml('iris', '1.0.0', 'Staging'),
   };
 
+  // Reads change nothing, so the tests of this block share one repository.
+  let shared: Awaited<ReturnType<typeof fresh>>;
+  beforeAll(async () => { shared = await fresh(TREE); });
+
   it.each([
     ['models:/churn/1.1.0', 'churn', '1.1.0', 'Staging', ['challenger']],
     ['models:/churn/0.9.0', 'churn', '0.9.0', 'Archived', []],
@@ -245,14 +249,14 @@ describe('reading: list, show, resolve', () => {
     ['models:/fraud/scorer/Production', 'fraud/scorer', '1.0.0', 'Production', []],
     ['models:/fraud/scorer/^1', 'fraud/scorer', '1.0.0', 'Production', []],
   ])('resolve %s -> %s %s', async (uri, model, version, stage, aliases) => {
-    const { dir, reg } = await fresh(TREE);
+    const { dir, reg } = shared;
     const r = await reg.resolve({ uri });
     expect(r).toMatchObject({ uri, model, version, stage, aliases, artifact: { uri: `s3://models/${model}/${version}` }, commit: headCommit(dir) });
     expect(r.record.version).toBe(version);
   });
 
   it('resolve names what is missing with NOT_FOUND', async () => {
-    const { reg } = await fresh(TREE);
+    const { reg } = shared;
     for (const uri of ['models:/churn/3.0.0', 'models:/churn/Shadow', 'models:/churn@canary', 'models:/churn/^5', 'models:/nosuch/latest', 'models:/iris/Production']) {
       await expect(reg.resolve({ uri }), uri).rejects.toMatchObject({ code: 'NOT_FOUND' });
     }
@@ -261,7 +265,7 @@ describe('reading: list, show, resolve', () => {
   });
 
   it('list gives every model, sorted, with latest version, stages and aliases', async () => {
-    const { dir, reg } = await fresh(TREE);
+    const { dir, reg } = shared;
     const r = await reg.list();
     expect(r.commit).toBe(headCommit(dir));
     expect(r.models.map((m) => m.name)).toEqual(['churn', 'fraud/scorer', 'iris']);
@@ -274,7 +278,7 @@ describe('reading: list, show, resolve', () => {
   });
 
   it('show gives a model with its versions newest first, or one version', async () => {
-    const { reg } = await fresh(TREE);
+    const { reg } = shared;
     const m = await reg.show({ model: 'churn' }) as Awaited<ReturnType<Registry['show']>> & { versions: Array<{ version: string }> };
     expect(m.versions.map((v) => v.version)).toEqual(['2.0.0', '1.2.0', '1.1.0', '1.0.0', '0.9.0']);
     const v = await reg.show({ model: 'churn', version: '1.0.0' });

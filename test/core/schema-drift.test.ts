@@ -4,12 +4,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/repo.js';
 
 describe('schema types', () => {
   it('src/domain/schema-types.ts is exactly what scripts/gen-types.mjs generates', async () => {
-    const { generateTypes } = (await import('../../scripts/gen-types.mjs')) as { generateTypes: () => Promise<string> };
+    const script = pathToFileURL(join(ROOT, 'scripts/gen-types.mjs')).href;
+    const { generateTypes } = (await import(script)) as { generateTypes: () => Promise<string> };
     const generated = await generateTypes();
     const committed = await readFile(join(ROOT, 'src/domain/schema-types.ts'), 'utf8');
     expect(generated.length).toBeGreaterThan(0);

@@ -31,7 +31,7 @@ export const CLI = join(ROOT, 'bin', 'modelreg.js');
 const temps: string[] = [];
 
 /** A fresh temporary folder, removed after the test file. */
-export async function tempDir(prefix = 'modelreg-test-'): Promise<string> {
+export async function tempDir(prefix = 'mrcore-'): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), prefix));
   temps.push(d);
   return d;
@@ -47,7 +47,7 @@ afterAll(cleanup);
 /** An empty HOME, so no global Git config (user.name, hooks, templates) leaks into a test. */
 let emptyHome: string | undefined;
 export async function homeDir(): Promise<string> {
-  if (!emptyHome) emptyHome = await tempDir('modelreg-home-');
+  if (!emptyHome) emptyHome = await tempDir('mrcore-home-');
   return emptyHome;
 }
 
@@ -145,7 +145,7 @@ export interface MakeRepoOptions {
  */
 export async function makeRepo(files: Record<string, string | Buffer> = {}, opts: MakeRepoOptions = {}): Promise<string> {
   await homeDir();
-  const parent = await tempDir('modelreg-repo-');
+  const parent = await tempDir('mrcore-repo-');
   const dir = join(parent, 'repo');
   await mkdir(dir);
   git(dir, ['init', '-q', '-b', 'main']);
