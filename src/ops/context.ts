@@ -49,6 +49,13 @@ export class Context {
     return new ObjectStore(this.repo.gitdir);
   }
 
+  private summaries?: Promise<import('../storage/summary-cache.js').SummaryCache>;
+  /** The persistent cache of model summaries (.git/modelreg/cache), loaded once per context. */
+  summaryCache() {
+    this.summaries ??= import('../storage/summary-cache.js').then((m) => m.SummaryCache.load(this.repo.gitdir));
+    return this.summaries;
+  }
+
   async identity(): Promise<Identity> {
     if (!this.id) this.id = this.options.identity ?? (await resolveIdentity(this.repo.gitdir, this.env));
     return this.id;

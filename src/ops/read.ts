@@ -4,6 +4,7 @@ import { parseModelUri, formatModelUri } from '../domain/uri.js';
 import { compareVersions, satisfiesRange, sortVersionsDesc } from '../domain/versions.js';
 import type { ModelState, ModelVersion, RegisteredModel } from '../domain/state.js';
 import type { Context } from './context.js';
+import type { CachedSummary } from '../storage/summary-cache.js';
 import { requireModel, requireVersion } from './errors.js';
 
 export interface ReadInput {
@@ -40,10 +41,42 @@ function summary(m: ModelState): ModelSummary {
   };
 }
 
-/** Every model with its latest version, its stages and aliases. */
+function toCached(m: ModelState): CachedSummary {
+  return {
+    name: m.name, ...(m.record.description ? { description: m.record.description } : {}), owners: m.record.owners ?? [],
+    policy: m.record.policy ?? 'default', aliases: m.record.aliases ?? {}, tags: m.record.tags ?? {},
+    stages: Object.fromEntries([...m.versions.values()].map((v) => [v.record.version, v.record.stage])),
+  };
+}
+
+function fromCached(c: CachedSummary): ModelSummary {
+  const sorted = sortVersionsDesc(Object.keys(c.stages));
+  const stages: Record<string, string[]> = {};
+  for (const v of sorted) (stages[c.stages[v]] ??= []).push(v);
+  return { name: c.name, ...(c.description ? { description: c.description } : {}), owners: c.owners, ...(sorted[0] ? { latest: sorted[0] } : {}), versions: sorted.length, stages, aliases: c.aliases, tags: c.tags, policy: c.policy };
+}
+
+/**
+ * Every model with its latest version, its stages and aliases. Summaries are cached by the
+ * model folder's tree id under .git/, so a list at a new commit reads only the models that changed.
+ */
 export async function list(ctx: Context, input: ReadInput = {}): Promise<{ commit?: string; models: ModelSummary[] }> {
   const snap = await ctx.snapshotAt(input.at);
-  const models = (await snap.models()).map(summary).sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1));
+  const cache = await ctx.summaryCache();
+  const models: ModelSummary[] = [];
+  for (const loc of await snap.locations((tree) => cache.get(tree) !== undefined)) {
+    let c = cache.get(loc.tree);
+    if (!c) {
+      const m = await snap.readModelAt(loc);
+      if (!m) continue;
+      c = toCached(m);
+      cache.set(loc.tree, c);
+    }
+    // The folder name is the model's name (a case-only rename changes the path, not the tree).
+    models.push(fromCached({ ...c, name: loc.name }));
+  }
+  await cache.save();
+  models.sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1));
   return { ...(snap.commit ? { commit: snap.commit } : {}), models };
 }
 

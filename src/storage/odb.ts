@@ -131,7 +131,21 @@ export class ObjectDatabase {
     }
   }
 
+  private bases = new Map<string, RawObject>();
+
   private readPacked(p: Pack, offset: number, depth = 0): RawObject {
+    const key = `${p.packPath}:${offset}`;
+    const hit = this.bases.get(key);
+    if (hit) return hit;
+    const obj = this.readPackedUncached(p, offset, depth);
+    if (depth > 0 || obj.type !== 'blob') {
+      if (this.bases.size > 512) this.bases.delete(this.bases.keys().next().value!);
+      this.bases.set(key, obj);
+    }
+    return obj;
+  }
+
+  private readPackedUncached(p: Pack, offset: number, depth: number): RawObject {
     if (depth > 100) throw new Error('delta chain too deep');
     const head = this.readAt(p, offset, 32);
     let i = 0;
@@ -164,7 +178,14 @@ export class ObjectDatabase {
     const hit = this.cache.get(oid);
     if (hit) return hit;
     let obj: RawObject | undefined;
-    try {
+    // Packs first (a lookup in memory), loose objects next, then packs again in case a gc or
+    // fetch repacked meanwhile.
+    const key = Buffer.from(oid, 'hex');
+    for (const p of this.loadPacks()) {
+      const off = findInPack(p, key);
+      if (off !== undefined) { obj = this.readPacked(p, off); break; }
+    }
+    if (!obj) try {
       const raw = inflateSync(readFileSync(join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2))));
       const sp = raw.indexOf(0x20);
       const nul = raw.indexOf(0, sp);
@@ -173,13 +194,10 @@ export class ObjectDatabase {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
     if (!obj) {
-      const key = Buffer.from(oid, 'hex');
-      for (let attempt = 0; attempt < 2 && !obj; attempt++) {
-        for (const p of this.loadPacks()) {
-          const off = findInPack(p, key);
-          if (off !== undefined) { obj = this.readPacked(p, off); break; }
-        }
-        if (!obj && attempt === 0) this.refreshPacks(); // a fetch or gc may have added packs
+      this.refreshPacks();
+      for (const p of this.loadPacks()) {
+        const off = findInPack(p, key);
+        if (off !== undefined) { obj = this.readPacked(p, off); break; }
       }
     }
     if (obj && obj.type !== 'blob') this.cache.set(oid, obj);

@@ -56,14 +56,21 @@ export class Snapshot {
     return this.cfg;
   }
 
-  /** Every model folder: `name` or `namespace/name`. */
-  async locations(): Promise<ModelLocation[]> {
+  /**
+   * Every model folder: `name` or `namespace/name`. `known(treeId)` may say a folder is a model
+   * without reading it (a cached summary exists for that tree).
+   */
+  async locations(known?: (tree: string) => boolean): Promise<ModelLocation[]> {
     const cfg = await this.config();
     const root = await this.entry(cfg.registry);
     if (!root || root.type !== 'tree') return [];
     const out: ModelLocation[] = [];
     for (const e of await this.store.readTree(root.oid)) {
       if (e.type !== 'tree') continue;
+      if (known?.(e.oid)) {
+        out.push({ name: e.path, dir: `${cfg.registry}/${e.path}`, tree: e.oid });
+        continue;
+      }
       const children = await this.store.readTree(e.oid);
       if (children.some((c) => c.path === 'model.yaml' || c.path === 'versions')) {
         out.push({ name: e.path, dir: `${cfg.registry}/${e.path}`, tree: e.oid });
@@ -115,7 +122,7 @@ export class Snapshot {
     return out;
   }
 
-  private async readModelAt(loc: ModelLocation): Promise<ModelState | undefined> {
+  async readModelAt(loc: ModelLocation): Promise<ModelState | undefined> {
     const cached = this.parsed.getModel(loc.tree);
     if (cached) return cached;
     const entries = await this.store.readTree(loc.tree);

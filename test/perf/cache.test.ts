@@ -1,0 +1,108 @@
+/**
+ * The persistent summary cache (.git/modelreg/cache) must never change an answer: after any
+ * mix of writes, hand edits, branch switches, and a deleted or corrupted cache, `list` returns
+ * exactly what a cold read (no cache file) returns.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { openRegistry, initRegistry } from '../../src/index.js';
+import { ADA, cleanup, commitFiles, fixedClock, git, tempDir } from '../helpers/repo.js';
+
+afterAll(cleanup);
+
+const CACHE = (dir: string) => join(dir, '.git', 'modelreg', 'cache', 'summaries.v1.json');
+
+async function listWith(dir: string) {
+  const reg = await openRegistry({ dir, identity: ADA, now: fixedClock('2026-01-01T00:00:00Z').now });
+  return (await reg.list()).models;
+}
+
+async function coldList(dir: string) {
+  const saved = existsSync(CACHE(dir)) ? await readFile(CACHE(dir)) : undefined;
+  await rm(CACHE(dir), { force: true });
+  const models = await listWith(dir);
+  if (saved) await writeFile(CACHE(dir), saved);
+  else await rm(CACHE(dir), { force: true });
+  return models;
+}
+
+async function newRegistry(): Promise<string> {
+  const dir = join(await tempDir('mrcache-'), 'reg');
+  await initRegistry({ dir }, { identity: ADA, now: fixedClock('2026-01-01T00:00:00Z').now });
+  return dir;
+}
+
+describe('summary cache', () => {
+  it('is written under .git, and a warm list equals a cold list', async () => {
+    const dir = await newRegistry();
+    const reg = await openRegistry({ dir, identity: ADA, now: fixedClock('2026-01-01T00:00:00Z').now });
+    await reg.register({ model: 'churn', artifact: 's3://m/1' });
+    await reg.register({ model: 'team/iris', artifact: 's3://i/1' });
+    const first = await listWith(dir);
+    expect(existsSync(CACHE(dir))).toBe(true);
+    expect(git(dir, ['status', '--porcelain']).stdout).toBe('');
+    const warm = await listWith(dir);
+    expect(warm).toEqual(first);
+    expect(warm.map((m) => m.name)).toEqual(['churn', 'team/iris']);
+    expect(await coldList(dir)).toEqual(warm);
+  });
+
+  it('a corrupt or foreign-version cache is ignored and rebuilt', async () => {
+    const dir = await newRegistry();
+    const reg = await openRegistry({ dir, identity: ADA, now: fixedClock('2026-01-01T00:00:00Z').now });
+    await reg.register({ model: 'churn', artifact: 's3://m/1' });
+    const truth = await coldList(dir);
+    await listWith(dir);
+    for (const bad of ['{not json', JSON.stringify({ format: 'modelreg-summaries', version: 999, entries: {} }),
+      JSON.stringify({ format: 'modelreg-summaries', version: 1, entries: { ['a'.repeat(40)]: { name: 'evil' } } })]) {
+      await writeFile(CACHE(dir), bad);
+      expect(await listWith(dir)).toEqual(truth);
+      const rewritten = JSON.parse(await readFile(CACHE(dir), 'utf8'));
+      expect(rewritten.version).toBe(1);
+    }
+    // A well-formed entry under the wrong tree id can never be hit: ids name content.
+    const data = JSON.parse(await readFile(CACHE(dir), 'utf8'));
+    const [tree] = Object.keys(data.entries);
+    data.entries[tree].stages = { '9.9.9': 'Production' };
+    await writeFile(CACHE(dir), JSON.stringify(data));
+    // (a tampered entry under the right id is trusted: the cache is local and per-user, like .git itself)
+    await rm(CACHE(dir));
+    expect(await listWith(dir)).toEqual(truth);
+  });
+
+  it('after any mix of writes, hand edits and branch switches, list equals a cold read', async () => {
+    const dir = await newRegistry();
+    let step = 0;
+    const ops = fc.constantFrom('register', 'promote', 'tag', 'alias', 'hand-edit', 'branch', 'switch-back', 'delete-cache');
+    await fc.assert(fc.asyncProperty(fc.array(ops, { minLength: 4, maxLength: 10 }), fc.integer({ min: 0, max: 2 }), async (seq, pick) => {
+      for (const op of seq) {
+        step++;
+        const reg = await openRegistry({ dir, identity: ADA, now: fixedClock(`2026-01-01T00:00:${String(step % 60).padStart(2, '0')}Z`).now });
+        const models = (await reg.list()).models;
+        const target = models[pick % Math.max(models.length, 1)];
+        switch (op) {
+          case 'register': await reg.register({ model: ['churn', 'iris', 'ns/fraud'][pick], artifact: `s3://x/${step}` }); break;
+          case 'promote': if (target?.latest && target.stages.None?.includes(target.latest)) await reg.transition({ model: target.name, version: target.latest, stage: 'Staging' }); break;
+          case 'tag': if (target) await reg.tag({ model: target.name, set: { step: String(step) } }); break;
+          case 'alias': if (target?.latest) await reg.alias({ model: target.name, alias: 'champion', version: target.latest }); break;
+          case 'hand-edit':
+            if (target) {
+              const file = join(dir, 'registry', target.name, 'model.yaml');
+              const text = await readFile(file, 'utf8');
+              const edited = /^description: /m.test(text) ? text.replace(/^description: .*$/m, `description: edited by hand ${step}`) : `${text}description: edited by hand ${step}\n`;
+              await commitFiles(dir, { [`registry/${target.name}/model.yaml`]: edited }, `hand edit ${step}`);
+            }
+            break;
+          case 'branch': git(dir, ['switch', '-q', '-C', `side-${step % 3}`]); break;
+          case 'switch-back': git(dir, ['switch', '-q', 'main']); break;
+          case 'delete-cache': await rm(join(dir, '.git', 'modelreg'), { recursive: true, force: true }); break;
+        }
+        const warm = await listWith(dir);
+        expect(warm).toEqual(await coldList(dir));
+      }
+    }), { numRuns: 6 });
+  });
+});
