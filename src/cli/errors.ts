@@ -3,14 +3,17 @@ export async function handleError(e: unknown, o: { json: boolean; debug: boolean
   const { RegistryError } = await import('../errors/index.js');
   if (e instanceof RegistryError) {
     if (o.json) process.stdout.write(`${JSON.stringify({ error: e.toJSON() }, null, 2)}\n`);
-    process.stderr.write(`modelreg: ${e.message}\n`);
+    const { printable } = await import('../domain/issues.js');
+    process.stderr.write(`modelreg: ${printable(e.message)}\n`);
     if (o.debug && e.stack) process.stderr.write(`${e.stack}\n`);
     return e.exitCode;
   }
   const err = e as NodeJS.ErrnoException;
   if (err && (err.code === 'ENOSPC' || err.code === 'EROFS' || err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EDQUOT')) {
     const what = err.code === 'ENOSPC' || err.code === 'EDQUOT' ? 'the disk is full' : 'the file system refused the write (read-only or no permission)';
-    process.stderr.write(`modelreg: ${what}${err.path ? `: ${err.path}` : ''}. Nothing was committed; free space or fix permissions and run the command again.\n`);
+    const message = `${what}${err.path ? `: ${err.path}` : ''}. Nothing was committed; free space or fix permissions and run the command again.`;
+    if (o.json) process.stdout.write(`${JSON.stringify({ error: { code: 'IO', message, data: { errno: err.code, ...(err.path ? { path: err.path } : {}) } } }, null, 2)}\n`);
+    process.stderr.write(`modelreg: ${message}\n`);
     if (o.debug) process.stderr.write(`${err.stack}\n`);
     return 2;
   }

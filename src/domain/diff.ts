@@ -9,23 +9,28 @@ import { sortVersionsDesc } from './versions.js';
 
 export const IMMUTABLE_FIELDS = ['model', 'version', 'artifact', 'framework', 'signature', 'metrics', 'params', 'lineage', 'created'] as const;
 
-function tagEvents(model: string, version: string | undefined, a: Record<string, string> = {}, b: Record<string, string> = {}): RegistryEvent[] {
+function tagEvents(model: string, version: string | undefined, a: Record<string, string> = {}, b: Record<string, string> = {}, initial = false): RegistryEvent[] {
   const out: RegistryEvent[] = [];
   for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
-    if (a[key] !== b[key]) out.push({ type: 'tag', model, ...(version ? { version } : {}), key, ...(a[key] !== undefined ? { from: a[key] } : {}), ...(b[key] !== undefined ? { to: b[key] } : {}) });
+    if (a[key] !== b[key]) out.push({ type: 'tag', model, ...(version ? { version } : {}), key, ...(a[key] !== undefined ? { from: a[key] } : {}), ...(b[key] !== undefined ? { to: b[key] } : {}), ...(initial ? { initial } : {}) });
   }
   return out;
 }
 
-function approvalKey(a: { by: string; stage: string; at: string }): string {
-  return `${a.by.toLowerCase()}|${a.stage}|${a.at}`;
+/** An approval's identity: who, for what, when, and what they said (an edited comment is a new record). */
+function approvalKey(a: { by: string; stage: string; at: string; comment?: string }): string {
+  return `${a.by.toLowerCase()}|${a.stage}|${a.at}|${a.comment ?? ''}`;
 }
 
 export function diffVersion(model: string, a: ModelVersion | undefined, b: ModelVersion | undefined): RegistryEvent[] {
   if (!a && !b) return [];
   if (!a) {
-    const out: RegistryEvent[] = [{ type: 'register', model, version: b!.version, stage: b!.stage }];
-    for (const ap of b!.approvals ?? []) out.push({ type: 'approval', model, version: b!.version, by: ap.by, stage: ap.stage, at: ap.at, ...(ap.comment ? { comment: ap.comment } : {}) });
+    const v = b!.version;
+    const out: RegistryEvent[] = [{ type: 'register', model, version: v, stage: b!.stage }];
+    out.push(...tagEvents(model, v, {}, b!.tags, true));
+    if (b!.description !== undefined) out.push({ type: 'description', model, version: v, to: b!.description, initial: true });
+    if (b!.deprecated) out.push({ type: 'deprecate', model, version: v, deprecated: true, initial: true });
+    for (const ap of b!.approvals ?? []) out.push({ type: 'approval', model, version: v, by: ap.by, stage: ap.stage, at: ap.at, ...(ap.comment ? { comment: ap.comment } : {}) });
     return out;
   }
   if (!b) return [{ type: 'delete', model, version: a.version }];
@@ -37,7 +42,7 @@ export function diffVersion(model: string, a: ModelVersion | undefined, b: Model
   const before = new Set((a.approvals ?? []).map(approvalKey));
   const after = new Set((b.approvals ?? []).map(approvalKey));
   for (const ap of b.approvals ?? []) if (!before.has(approvalKey(ap))) out.push({ type: 'approval', model, version: v, by: ap.by, stage: ap.stage, at: ap.at, ...(ap.comment ? { comment: ap.comment } : {}) });
-  for (const ap of a.approvals ?? []) if (!after.has(approvalKey(ap))) out.push({ type: 'approval-removed', model, version: v, by: ap.by, stage: ap.stage });
+  for (const ap of a.approvals ?? []) if (!after.has(approvalKey(ap))) out.push({ type: 'approval-removed', model, version: v, by: ap.by, stage: ap.stage, at: ap.at, ...(ap.comment ? { comment: ap.comment } : {}) });
   if (a.stage !== b.stage) out.push({ type: 'transition', model, version: v, from: a.stage, to: b.stage });
   out.push(...tagEvents(model, v, a.tags, b.tags));
   if (a.description !== b.description) out.push({ type: 'description', model, version: v, from: a.description, to: b.description });
@@ -49,7 +54,13 @@ export function diffVersion(model: string, a: ModelVersion | undefined, b: Model
 export function diffModel(a: ModelState | undefined, b: ModelState | undefined): RegistryEvent[] {
   const name = (b ?? a)!.name;
   const out: RegistryEvent[] = [];
-  if (!a && b) out.push({ type: 'model-create', model: name });
+  if (!a && b) {
+    out.push({ type: 'model-create', model: name });
+    const r = b.record;
+    for (const f of ['owners', 'policy', 'deletedVersions'] as const) if (r[f] !== undefined) out.push({ type: 'model-update', model: name, field: f, to: r[f], initial: true });
+    if (r.description !== undefined) out.push({ type: 'description', model: name, to: r.description, initial: true });
+    out.push(...tagEvents(name, undefined, {}, r.tags, true));
+  }
   const am = a?.record;
   const bm = b?.record;
   if (am && bm) {

@@ -5,21 +5,29 @@
 export type RegistryEvent =
   | { type: 'model-create'; model: string }
   | { type: 'model-delete'; model: string }
-  | { type: 'model-update'; model: string; field: string; from?: unknown; to?: unknown }
+  | { type: 'model-update'; model: string; field: string; from?: unknown; to?: unknown; initial?: boolean }
   | { type: 'register'; model: string; version: string; stage: string }
   | { type: 'transition'; model: string; version: string; from: string; to: string; archives?: string[] }
   | { type: 'alias'; model: string; alias: string; from?: string; to?: string }
-  | { type: 'tag'; model: string; version?: string; key: string; from?: string; to?: string }
-  | { type: 'description'; model: string; version?: string; from?: string; to?: string }
+  | { type: 'tag'; model: string; version?: string; key: string; from?: string; to?: string; initial?: boolean }
+  | { type: 'description'; model: string; version?: string; from?: string; to?: string; initial?: boolean }
   | { type: 'approval'; model: string; version: string; by: string; stage: string; at: string; comment?: string }
-  | { type: 'approval-removed'; model: string; version: string; by: string; stage: string }
-  | { type: 'deprecate'; model: string; version: string; deprecated: boolean }
+  | { type: 'approval-removed'; model: string; version: string; by: string; stage: string; at: string; comment?: string }
+  | { type: 'deprecate'; model: string; version: string; deprecated: boolean; initial?: boolean }
   | { type: 'delete'; model: string; version: string }
   | { type: 'immutable-change'; model: string; version: string; field: string }
   | { type: 'policy-change'; policy: string; file: string; change: 'added' | 'modified' | 'deleted' }
   | { type: 'config-change'; file: string };
 
 export type EventType = RegistryEvent['type'];
+
+/**
+ * Whether an event only describes the starting content of a model or version created in the
+ * same change (its owners, tags, description): part of the creation, not a change of its own.
+ */
+export function isInitial(e: RegistryEvent): boolean {
+  return 'initial' in e && e.initial === true;
+}
 
 function q(v: unknown): string {
   return v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v);

@@ -14,6 +14,11 @@ export function issue(file: string, rule: string, message: string, at: Partial<P
   return { file, line: at.line ?? 1, column: at.column ?? 1, ...(at.field ? { field: at.field } : {}), rule, message, severity: at.severity ?? 'error' };
 }
 
+/** Control characters (a folder named with a terminal escape) shown as \xNN, never sent to a terminal raw. */
+export function printable(s: string): string {
+  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 export function formatIssue(i: Issue): string {
-  return `${i.file}:${i.line}:${i.column}: ${i.field ? `${i.field}: ` : ''}${i.message} [${i.rule}]`;
+  return printable(`${i.file}:${i.line}:${i.column}: ${i.field ? `${i.field}: ` : ''}${i.message} [${i.rule}]`);
 }

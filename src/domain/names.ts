@@ -10,10 +10,12 @@ const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
  * @example parseModelName('fraud/churn') // 'fraud/churn'
  */
 export function parseModelName(input: string): string {
-  const fail = (why: string) => {
+  const fail = (reason: string) => {
+    const why = reason.length > 120 ? `${reason.slice(0, 120)}…` : reason;
+    const shown = typeof input === 'string' && input.length > 64 ? `${input.slice(0, 64)}…` : input;
     throw new RegistryError('INVALID_NAME',
-      `Invalid model name ${JSON.stringify(input)}: ${why}. Use letters, digits, '.', '_' and '-' (starting with a letter or digit, at most 128 characters), optionally with one 'namespace/' prefix.`,
-      { name: input });
+      `Invalid model name ${JSON.stringify(shown)}: ${why}. Use letters, digits, '.', '_' and '-' (starting with a letter or digit, at most 128 characters), optionally with one 'namespace/' prefix.`,
+      { name: shown });
   };
   if (typeof input !== 'string' || input.length === 0) fail('it is empty');
   if (/[\u0000-\u001f\u007f]/.test(input)) fail('it contains a control character');
@@ -38,11 +40,16 @@ export function modelKey(name: string): string {
   return name.toLowerCase();
 }
 
+/** Hostile input is shown shortened, never echoed back in full. */
+export function clip(s: string, max = 64): string {
+  return typeof s === 'string' && s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
 /** Alias names: lower-case, as MLflow's `champion`, `challenger`. */
 const ALIAS = /^[a-z][a-z0-9_-]{0,63}$/;
 export function parseAlias(input: string): string {
   if (!ALIAS.test(input)) {
-    throw new RegistryError('BAD_INPUT', `Invalid alias ${JSON.stringify(input)}: use lower-case letters, digits, '_' and '-', starting with a letter (e.g. champion).`, { alias: input });
+    throw new RegistryError('BAD_INPUT', `Invalid alias ${JSON.stringify(clip(input))}: use lower-case letters, digits, '_' and '-', starting with a letter (e.g. champion).`, { alias: clip(input) });
   }
   return input;
 }
@@ -51,7 +58,7 @@ export function parseAlias(input: string): string {
 const KEY = /^[A-Za-z_][A-Za-z0-9_.:/-]{0,255}$/;
 export function parseKey(kind: string, input: string): string {
   if (!KEY.test(input)) {
-    throw new RegistryError('BAD_INPUT', `Invalid ${kind} name ${JSON.stringify(input)}: start with a letter or '_' and use letters, digits, '_', '.', ':', '/' or '-'.`, { kind, key: input });
+    throw new RegistryError('BAD_INPUT', `Invalid ${kind} name ${JSON.stringify(clip(input))}: start with a letter or '_' and use letters, digits, '_', '.', ':', '/' or '-'.`, { kind, key: clip(input) });
   }
   return input;
 }

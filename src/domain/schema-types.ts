@@ -278,15 +278,15 @@ export interface RegistryConfig {
   apiVersion?: "modelreg/v1";
   kind?: "Registry";
   /**
-   * Folder of the models, relative to the repository root (default registry).
+   * Folder of the models, relative to the repository root (default registry). It must stay inside the repository: no '..' or '.' segments, not .git.
    */
   registry?: string;
   /**
-   * Folder of the policy documents (default policies).
+   * Folder of the policy documents (default policies). It must stay inside the repository: no '..' or '.' segments, not .git.
    */
   policies?: string;
   /**
-   * Folder the files' $schema lines point at (default .modelreg/schemas).
+   * Folder the files' $schema lines point at (default .modelreg/schemas). It must stay inside the repository: no '..' or '.' segments, not .git.
    */
   schemas?: string;
   /**

@@ -44,6 +44,11 @@ export function resolveConfig(c: RegistryConfig | undefined): ResolvedConfig {
   };
 }
 
+/** A repository-relative folder that cannot escape the repository or reach into .git. */
+export function isInsideRepo(p: string): boolean {
+  return p.length > 0 && !p.startsWith('/') && !p.includes('\\') && !p.includes('\0') && !p.split('/').some((s) => s === '..' || s === '.' || s === '') && p !== '.git' && !p.startsWith('.git/');
+}
+
 export function modelDir(cfg: ResolvedConfig, name: string): string {
   return `${cfg.registry}/${name}`;
 }

@@ -22,7 +22,7 @@ export function formatCommitMessage(msg: CommitMessage): string {
 }
 
 export function parseCommitMessage(text: string): CommitMessage {
-  const paragraphs = text.replace(/\r\n/g, '\n').trim().split(/\n{2,}/);
+  const paragraphs = text.replace(/\r\n/g, '\n').replace(/^\n+|\n+$/g, '').split(/\n{2,}/);
   const subject = paragraphs.shift() ?? '';
   let trailers: Array<[string, string]> = [];
   const last = paragraphs[paragraphs.length - 1];

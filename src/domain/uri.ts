@@ -16,8 +16,9 @@ export type ModelRef =
  * @example parseModelUri('models:/churn/Production') // { model: 'churn', kind: 'stage', stage: 'Production' }
  */
 export function parseModelUri(input: string): ModelRef {
+  const shown = typeof input === 'string' && input.length > 80 ? `${input.slice(0, 80)}…` : input;
   const fail = (why: string): never => {
-    throw new RegistryError('INVALID_URI', `Invalid model URI ${JSON.stringify(input)}: ${why}. Use models:/NAME/VERSION, models:/NAME/STAGE, models:/NAME@ALIAS, models:/NAME/latest or models:/NAME/^2.`, { uri: input });
+    throw new RegistryError('INVALID_URI', `Invalid model URI ${JSON.stringify(shown)}: ${why}. Use models:/NAME/VERSION, models:/NAME/STAGE, models:/NAME@ALIAS, models:/NAME/latest or models:/NAME/^2.`, { uri: shown });
   };
   if (typeof input !== 'string' || !input.startsWith('models:/')) fail('it does not start with models:/');
   const rest = input.slice('models:/'.length);
@@ -38,7 +39,7 @@ export function parseModelUri(input: string): ModelRef {
   if (isValidVersion(tail)) return { model, kind: 'version', version: tail };
   if (/^[A-Za-z][A-Za-z0-9_-]*$/.test(tail)) return { model, kind: 'stage', stage: tail };
   if (/^[\^~<>=*xX0-9. |-]+$/.test(tail) && isValidRange(tail)) return { model, kind: 'range', range: tail };
-  return fail(`'${tail}' is not a version, stage, alias or semver range`);
+  return fail(`'${tail.length > 64 ? `${tail.slice(0, 64)}…` : tail}' is not a version, stage, alias or semver range`);
 }
 
 export function formatModelUri(ref: ModelRef): string {

@@ -43,7 +43,7 @@ export function nextVersion(taken: Iterable<string>, bump: Bump, first = '1.0.0'
   const top = highestVersion(taken);
   if (!top) return first;
   const next = semver.inc(top, bump);
-  if (!next) throw new RegistryError('INVALID_VERSION', `Cannot bump ${top} by ${bump}.`, { version: top, bump });
+  if (!next || !isValidVersion(next)) throw new RegistryError('INVALID_VERSION', `Cannot bump ${top} by ${bump}.`, { version: top, bump });
   return next;
 }
 

@@ -16,23 +16,79 @@ export interface ParsedYaml {
   lines?: LineCounter;
 }
 
+/** Deepest nesting a registry file may have; deeper input is refused before the recursive parser sees it. */
+export const MAX_DEPTH = 64;
+
+/** A cheap upper bound of a document's nesting: flow brackets and block indentation. */
+function nestingDepth(text: string): { depth: number; offset: number } {
+  let depth = 0;
+  let worst = { depth: 0, offset: 0 };
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) { if (c === quote && text[i - 1] !== '\\') quote = undefined; continue; }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '#') { const nl = text.indexOf('\n', i); i = nl < 0 ? text.length : nl - 1; }
+    else if (c === '[' || c === '{') { depth++; if (depth > worst.depth) worst = { depth, offset: i }; }
+    else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+    else if (c === '\n') {
+      depth = 0;
+      let j = i + 1;
+      while (text[j] === ' ' || text[j] === '-') j++;
+      const indent = Math.floor((j - i - 1) / 2);
+      if (indent > worst.depth) worst = { depth: indent, offset: i + 1 };
+    }
+  }
+  return worst;
+}
+
+/** Keys of the block mappings that enclose the line at `offset`, outermost first (by indentation). */
+function blockParents(text: string, offset: number): string[] {
+  const lines = text.slice(0, lineStart(text, offset)).split('\n');
+  let indent = offset - lineStart(text, offset);
+  const out: string[] = [];
+  for (let i = lines.length - 1; i >= 0 && indent > 0; i--) {
+    const m = /^(\s*)(?:- )?([A-Za-z0-9_.:/-]+)\s*:/.exec(lines[i]);
+    if (m && m[1].length < indent) {
+      out.unshift(m[2]);
+      indent = m[1].length;
+    }
+  }
+  return out;
+}
+
 export function parseYaml(text: string, file: string): ParsedYaml {
   if (text.length > MAX_FILE_BYTES) {
     return { value: undefined, issues: [issue(file, 'file-too-large', `file is ${text.length} bytes; registry files may be at most ${MAX_FILE_BYTES} bytes`)] };
   }
   const lines = new LineCounter();
-  const doc = YAML.parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' });
+  const deep = nestingDepth(text);
+  if (deep.depth > MAX_DEPTH) {
+    for (let i = 0; i < text.length; i++) if (text[i] === '\n') lines.addNewLine(i + 1);
+    const pos = lines.linePos(deep.offset);
+    return { value: undefined, issues: [issue(file, 'too-deep', `nests more than ${MAX_DEPTH} levels deep; registry files are shallow records`, { line: pos.line, column: pos.col })] };
+  }
+  let doc: Document.Parsed;
+  try {
+    doc = YAML.parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' });
+  } catch (e) {
+    return { value: undefined, issues: [issue(file, 'yaml-syntax', `cannot be parsed: ${(e as Error).message}`)] };
+  }
   const issues: Issue[] = [];
   for (const e of [...doc.errors, ...doc.warnings]) {
     const pos = lines.linePos(e.pos[0]);
-    const rule = e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax';
-    issues.push(issue(file, rule, e.message.split('\n')[0], { line: pos.line, column: pos.col, severity: doc.errors.includes(e as never) ? 'error' : 'warning' }));
+    const dup = e.code === 'DUPLICATE_KEY';
+    const key = dup ? (/^\s*(?:"([^"\n]*)"|'([^'\n]*)'|([^:\n]*?))\s*:/.exec(text.slice(e.pos[0], e.pos[0] + 300)) ?? []).slice(1).find((x) => x !== undefined) ?? '' : '';
+    const message = dup ? `key '${key}' appears twice in the same mapping; keys must be unique, keep one` : e.message.split('\n')[0];
+    const field = dup && key ? [...blockParents(text, e.pos[0]), key].join('.') : undefined;
+    issues.push(issue(file, dup ? 'duplicate-key' : 'yaml-syntax', message, { line: pos.line, column: pos.col, ...(field ? { field } : {}), severity: doc.errors.includes(e as never) ? 'error' : 'warning' }));
   }
   if (issues.some((i) => i.severity === 'error')) return { value: undefined, issues, doc, lines };
   try {
     const value = doc.toJS({ maxAliasCount: 50 });
     return { value, issues, doc, lines };
   } catch (e) {
+    if (e instanceof RangeError) return { value: undefined, issues: [...issues, issue(file, 'too-deep', 'nests too deeply to read; registry files are shallow records')], doc, lines };
     return { value: undefined, issues: [...issues, issue(file, 'yaml-aliases', `${(e as Error).message} (YAML aliases are limited to keep parsing bounded)`)], doc, lines };
   }
 }

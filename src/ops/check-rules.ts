@@ -16,6 +16,7 @@ export interface CheckFile {
   text?: string;
   kind: 'file' | 'symlink' | 'other';
   size?: number;
+  encodingError?: boolean;
 }
 
 export interface CheckedRegistry {
@@ -34,8 +35,9 @@ function safeDir(p: string): boolean {
 
 export function checkConfig(files: CheckFile[], issues: Issue[]): ResolvedConfig {
   const f = files.find((x) => x.path === CONFIG_FILE);
-  if (!f || f.text === undefined) return resolveConfig(undefined);
-  const v = validateText<RegistryConfig>('config', f.text, CONFIG_FILE);
+  if (!f) return resolveConfig(undefined);
+  if (fileProblems(f, issues)) return resolveConfig(undefined);
+  const v = validateText<RegistryConfig>('config', f.text ?? '', CONFIG_FILE);
   issues.push(...v.issues);
   for (const key of ['registry', 'policies', 'schemas'] as const) {
     const val = v.value?.[key] ?? (v.parsed.value as Record<string, unknown> | undefined)?.[key];
@@ -54,6 +56,10 @@ function fileProblems(f: CheckFile, issues: Issue[]): boolean {
   }
   if (f.kind !== 'file' || f.text === undefined) {
     issues.push(issue(f.path, 'not-a-file', 'is not a regular file'));
+    return true;
+  }
+  if (f.encodingError) {
+    issues.push(issue(f.path, 'encoding', 'is not valid UTF-8; registry files must be UTF-8 text'));
     return true;
   }
   if ((f.size ?? f.text.length) > MAX_BYTES) {
@@ -92,13 +98,22 @@ export function checkFiles(files: CheckFile[]): CheckedRegistry {
   const byKey = new Map<string, string>();
   const versionFiles: Array<{ f: CheckFile; model: string; v: Validated<ModelVersion> }> = [];
   const prefix = `${cfg.registry}/`;
+  for (const f of files) {
+    if (f.kind === 'symlink' && (f.path === cfg.registry || f.path === cfg.policies || cfg.registry.startsWith(`${f.path}/`) || cfg.policies.startsWith(`${f.path}/`))) {
+      issues.push(issue(f.path, 'symlink', 'is a symbolic link; registry files must be regular files and folders real folders (modelreg never follows links)'));
+    }
+  }
   for (const f of files.filter((x) => x.path.startsWith(prefix))) {
     const rel = f.path.slice(prefix.length);
+    if (f.kind === 'symlink') {
+      issues.push(issue(f.path, 'symlink', 'is a symbolic link; registry files must be regular files and folders real folders (modelreg never follows links)'));
+      continue;
+    }
     const m = /^(?:(.+)\/)?versions\/([^/]+)\.yaml$/.exec(rel);
     const mm = /^(.+)\/model\.yaml$/.exec(rel);
     if (!m && !mm && /(^|\/)(README\.md|\.gitkeep)$/.test(rel)) continue;
     if (!m && !mm) {
-      issues.push(issue(f.path, 'unexpected-file', `is not part of the registry layout (${cfg.registry}/<model>/model.yaml, ${cfg.registry}/<model>/versions/<semver>.yaml)`, { severity: f.kind === 'symlink' ? 'error' : 'warning' }));
+      issues.push(issue(f.path, 'unexpected-file', `is not part of the registry layout (${cfg.registry}/<model>/model.yaml, ${cfg.registry}/<model>/versions/<semver>.yaml)`, { severity: 'warning' }));
       continue;
     }
     const name = (m ? m[1] : mm![1]) ?? '';

@@ -4,7 +4,7 @@
  * only annotate.
  */
 import { diffModel } from '../domain/diff.js';
-import { describeEvent, type RegistryEvent } from '../domain/events.js';
+import { describeEvent, isInitial, type RegistryEvent } from '../domain/events.js';
 import { modelKey } from '../domain/names.js';
 import { parseCommitMessage, trailerValue } from '../domain/trailers.js';
 import { changedPaths, firstParentLog, parseDateArg, resolveCommitish } from '../storage/history.js';
@@ -59,7 +59,8 @@ export async function eventsBetween(ctx: Context, a: Snapshot, b: Snapshot, only
     try { before = await a.model(name); } catch { continue; }
     try { after = await b.model(name); } catch { continue; }
     if (!before && !after) continue;
-    out.push(...diffModel(before, after));
+    // The starting content of a model or version created here is part of its creation.
+    out.push(...diffModel(before, after).filter((e) => !isInitial(e)));
   }
   return out;
 }

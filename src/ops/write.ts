@@ -73,7 +73,8 @@ export async function fastForwardLocked(ctx: Context, ref: string, from: string 
 
 async function commitOnce<R>(ctx: Context, opts: WriteOptions, plan: (snap: Snapshot) => Promise<Planned<R>>): Promise<R & WriteOutcome> {
   const target = await ctx.targetRef();
-  const lock = await acquireLock(ctx.repo.gitdir, { ref: target, timeoutMs: ctx.options.lockTimeoutMs });
+  // A dry run reads a snapshot and writes nothing: it takes no lock, so a slow evaluation never blocks writers.
+  const lock = opts.dryRun ? { recovered: false, release: async () => undefined } : await acquireLock(ctx.repo.gitdir, { ref: target, timeoutMs: ctx.options.lockTimeoutMs });
   try {
     const store = ctx.store();
     if (lock.recovered) await repairAfterCrash(ctx, store, target);
@@ -119,7 +120,7 @@ export async function runWrite<R>(ctx: Context, opts: WriteOptions, plan: (snap:
   if (!opts.push) return commitOnce(ctx, opts, plan);
   const remote = await import('../storage/remote.js');
   const token = remote.remoteToken(ctx.env);
-  const maxAttempts = opts.maxAttempts ?? 8;
+  const maxAttempts = opts.maxAttempts ?? 16;
   const target = await ctx.targetRef();
   for (let attempt = 1; ; attempt++) {
     await syncFromRemote(ctx, target, token);
@@ -144,7 +145,7 @@ export async function runWrite<R>(ctx: Context, opts: WriteOptions, plan: (snap:
         throw new RegistryError('CONFLICT', `The push was rejected ${attempt} times because others pushed at the same time. Nothing was lost; run the command again.`, { attempts: attempt });
       }
       ctx.options.onProgress?.(`push rejected (attempt ${attempt}); fetching and retrying`);
-      await new Promise((r) => setTimeout(r, Math.random() * 50 * attempt));
+      await new Promise((r) => setTimeout(r, Math.random() * 40 * Math.min(attempt, 8)));
     }
   }
 }

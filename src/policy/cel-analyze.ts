@@ -12,12 +12,16 @@ export interface FieldError {
   /** Offset of the offending node in the expression (0-based). */
   offset: number;
   message: string;
+  /** The issue rule, when not an unknown field (e.g. cel-unsafe-regex). */
+  rule?: 'cel-unsafe-regex';
 }
 
 export interface Analysis {
   fieldErrors: FieldError[];
   /** Deepest nesting of comprehension macros: 0 for none, 1 for `xs.all(x, ...)`, 2 for a macro inside one. */
   comprehensionDepth: number;
+  /** Most elements of any list or map literal in the guard. */
+  largestLiteral: number;
 }
 
 type Scope = ReadonlyMap<string, Shape | undefined>;
@@ -29,7 +33,24 @@ function isNode(x: unknown): x is ASTNode {
 class Analyzer {
   readonly fieldErrors: FieldError[] = [];
   comprehensionDepth = 0;
+  /** Most elements of any list or map literal: a comprehension over a literal iterates that often. */
+  largestLiteral = 0;
   constructor(private readonly source: string) {}
+
+  /**
+   * Regular expressions with a quantified group that is itself quantified (`(a+)+`, `(a|aa)*`)
+   * backtrack exponentially on some inputs; JavaScript's engine has no time limit, so they are refused.
+   */
+  private checkRegex(node: ASTNode, pattern: ASTNode | undefined): void {
+    if (!pattern) return;
+    if (pattern.op !== 'value' || typeof pattern.args !== 'string') {
+      this.fieldErrors.push({ rule: 'cel-unsafe-regex', offset: node.start, message: 'matches() needs a literal pattern, so it can be checked for catastrophic backtracking' });
+      return;
+    }
+    if (/\((?:[^()\\]|\\.)*(?:[+*]|\{\d+,\d*\}|\|)(?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d+,\d*\})/.test(pattern.args) || /(\\.|[^\\])[+*]\s*[+*{]/.test(pattern.args)) {
+      this.fieldErrors.push({ rule: 'cel-unsafe-regex', offset: pattern.start, message: `pattern ${JSON.stringify(pattern.args)} repeats a group that itself repeats, which can take exponential time; rewrite it without nested repetition` });
+    }
+  }
 
   /** Walks a node and returns the shape of its value when it is statically known. */
   visit(node: ASTNode, scope: Scope, depth: number): Shape | undefined {
@@ -46,6 +67,15 @@ class Analyzer {
         return this.index(node, scope, depth);
       case 'rcall':
         return this.receiverCall(node, scope, depth);
+      case 'list':
+      case 'map':
+        if (Array.isArray(node.args)) this.largestLiteral = Math.max(this.largestLiteral, node.args.length);
+        this.visitChildren(node.args, scope, depth);
+        return undefined;
+      case 'call':
+        if (Array.isArray(node.args) && node.args[0] === 'matches' && Array.isArray(node.args[1])) this.checkRegex(node, node.args[1][1] as ASTNode | undefined);
+        this.visitChildren(node.args, scope, depth);
+        return undefined;
       default:
         this.visitChildren(node.args, scope, depth);
         return undefined;
@@ -75,6 +105,7 @@ class Analyzer {
 
   private receiverCall(node: ASTNode & { op: 'rcall' }, scope: Scope, depth: number): Shape | undefined {
     const [name, receiver, args] = node.args;
+    if (name === 'matches') this.checkRegex(node, args[0]);
     const variable = args[0]?.op === 'id' ? args[0].args : undefined;
     if (receiver.op === 'id' && receiver.args === 'cel' && !scope.has('cel') && name === 'bind' && variable && args.length === 3) {
       const bound = this.visit(args[1], scope, depth);
@@ -113,5 +144,5 @@ class Analyzer {
 export function analyze(ast: ASTNode, source: string): Analysis {
   const a = new Analyzer(source);
   a.visit(ast, new Map(), 0);
-  return { fieldErrors: a.fieldErrors, comprehensionDepth: a.comprehensionDepth };
+  return { fieldErrors: a.fieldErrors, comprehensionDepth: a.comprehensionDepth, largestLiteral: a.largestLiteral };
 }

@@ -16,11 +16,12 @@ export const MAX_ITERATIONS = 1_000_000;
 export interface CompiledGuard {
   source: string;
   comprehensionDepth: number;
+  largestLiteral: number;
   run: ParseResult;
 }
 
 export interface GuardError {
-  rule: 'cel-compile' | 'cel-unknown-field' | 'cel-type' | 'cel-too-complex';
+  rule: 'cel-compile' | 'cel-unknown-field' | 'cel-type' | 'cel-too-complex' | 'cel-unsafe-regex';
   message: string;
   /** 0-based offset in the expression. */
   offset?: number;
@@ -67,13 +68,18 @@ export function compileGuard(source: string): { guard?: CompiledGuard; error?: G
     if (err.code === 'limit_exceeded') return { error: { rule: 'cel-too-complex', message: `guard is too large: ${err.summary}${at(offset)}; split it or simplify it`, offset } };
     return { error: { rule: 'cel-compile', message: `guard does not compile: ${err.summary ?? err.message}${at(offset)}`, offset } };
   }
-  const { fieldErrors, comprehensionDepth } = analyze(run.ast, source);
+  const { fieldErrors, comprehensionDepth, largestLiteral } = analyze(run.ast, source);
   if (fieldErrors.length) {
     const first = fieldErrors[0];
-    return { error: { rule: 'cel-unknown-field', message: `${fieldErrors.map((f) => f.message).join('; ')}${at(first.offset)}`, offset: first.offset } };
+    return { error: { rule: first.rule ?? 'cel-unknown-field', message: `${fieldErrors.map((f) => f.message).join('; ')}${at(first.offset)}`, offset: first.offset } };
   }
   if (comprehensionDepth > MAX_COMPREHENSION_DEPTH) {
     return { error: { rule: 'cel-too-complex', message: `guard nests comprehension macros (all, exists, exists_one, map, filter) ${comprehensionDepth} deep; at most ${MAX_COMPREHENSION_DEPTH} are allowed so evaluation stays bounded` } };
+  }
+  // A comprehension's body may do work proportional to a collection (concatenation, `in`):
+  // bound the literal part of the cost here, the records' part at evaluation.
+  if (comprehensionDepth > 0 && largestLiteral ** (comprehensionDepth + 1) > MAX_ITERATIONS) {
+    return { error: { rule: 'cel-too-complex', message: `guard iterates ${comprehensionDepth} deep over literals of ${largestLiteral} items: up to ${largestLiteral ** (comprehensionDepth + 1)} steps, more than the limit of ${MAX_ITERATIONS}` } };
   }
   const checked = run.check();
   if (!checked.valid) {
@@ -87,7 +93,7 @@ export function compileGuard(source: string): { guard?: CompiledGuard; error?: G
   if (checked.type !== 'bool' && checked.type !== 'dyn') {
     return { error: { rule: 'cel-type', message: `guard must evaluate to a bool, but it evaluates to ${checked.type}; compare it, e.g. \`... == "x"\`` } };
   }
-  return { guard: { source, comprehensionDepth, run } };
+  return { guard: { source, comprehensionDepth, largestLiteral, run } };
 }
 
 /** Size of the largest list or map in a value (the iteration count of one comprehension over it). */
@@ -117,7 +123,7 @@ function describe(v: unknown): string {
  */
 export function evaluateGuard(guard: CompiledGuard, ctx: GuardContext): GuardResult {
   if (guard.comprehensionDepth > 0) {
-    const n = Math.max(largestCollection(ctx.version), largestCollection(ctx.model), 1);
+    const n = Math.max(largestCollection(ctx.version), largestCollection(ctx.model), guard.largestLiteral, 1);
     const worst = n ** guard.comprehensionDepth;
     if (worst > MAX_ITERATIONS) return { ok: false, actual: `not evaluated: up to ${worst} iterations over collections of ${n} items exceed the limit of ${MAX_ITERATIONS}` };
   }

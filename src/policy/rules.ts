@@ -129,4 +129,14 @@ export function automationTargets(ctx: RuleContext): void {
   });
 }
 
-export const RULES: Array<(ctx: RuleContext) => void> = [duplicateStages, stageReferences, approvalSources, groupMembers, guards, automationTargets];
+
+/** A version starts in the initial stage; if no rule leads out of it, no version can ever move. */
+export function initialStageExit(ctx: RuleContext): void {
+  // A policy without transitions is a frozen registry by design; one whose rules all start elsewhere is a mistake.
+  if (!ctx.stages.includes(ctx.initialStage) || ctx.stages.length < 2 || !(ctx.doc.transitions ?? []).length) return;
+  const refHas = (ref: StageRef, s: string) => (typeof ref === 'string' ? [ref] : ref).some((x) => x === '*' || x === s);
+  const exits = (ctx.doc.transitions ?? []).some((t) => refHas(t.from, ctx.initialStage) && ctx.stages.some((to) => to !== ctx.initialStage && refHas(t.to, to)));
+  if (!exits) report(ctx, 'initial-stage-dead-end', [ctx.doc.initialStage !== undefined ? 'initialStage' : 'stages'], `no transition leads out of the initial stage ${ctx.initialStage}, so no version could ever move; add a rule with from: ${ctx.initialStage}`, 'warning');
+}
+
+export const RULES: Array<(ctx: RuleContext) => void> = [duplicateStages, stageReferences, approvalSources, groupMembers, guards, automationTargets, initialStageExit];

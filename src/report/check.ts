@@ -1,6 +1,6 @@
 /** Renderers of check results: text (grouped by file), json, and GitHub workflow annotations. */
 import { appendFile } from 'node:fs/promises';
-import { formatIssue } from '../domain/issues.js';
+import { formatIssue, printable } from '../domain/issues.js';
 import type { CheckResult } from '../ops/check.js';
 import { renderChecklist } from './text.js';
 
@@ -33,7 +33,7 @@ export function checkText(r: CheckResult): string {
     byModel.set(key, [...(byModel.get(key) ?? []), p]);
   }
   for (const [key, ps] of byModel) {
-    lines.push(key);
+    lines.push(printable(key));
     for (const p of ps) lines.push(`  ${p.severity === 'error' ? 'error' : 'warning'}  ${formatIssue(p)}`);
   }
   const errors = r.problems.filter((p) => p.severity === 'error').length;

@@ -12,14 +12,40 @@ export interface SourceFile {
   text?: string;
   kind: 'file' | 'symlink' | 'other';
   size?: number;
+  /** The bytes are not valid UTF-8. */
+  encodingError?: boolean;
 }
 
 const MAX_READ = 2 * 1024 * 1024;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Registry files are UTF-8; a file that is not is reported, never silently "repaired". */
+function decode(bytes: Uint8Array): { text: string; encodingError?: boolean } {
+  try {
+    return { text: utf8.decode(bytes) };
+  } catch {
+    return { text: '', encodingError: true };
+  }
+}
 
 export async function readWorktreeFiles(root: string, prefixes: string[], single: string[]): Promise<SourceFile[]> {
   const { globby } = await import('globby');
   const out: SourceFile[] = [];
-  const patterns = prefixes.map((p) => `${p}/**`);
+  // globby descends into a symbolically linked base folder even with followSymbolicLinks off:
+  // check every folder on the way to each prefix ourselves, and report a link instead.
+  const safe: string[] = [];
+  for (const prefix of prefixes) {
+    let cur = '';
+    let linked = false;
+    for (const part of prefix.split('/')) {
+      cur = cur ? `${cur}/${part}` : part;
+      const s = await lstat(join(root, cur)).catch(() => undefined);
+      if (s?.isSymbolicLink()) { out.push({ path: cur, kind: 'symlink' }); linked = true; break; }
+      if (!s) break;
+    }
+    if (!linked) safe.push(prefix);
+  }
+  const patterns = safe.map((p) => `${p}/**`);
   const paths = await globby(patterns, { cwd: root, dot: true, onlyFiles: false, followSymbolicLinks: false, markDirectories: true, gitignore: false });
   for (const p of [...single, ...paths.filter((x) => !x.endsWith('/'))]) {
     const s = await lstat(join(root, p)).catch(() => undefined);
@@ -27,7 +53,7 @@ export async function readWorktreeFiles(root: string, prefixes: string[], single
     if (s.isSymbolicLink()) out.push({ path: p, kind: 'symlink' });
     else if (!s.isFile()) out.push({ path: p, kind: 'other' });
     else if (s.size > MAX_READ) out.push({ path: p, kind: 'file', size: s.size, text: '' });
-    else out.push({ path: p, kind: 'file', size: s.size, text: await readFile(join(root, p), 'utf8') });
+    else out.push({ path: p, kind: 'file', size: s.size, ...decode(await readFile(join(root, p))) });
   }
   return out;
 }
@@ -40,7 +66,7 @@ export async function readTreeFiles(store: ObjectStore, tree: string | undefined
     else if (type !== 'blob') out.push({ path, kind: 'other' });
     else {
       const blob = await store.readBlob(oid);
-      out.push({ path, kind: 'file', size: blob.length, text: blob.length > MAX_READ ? '' : Buffer.from(blob).toString('utf8') });
+      out.push({ path, kind: 'file', size: blob.length, ...(blob.length > MAX_READ ? { text: '' } : decode(blob)) });
     }
   };
   const walk = async (oid: string, prefix: string) => {

@@ -7,9 +7,11 @@ import { RegistryError } from '../errors/index.js';
 import { formatIssue } from '../domain/issues.js';
 import { validateText, type FileKind } from '../domain/validate.js';
 import { modelKey } from '../domain/names.js';
-import { CONFIG_FILE, resolveConfig, type ModelState, type ModelVersion, type RegisteredModel, type RegistryConfig, type ResolvedConfig, type VersionState } from '../domain/state.js';
+import { CONFIG_FILE, isInsideRepo, resolveConfig, type ModelState, type ModelVersion, type RegisteredModel, type RegistryConfig, type ResolvedConfig, type VersionState } from '../domain/state.js';
 import type { ObjectStore, TreeEntry } from './objects.js';
 import type { ParsedCache } from './cache.js';
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 export interface ModelLocation {
   name: string;
@@ -41,7 +43,12 @@ export class Snapshot {
     }
     const hit = this.parsed.get(entry.oid, kind);
     if (hit !== undefined) return { value: hit as T, blob: entry.oid };
-    const text = await this.store.readText(entry.oid);
+    let text: string;
+    try {
+      text = UTF8.decode(await this.store.readBlob(entry.oid));
+    } catch {
+      throw new RegistryError('INVALID_FILE', `${path}: is not valid UTF-8; registry files must be UTF-8 text. Fix the file (modelreg check lists every problem).`, { file: path });
+    }
     const v = validateText<T>(kind, text, path);
     const errors = v.issues.filter((i) => i.severity === 'error');
     if (errors.length || v.value === undefined) {
@@ -52,7 +59,15 @@ export class Snapshot {
   }
 
   async config(): Promise<ResolvedConfig> {
-    if (!this.cfg) this.cfg = resolveConfig((await this.record<RegistryConfig>('config', CONFIG_FILE))?.value);
+    if (!this.cfg) {
+      const cfg = resolveConfig((await this.record<RegistryConfig>('config', CONFIG_FILE))?.value);
+      for (const key of ['registry', 'policies', 'schemas'] as const) {
+        if (!isInsideRepo(cfg[key])) {
+          throw new RegistryError('INVALID_FILE', `${CONFIG_FILE}: ${key}: '${cfg[key]}' points outside the repository or into .git. Use a folder inside the repository, such as '${key === 'schemas' ? '.modelreg/schemas' : key}'.`, { file: CONFIG_FILE, field: key });
+        }
+      }
+      this.cfg = cfg;
+    }
     return this.cfg;
   }
 
@@ -137,7 +152,11 @@ export class Snapshot {
         if (!e.path.endsWith('.yaml')) continue;
         const path = `${loc.dir}/versions/${e.path}`;
         const v = await this.record<ModelVersion>('version', path, e);
-        if (v) versions.set(v.value.version, { record: v.value, file: path, blob: v.blob });
+        if (!v) continue;
+        if (`${v.value.version}.yaml` !== e.path || v.value.model.toLowerCase() !== loc.name.toLowerCase()) {
+          throw new RegistryError('INVALID_FILE', `${path}: the file says model ${v.value.model} version ${v.value.version}, which does not match its path. Fix the file (modelreg check lists every problem).`, { file: path, field: 'version' });
+        }
+        versions.set(v.value.version, { record: v.value, file: path, blob: v.blob });
       }
     }
     const state: ModelState = { name: loc.name, dir: loc.dir, file, record: m!.value, blob: m!.blob, versions };
