@@ -3,7 +3,16 @@
  * column; editing keeps a person's comments, key order and formatting on every line it does
  * not change, so a promotion's diff is the stage line and nothing else.
  */
-import YAML, { isMap, isScalar, isSeq, LineCounter, type Document, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlLib from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
+
+// The yaml library (comments, positions, edits) loads on first use: a read whose files all take
+// the fast path (validate.ts) never pays for it.
+let lib: typeof YamlLib | undefined;
+function Y(): typeof YamlLib {
+  return (lib ??= createRequire(import.meta.url)('yaml') as typeof YamlLib);
+}
 import { issue, type Issue } from './issues.js';
 
 /** Files larger than this are refused before parsing (a 50 MB file is an attack, not a model card). */
@@ -61,7 +70,7 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   if (text.length > MAX_FILE_BYTES) {
     return { value: undefined, issues: [issue(file, 'file-too-large', `file is ${text.length} bytes; registry files may be at most ${MAX_FILE_BYTES} bytes`)] };
   }
-  const lines = new LineCounter();
+  const lines = new (Y().LineCounter)();
   const deep = nestingDepth(text);
   if (deep.depth > MAX_DEPTH) {
     for (let i = 0; i < text.length; i++) if (text[i] === '\n') lines.addNewLine(i + 1);
@@ -70,7 +79,7 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   }
   let doc: Document.Parsed;
   try {
-    doc = YAML.parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' });
+    doc = Y().parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' });
   } catch (e) {
     return { value: undefined, issues: [issue(file, 'yaml-syntax', `cannot be parsed: ${(e as Error).message}`)] };
   }
@@ -102,8 +111,8 @@ export function locate(parsed: ParsedYaml, path: Array<string | number>, keyOf =
     let node: unknown = n === 0 ? doc.contents : doc.getIn(sub, true);
     if (keyOf && n === path.length && n > 0) {
       const parent = n === 1 ? doc.contents : doc.getIn(path.slice(0, n - 1), true);
-      if (isMap(parent)) {
-        const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(path[n - 1]));
+      if (Y().isMap(parent)) {
+        const pair = parent.items.find((p) => Y().isScalar(p.key) && String(p.key.value) === String(path[n - 1]));
         if (pair && pair.key) node = pair.key;
       }
     }
@@ -130,7 +139,7 @@ function isPlainScalar(v: unknown): boolean {
 function renderScalar(v: unknown): string {
   // A multi-line string goes in double quotes so it fits where the old value stood.
   if (typeof v === 'string' && v.includes('\n')) return JSON.stringify(v);
-  return YAML.stringify(v, { lineWidth: 0 }).trimEnd();
+  return Y().stringify(v, { lineWidth: 0 }).trimEnd();
 }
 
 /** Column (0-based) at which the node at `offset` starts on its line. */
@@ -148,8 +157,8 @@ function applyInBlock(text: string, doc: Document.Parsed, edit: YamlEdit): strin
   const parentPath = edit.path.slice(0, -1);
   const key = edit.path[edit.path.length - 1];
   const parent = parentPath.length ? doc.getIn(parentPath, true) : doc.contents;
-  if (isMap(parent) && !parent.flow && parent.items.length && typeof key === 'string') {
-    const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+  if (Y().isMap(parent) && !parent.flow && parent.items.length && typeof key === 'string') {
+    const pair = parent.items.find((p) => Y().isScalar(p.key) && String(p.key.value) === key);
     if (edit.value === undefined) {
       if (!pair || parent.items.length < 2) return undefined;
       const start = lineStart(text, (pair.key as Node).range![0]);
@@ -162,7 +171,7 @@ function applyInBlock(text: string, doc: Document.Parsed, edit: YamlEdit): strin
     const lastNode = (last.value as Node | null)?.range ? (last.value as Node) : (last.key as Node);
     const at = lineEnd(text, lastNode.range![1]);
     const indent = columnOf(text, (parent.items[0].key as Node).range![0]);
-    const rendered = new YAML.Document({ [key]: edit.value }).toString({ lineWidth: 0, indentSeq: true });
+    const rendered = new (Y().Document)({ [key]: edit.value }).toString({ lineWidth: 0, indentSeq: true });
     return text.slice(0, at) + (text[at - 1] === '\n' || at === 0 ? '' : '\n') + indentBlock(rendered, indent) + text.slice(at);
   }
   return undefined;
@@ -171,7 +180,7 @@ function applyInBlock(text: string, doc: Document.Parsed, edit: YamlEdit): strin
 /** Appending items to an existing block sequence: the new items go after the last one. */
 function appendToSeq(text: string, doc: Document.Parsed, edit: YamlEdit): string | undefined {
   const node = doc.getIn(edit.path, true);
-  if (!isSeq(node) || node.flow || !node.items.length || !Array.isArray(edit.value)) return undefined;
+  if (!Y().isSeq(node) || node.flow || !node.items.length || !Array.isArray(edit.value)) return undefined;
   const current = node.toJSON() as unknown[];
   const next = edit.value as unknown[];
   if (next.length <= current.length || !current.every((c, i) => JSON.stringify(c) === JSON.stringify(next[i]))) return undefined;
@@ -179,7 +188,7 @@ function appendToSeq(text: string, doc: Document.Parsed, edit: YamlEdit): string
   const at = lineEnd(text, last.range![1]);
   const first = node.items[0] as Node;
   const dashCol = text.lastIndexOf('-', first.range![0]) - lineStart(text, first.range![0]);
-  const rendered = new YAML.Document(next.slice(current.length)).toString({ lineWidth: 0 });
+  const rendered = new (Y().Document)(next.slice(current.length)).toString({ lineWidth: 0 });
   return text.slice(0, at) + (text[at - 1] === '\n' ? '' : '\n') + indentBlock(rendered, Math.max(dashCol, 0)) + text.slice(at);
 }
 
@@ -207,18 +216,18 @@ function setPath(obj: Record<string, unknown>, path: YamlPath, value: unknown): 
 
 /** Renders one top-level key with the tool's own style. */
 export function renderTopLevel(key: string, value: unknown): string {
-  const doc = new YAML.Document({ [key]: value });
+  const doc = new (Y().Document)({ [key]: value });
   return doc.toString({ lineWidth: 0, indentSeq: true });
 }
 
 function applyOne(text: string, edit: YamlEdit): string {
-  const doc = YAML.parseDocument(text, { version: '1.2' });
+  const doc = Y().parseDocument(text, { version: '1.2' });
   const root = doc.contents;
-  if (!isMap(root)) throw new Error('a registry file must be a mapping');
+  if (!Y().isMap(root)) throw new Error('a registry file must be a mapping');
   // 1. A scalar replaced by a scalar: rewrite exactly the characters of the old value.
   if (edit.value !== undefined && isPlainScalar(edit.value)) {
     const node = doc.getIn(edit.path, true);
-    if (isScalar(node) && node.range) {
+    if (Y().isScalar(node) && node.range) {
       const [start, valueEnd] = node.range;
       return text.slice(0, start) + renderScalar(edit.value) + text.slice(valueEnd);
     }
@@ -233,7 +242,7 @@ function applyOne(text: string, edit: YamlEdit): string {
   }
   // 3. Otherwise re-render only the top-level key the edit is under.
   const top = String(edit.path[0]);
-  const pair = root.items.find((p) => isScalar(p.key) && String(p.key.value) === top);
+  const pair = root.items.find((p) => Y().isScalar(p.key) && String(p.key.value) === top);
   const current = (doc.toJS() ?? {}) as Record<string, unknown>;
   const holder: Record<string, unknown> = { [top]: structuredClone(current[top]) };
   setPath(holder, edit.path, edit.value);
