@@ -153,7 +153,11 @@ export async function register(ctx: Context, input: RegisterInput): Promise<Regi
     const decision = evaluateRegister({ policy, model: modelRecord, version: record, previous, bump: previous ? bumpBetween(previous.version, version) : 'none' });
     if (!decision.allowed) {
       const err = deniedError(`register ${name} ${version}`, decision);
-      if (decision.checks.some((c) => !c.ok && c.name === 'signature')) err.message += `\nThe signature differs from ${previous?.version}'s: register it as a new major version (--bump major).`;
+      if (decision.checks.some((c) => !c.ok && c.name === 'signature')) {
+        err.message += record.signature === undefined
+          ? `\n${previous?.version} declares a signature and this registration does not: pass the same signature (--signature FILE), or register a new major version (--bump major).`
+          : `\nThe signature differs from ${previous?.version}'s: register it as a new major version (--bump major).`;
+      }
       throw err;
     }
     const vfile = versionFile(cfg, name, version);
