@@ -145,7 +145,8 @@ export async function runWrite<R>(ctx: Context, opts: WriteOptions, plan: (snap:
         throw new RegistryError('CONFLICT', `The push was rejected ${attempt} times because others pushed at the same time. Nothing was lost; run the command again.`, { attempts: attempt });
       }
       ctx.options.onProgress?.(`push rejected (attempt ${attempt}); fetching and retrying`);
-      await new Promise((r) => setTimeout(r, Math.random() * 40 * Math.min(attempt, 8)));
+      // Full-jitter exponential back-off: a fetch and push takes about a second, so waits must grow past it.
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(3000, 100 * 2 ** attempt)));
     }
   }
 }
