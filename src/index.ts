@@ -9,13 +9,23 @@
  */
 import { Context, type RegistryOptions } from './ops/context.js';
 import { register, type RegisterInput } from './ops/register.js';
-import { list, show, resolve, type ReadInput } from './ops/read.js';
+import { list, show, showModel, showVersion, resolve, type ReadInput, type ShowModelResult } from './ops/read.js';
 import { tag, describe, alias, type TagInput, type DescribeInput, type AliasInput } from './ops/metadata.js';
 import { history, type HistoryInput } from './ops/history.js';
 import { check, type CheckInput } from './ops/check.js';
 import { transition, type TransitionInput } from './ops/transition.js';
 import { download } from './ops/download.js';
 import { init, type InitInput } from './ops/init.js';
+import { approve, type ApproveInput } from './ops/approve.js';
+import { explain } from './ops/explain.js';
+import { rollback, type RollbackInput } from './ops/rollback.js';
+import { deprecate, deleteVersion, type DeprecateInput, type DeleteInput } from './ops/lifecycle.js';
+import { search, compare, best, type SearchInput } from './ops/search.js';
+import { diff } from './ops/diff.js';
+import { sync } from './ops/sync.js';
+import { codeowners } from './ops/codeowners.js';
+import { doctor } from './ops/doctor.js';
+import type { WriteOptions } from './ops/write.js';
 
 export { RegistryError, isRegistryError, EXIT_CODES, type ErrorCode } from './errors/index.js';
 export { parseModelName, modelKey } from './domain/names.js';
@@ -24,14 +34,18 @@ export { parseModelUri, formatModelUri, type ModelRef } from './domain/uri.js';
 export { describeEvent, type RegistryEvent } from './domain/events.js';
 export type { Issue } from './domain/issues.js';
 export type { ModelVersion, RegisteredModel, Policy, RegistryConfig } from './domain/state.js';
-export type { RegistryOptions, RegisterInput, ReadInput, TagInput, DescribeInput, AliasInput, HistoryInput, CheckInput, TransitionInput, InitInput };
+export type { ShowModelResult, ModelSummary, Resolved } from './ops/read.js';
+export type { RegistryOptions, RegisterInput, ReadInput, TagInput, DescribeInput, AliasInput, HistoryInput, CheckInput, TransitionInput, InitInput, ApproveInput, RollbackInput, DeprecateInput, DeleteInput, SearchInput, WriteOptions };
+export type { Decision, Check } from './policy/index.js';
 
 /** A registry repository and every operation on it. */
 export interface Registry {
   readonly dir: string | undefined;
   register(input: RegisterInput): ReturnType<typeof register>;
   list(input?: ReadInput): ReturnType<typeof list>;
-  show(input: ReadInput & { model: string; version?: string }): Promise<Awaited<ReturnType<typeof show>> | import('./domain/state.js').ModelVersion>;
+  /** One version's full record, or (without `version`) a model with all its versions, newest first. */
+  show(input: ReadInput & { model: string; version: string }): Promise<import('./domain/state.js').ModelVersion>;
+  show(input: ReadInput & { model: string }): Promise<ShowModelResult>;
   resolve(input: ReadInput & { uri: string }): ReturnType<typeof resolve>;
   download(input: ReadInput & { uri: string; dest?: string }): ReturnType<typeof download>;
   tag(input: TagInput): ReturnType<typeof tag>;
@@ -40,6 +54,18 @@ export interface Registry {
   history(input?: HistoryInput): ReturnType<typeof history>;
   check(input?: CheckInput): ReturnType<typeof check>;
   transition(input: TransitionInput): ReturnType<typeof transition>;
+  approve(input: ApproveInput): ReturnType<typeof approve>;
+  explain(input: { model: string; version: string; stage: string; at?: string }): ReturnType<typeof explain>;
+  rollback(input: RollbackInput): ReturnType<typeof rollback>;
+  deprecate(input: DeprecateInput): ReturnType<typeof deprecate>;
+  deleteVersion(input: DeleteInput): ReturnType<typeof deleteVersion>;
+  search(input?: SearchInput): ReturnType<typeof search>;
+  compare(input: { model: string; a: string; b: string; at?: string }): ReturnType<typeof compare>;
+  best(input: { model: string; metric: string; min?: boolean; stage?: string; at?: string }): ReturnType<typeof best>;
+  diff(input: { base: string; head?: string }): ReturnType<typeof diff>;
+  sync(): ReturnType<typeof sync>;
+  codeowners(input?: WriteOptions & { path?: string; dryRun?: boolean }): ReturnType<typeof codeowners>;
+  doctor(): ReturnType<typeof doctor>;
 }
 
 /**
@@ -52,7 +78,7 @@ export async function openRegistry(options: RegistryOptions = {}): Promise<Regis
     dir: ctx.repo.dir,
     register: (i) => register(ctx, i),
     list: (i = {}) => list(ctx, i),
-    show: (i) => (i.version ? show(ctx, { ...i, version: i.version }) : show(ctx, { ...i, version: undefined as never })),
+    show: ((i: ReadInput & { model: string; version?: string }) => (i.version ? showVersion(ctx, { ...i, version: i.version }) : showModel(ctx, i))) as Registry['show'],
     resolve: (i) => resolve(ctx, i),
     download: (i) => download(ctx, i),
     tag: (i) => tag(ctx, i),
@@ -61,6 +87,18 @@ export async function openRegistry(options: RegistryOptions = {}): Promise<Regis
     history: (i = {}) => history(ctx, i),
     check: (i = {}) => check(ctx, i),
     transition: (i) => transition(ctx, i),
+    approve: (i) => approve(ctx, i),
+    explain: (i) => explain(ctx, i),
+    rollback: (i) => rollback(ctx, i),
+    deprecate: (i) => deprecate(ctx, i),
+    deleteVersion: (i) => deleteVersion(ctx, i),
+    search: (i = {}) => search(ctx, i),
+    compare: (i) => compare(ctx, i),
+    best: (i) => best(ctx, i),
+    diff: (i) => diff(ctx, i),
+    sync: () => sync(ctx),
+    codeowners: (i = {}) => codeowners(ctx, i),
+    doctor: () => doctor(ctx),
   };
 }
 

@@ -86,14 +86,24 @@ export interface ShowModelResult {
   versions: ModelVersion[];
 }
 
+/** A model with all its versions, newest first. */
+export async function showModel(ctx: Context, input: ReadInput & { model: string }): Promise<ShowModelResult> {
+  const snap = await ctx.snapshotAt(input.at);
+  const m = await requireModel(snap, input.model);
+  return { model: m.record, summary: summary(m), versions: sortVersionsDesc(m.versions.keys()).map((v) => m.versions.get(v)!.record) };
+}
+
+/** One version's full record. */
+export async function showVersion(ctx: Context, input: ReadInput & { model: string; version: string }): Promise<ModelVersion> {
+  const snap = await ctx.snapshotAt(input.at);
+  return requireVersion(await requireModel(snap, input.model), input.version).record;
+}
+
 /** A model with all its versions (newest first), or one version's full record. */
 export async function show(ctx: Context, input: ReadInput & { model: string }): Promise<ShowModelResult>;
 export async function show(ctx: Context, input: ReadInput & { model: string; version: string }): Promise<ModelVersion>;
 export async function show(ctx: Context, input: ReadInput & { model: string; version?: string }): Promise<ShowModelResult | ModelVersion> {
-  const snap = await ctx.snapshotAt(input.at);
-  const m = await requireModel(snap, input.model);
-  if (input.version) return requireVersion(m, input.version).record;
-  return { model: m.record, summary: summary(m), versions: sortVersionsDesc(m.versions.keys()).map((v) => m.versions.get(v)!.record) };
+  return input.version ? showVersion(ctx, { ...input, version: input.version }) : showModel(ctx, input);
 }
 
 export interface Resolved {
