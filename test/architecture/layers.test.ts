@@ -1,0 +1,81 @@
+/**
+ * The layering of docs/architecture.md, enforced: dependencies point down
+ * (cli -> ops -> policy, storage, forge -> domain -> errors), domain/ and policy/ do no I/O,
+ * and only storage/ talks to isomorphic-git.
+ */
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { ROOT } from '../helpers/repo.js';
+
+const SRC = join(ROOT, 'src');
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+function imports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const out: string[] = [];
+  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s+(?:type\s+)?(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]/g)) {
+    if (/^\s*(?:import|export)\s+type\s/.test(m[0].trim())) continue; // type-only imports carry no runtime dependency
+    out.push(m[1]);
+  }
+  for (const m of text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)) out.push(m[1]);
+  return out;
+}
+
+const layer = (file: string) => relative(SRC, file).split('/')[0];
+const ALLOWED: Record<string, string[]> = {
+  errors: [],
+  generated: [],
+  domain: ['errors', 'generated', 'domain'],
+  policy: ['errors', 'generated', 'domain', 'policy'],
+  storage: ['errors', 'generated', 'domain', 'storage'],
+  forge: ['errors', 'forge'],
+  ops: ['errors', 'generated', 'domain', 'policy', 'storage', 'forge', 'ops'],
+  report: ['errors', 'domain', 'ops', 'report', 'policy'],
+  cli: ['errors', 'domain', 'ops', 'report', 'cli', 'storage'],
+};
+const IO_MODULES = /^node:(fs|fs\/promises|child_process|net|http|https|os|worker_threads)$|^(isomorphic-git|globby)/;
+
+describe('layers', () => {
+  const all = files(SRC);
+
+  it('every source file belongs to a known layer', () => {
+    expect(all.map(layer).filter((l) => !(l in ALLOWED) && l !== 'index.ts')).toEqual([]);
+  });
+
+  it('dependencies point down', () => {
+    const violations: string[] = [];
+    for (const f of all) {
+      const from = layer(f);
+      if (from === 'index.ts') continue;
+      for (const spec of imports(f)) {
+        if (!spec.startsWith('.')) continue;
+        const target = layer(join(f, '..', spec));
+        if (!ALLOWED[from].includes(target)) violations.push(`${relative(SRC, f)} imports ${spec} (${from} -> ${target})`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('domain/ and policy/ do no I/O, and only storage/ uses isomorphic-git', () => {
+    const violations: string[] = [];
+    for (const f of all) {
+      const from = layer(f);
+      for (const spec of imports(f)) {
+        if ((from === 'domain' || from === 'policy') && IO_MODULES.test(spec)) violations.push(`${relative(SRC, f)} imports ${spec}`);
+        if (spec.startsWith('isomorphic-git') && from !== 'storage') violations.push(`${relative(SRC, f)} imports ${spec}`);
+      }
+      if (from === 'domain' || from === 'policy') {
+        const text = readFileSync(f, 'utf8');
+        if (/process\.env|Date\.now\(\)|new Date\(\)/.test(text)) violations.push(`${relative(SRC, f)} reads the environment or the clock`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+});
