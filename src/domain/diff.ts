@@ -83,10 +83,14 @@ export function diffModel(a: ModelState | undefined, b: ModelState | undefined):
       if (e.type === 'transition') transitions.push(e);
     }
   }
-  // A move out of a stage in the same change as another version's move into it is an archive.
+  // A move out of a stage in the same change as another version's move into it: the other
+  // version was archived (promotion) or displaced (a rollback sends it back where it came from).
   for (const t of transitions) {
-    const archived = transitions.filter((o) => o !== t && o.from === t.to).map((o) => o.version);
+    const displaced = transitions.filter((o) => o !== t && o.from === t.to);
+    const archived = displaced.filter((o) => o.to === 'Archived').map((o) => o.version);
+    const replaced = displaced.filter((o) => o.to !== 'Archived').map((o) => o.version);
     if (archived.length) t.archives = archived;
+    if (replaced.length) t.replaces = replaced;
   }
   if (a && !b) out.push({ type: 'model-delete', model: name });
   return out;

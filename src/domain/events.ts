@@ -7,7 +7,7 @@ export type RegistryEvent =
   | { type: 'model-delete'; model: string }
   | { type: 'model-update'; model: string; field: string; from?: unknown; to?: unknown; initial?: boolean }
   | { type: 'register'; model: string; version: string; stage: string }
-  | { type: 'transition'; model: string; version: string; from: string; to: string; archives?: string[] }
+  | { type: 'transition'; model: string; version: string; from: string; to: string; archives?: string[]; replaces?: string[] }
   | { type: 'alias'; model: string; alias: string; from?: string; to?: string }
   | { type: 'tag'; model: string; version?: string; key: string; from?: string; to?: string; initial?: boolean }
   | { type: 'description'; model: string; version?: string; from?: string; to?: string; initial?: boolean }
@@ -40,7 +40,7 @@ export function describeEvent(e: RegistryEvent): string {
     case 'model-delete': return `${e.model}: model removed`;
     case 'model-update': return `${e.model}: ${e.field} ${q(e.from)} → ${q(e.to)}`;
     case 'register': return `${e.model} ${e.version}: registered (${e.stage})`;
-    case 'transition': return `${e.model} ${e.version}: ${e.from} → ${e.to}${e.archives?.length ? `, archives ${e.archives.join(', ')}` : ''}`;
+    case 'transition': return `${e.model} ${e.version}: ${e.from} → ${e.to}${e.archives?.length ? `, archives ${e.archives.join(', ')}` : ''}${e.replaces?.length ? `, replaces ${e.replaces.join(', ')}` : ''}`;
     case 'alias': return e.to === undefined ? `${e.model}@${e.alias}: removed (was ${e.from})` : `${e.model}@${e.alias}: ${e.from ?? '(none)'} → ${e.to}`;
     case 'tag': return `${e.model}${e.version ? ` ${e.version}` : ''}: tag ${e.key} ${e.to === undefined ? `removed (was ${q(e.from)})` : `${q(e.from)} → ${q(e.to)}`}`;
     case 'description': return `${e.model}${e.version ? ` ${e.version}` : ''}: description changed`;
