@@ -4,14 +4,15 @@
  */
 import { RegistryError } from '../errors/index.js';
 import { ObjectStore } from '../storage/objects.js';
+import { ObjectDatabase } from '../storage/odb.js';
 import { Snapshot } from '../storage/snapshot.js';
 import { ParsedCache } from '../storage/cache.js';
+import { ModelCache } from '../storage/model-cache.js';
 import { findRepo, resolveIdentity, type Identity, type RepoPaths } from '../storage/repo.js';
 import { currentBranch, fullBranchRef, readRef } from '../storage/refs.js';
 import { commitAtDate, parseDateArg, resolveCommitish } from '../storage/history.js';
 import { CONFIG_FILE, resolveConfig, type RegistryConfig } from '../domain/state.js';
-import { validateText } from '../domain/validate.js';
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface RegistryOptions {
@@ -44,9 +45,11 @@ export class Context {
     return this.options.now?.() ?? new Date();
   }
 
-  /** A fresh object store (one shared isomorphic-git cache per operation). */
+  private odb?: ObjectDatabase;
+  /** An object store for one operation; all share the context's object database (pack indexes, commits, trees). */
   store(): ObjectStore {
-    return new ObjectStore(this.repo.gitdir);
+    this.odb ??= new ObjectDatabase(this.repo.gitdir);
+    return new ObjectStore(this.repo.gitdir, this.odb);
   }
 
   private summaries?: Promise<import('../storage/summary-cache.js').SummaryCache>;
@@ -65,8 +68,12 @@ export class Context {
   async targetRef(): Promise<string> {
     let configured: string | undefined;
     if (this.repo.dir) {
-      const text = await readFile(join(this.repo.dir, CONFIG_FILE), 'utf8').catch(() => undefined);
-      if (text) configured = resolveConfig(validateText<RegistryConfig>('config', text, CONFIG_FILE).value).branch;
+      let text: string | undefined;
+      try { text = readFileSync(join(this.repo.dir, CONFIG_FILE), 'utf8'); } catch { text = undefined; }
+      if (text && /^branch\s*:/m.test(text)) {
+        const { validateText } = await import('../domain/validate.js');
+        configured = resolveConfig(validateText<RegistryConfig>('config', text, CONFIG_FILE).value).branch;
+      }
     }
     if (configured) return fullBranchRef(configured);
     const head = await currentBranch(this.repo.gitdir);
@@ -74,8 +81,10 @@ export class Context {
     return head;
   }
 
+  private models?: ModelCache;
   snapshot(store: ObjectStore, commit: string | undefined, tree: string | undefined): Snapshot {
-    return new Snapshot(store, commit, tree, this.parsed);
+    this.models ??= new ModelCache(this.repo.gitdir);
+    return new Snapshot(store, commit, tree, this.parsed, this.models);
   }
 
   /** The registry at a ref or date (`--at`), or at the tip of the registry branch. */

@@ -5,7 +5,7 @@ import { acquireLock } from '../storage/lock.js';
 import { readRef } from '../storage/refs.js';
 import type { Context } from './context.js';
 
-export async function doctor(ctx: Context): Promise<DoctorReport & { branch: string; advice: string[] }> {
+export async function doctor(ctx: Context): Promise<DoctorReport & { branch: string; advice: string[]; prunedCacheEntries: number }> {
   const ref = await ctx.targetRef();
   const store = ctx.store();
   // Locks of dead processes first, then the repairs under our own lock.
@@ -19,8 +19,17 @@ export async function doctor(ctx: Context): Promise<DoctorReport & { branch: str
   } finally {
     await lock.release();
   }
+  // Prune cached model states of folders that are no longer at the tip (they are rebuilt on demand).
+  const prunedCacheEntries = await pruneModelCache(ctx);
   const advice: string[] = [];
   if (report.userEdits.length) advice.push(`Uncommitted edits in ${report.userEdits.join(', ')}: commit or discard them (git checkout -- <file>).`);
   if (report.looseObjects > 5000) advice.push(`${report.looseObjects} loose objects: run \`git gc\` to pack them (reads get faster).`);
-  return { ...report, branch: ref.replace(/^refs\/heads\//, ''), advice };
+  return { ...report, prunedCacheEntries, branch: ref.replace(/^refs\/heads\//, ''), advice };
+}
+
+async function pruneModelCache(ctx: Context): Promise<number> {
+  const { ModelCache } = await import('../storage/model-cache.js');
+  const snap = await ctx.snapshotAt();
+  const keep = new Set((await snap.locations().catch(() => [])).map((l) => l.tree));
+  return new ModelCache(ctx.repo.gitdir).prune(keep);
 }

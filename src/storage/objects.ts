@@ -41,8 +41,9 @@ export class ObjectStore {
   readonly cache: object = {};
   readonly odb: ObjectDatabase;
   private trees = new Map<string, TreeEntry[]>();
-  constructor(readonly gitdir: string) {
-    this.odb = new ObjectDatabase(gitdir);
+  /** `odb` may be shared by the stores of one context, so pack indexes load once. */
+  constructor(readonly gitdir: string, odb?: ObjectDatabase) {
+    this.odb = odb ?? new ObjectDatabase(gitdir);
   }
 
   private object(oid: string, want: ObjectType): Buffer {

@@ -200,7 +200,10 @@ export class ObjectDatabase {
         if (off !== undefined) { obj = this.readPacked(p, off); break; }
       }
     }
-    if (obj && obj.type !== 'blob') this.cache.set(oid, obj);
+    if (obj && obj.type !== 'blob') {
+      if (this.cache.size >= 20_000) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(oid, obj);
+    }
     return obj;
   }
 

@@ -3,7 +3,13 @@
  * exclusively, check the ref still points where the caller read it, write the new id,
  * rename the lock over the ref. Native git and other modelreg processes respect the lock.
  */
-import { appendFile, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { appendFile, mkdir, open, rename, unlink } from 'node:fs/promises';
+
+/** Small files (refs, HEAD) are read synchronously: a thread-pool round trip costs more than the read. */
+function readSmall(path: string): string | undefined {
+  try { return readFileSync(path, 'utf8'); } catch { return undefined; }
+}
 import { dirname, join } from 'node:path';
 import { RegistryError } from '../errors/index.js';
 import type { Person } from './objects.js';
@@ -11,7 +17,7 @@ import { faultPoint } from './fault.js';
 
 async function packedRefs(gitdir: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  const text = await readFile(join(gitdir, 'packed-refs'), 'utf8').catch(() => '');
+  const text = readSmall(join(gitdir, 'packed-refs')) ?? '';
   for (const line of text.split('\n')) {
     const m = /^([0-9a-f]{40}) (.+)$/.exec(line);
     if (m) out.set(m[2], m[1]);
@@ -21,7 +27,7 @@ async function packedRefs(gitdir: string): Promise<Map<string, string>> {
 
 async function readFullRef(gitdir: string, ref: string, depth = 0): Promise<string | undefined> {
   if (depth > 5) return undefined;
-  const text = await readFile(join(gitdir, ref), 'utf8').catch(() => undefined);
+  const text = readSmall(join(gitdir, ref));
   if (text !== undefined) {
     const t = text.trim();
     if (t.startsWith('ref: ')) return readFullRef(gitdir, t.slice(5), depth + 1);
@@ -47,7 +53,7 @@ export async function readRef(gitdir: string, ref: string): Promise<string | und
 /** The branch HEAD points at (`refs/heads/main`), or undefined when HEAD is detached. */
 export async function currentBranch(gitdir: string): Promise<string | undefined> {
   try {
-    const head = (await readFile(join(gitdir, 'HEAD'), 'utf8')).trim();
+    const head = (readSmall(join(gitdir, 'HEAD')) ?? '').trim();
     return head.startsWith('ref: ') ? head.slice(5) : undefined;
   } catch {
     return undefined;

@@ -2,7 +2,15 @@
  * Finding a repository and who is acting in it. The actor is who Git says:
  * GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL, then the repository's config, then the global config.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync, type Stats } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+
+/** Discovery stats a handful of paths: synchronously, as thread-pool round trips cost more. */
+async function stat(p: string): Promise<Stats> {
+  const s = statSync(p, { throwIfNoEntry: false });
+  if (!s) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
+  return s;
+}
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { RegistryError } from '../errors/index.js';
@@ -33,7 +41,7 @@ export async function findRepo(start: string): Promise<RepoPaths> {
     const s = await stat(dotgit).catch(() => undefined);
     if (s?.isDirectory()) return { dir: cur, gitdir: dotgit };
     if (s?.isFile()) {
-      const text = await readFile(dotgit, 'utf8');
+      const text = readFileSync(dotgit, 'utf8');
       const m = /^gitdir: (.*)$/m.exec(text);
       if (m) return { dir: cur, gitdir: resolve(cur, m[1].trim()) };
     }

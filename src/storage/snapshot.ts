@@ -5,7 +5,8 @@
  */
 import { RegistryError } from '../errors/index.js';
 import { formatIssue } from '../domain/issues.js';
-import { validateText, type FileKind } from '../domain/validate.js';
+import type { FileKind } from '../domain/validate.js';
+import type { ModelCache } from './model-cache.js';
 import { modelKey } from '../domain/names.js';
 import { CONFIG_FILE, isInsideRepo, resolveConfig, type ModelState, type ModelVersion, type RegisteredModel, type RegistryConfig, type ResolvedConfig, type VersionState } from '../domain/state.js';
 import type { ObjectStore, TreeEntry } from './objects.js';
@@ -22,7 +23,7 @@ export interface ModelLocation {
 export class Snapshot {
   private cfg?: ResolvedConfig;
   private modelCache = new Map<string, ModelState | null>();
-  constructor(readonly store: ObjectStore, readonly commit: string | undefined, readonly tree: string | undefined, private readonly parsed: ParsedCache) {}
+  constructor(readonly store: ObjectStore, readonly commit: string | undefined, readonly tree: string | undefined, private readonly parsed: ParsedCache, private readonly persisted?: ModelCache) {}
 
   async entry(path: string): Promise<TreeEntry | undefined> {
     return this.tree ? this.store.entryAt(this.tree, path) : undefined;
@@ -41,20 +42,26 @@ export class Snapshot {
     if (entry.type !== 'blob' || entry.mode === '120000') {
       throw new RegistryError('INVALID_FILE', `${path}: expected a regular file, found a ${entry.mode === '120000' ? 'symbolic link' : entry.type}. Replace it with a regular file (modelreg check lists every problem).`, { file: path });
     }
-    const hit = this.parsed.get(entry.oid, kind);
-    if (hit !== undefined) return { value: hit as T, blob: entry.oid };
+    const hit = this.parsed.get(entry.oid, kind) ?? (kind === 'config' ? this.persisted?.getConfig(entry.oid) : undefined);
+    if (hit !== undefined) {
+      this.parsed.set(entry.oid, kind, hit);
+      return { value: hit as T, blob: entry.oid };
+    }
     let text: string;
     try {
       text = UTF8.decode(await this.store.readBlob(entry.oid));
     } catch {
       throw new RegistryError('INVALID_FILE', `${path}: is not valid UTF-8; registry files must be UTF-8 text. Fix the file (modelreg check lists every problem).`, { file: path });
     }
+    // The validators and YAML parsers load only when a file is actually parsed (a cached read needs none).
+    const { validateText } = await import('../domain/validate.js');
     const v = validateText<T>(kind, text, path);
     const errors = v.issues.filter((i) => i.severity === 'error');
     if (errors.length || v.value === undefined) {
       throw new RegistryError('INVALID_FILE', `${errors.map(formatIssue).join('\n')}\nFix the file (modelreg check lists every problem).`, { file: path, issues: errors });
     }
     this.parsed.set(entry.oid, kind, v.value);
+    if (kind === 'config') this.persisted?.setConfig(entry.oid, v.value);
     return { value: v.value, blob: entry.oid };
   }
 
@@ -140,6 +147,15 @@ export class Snapshot {
   async readModelAt(loc: ModelLocation): Promise<ModelState | undefined> {
     const cached = this.parsed.getModel(loc.tree);
     if (cached) return cached;
+    const stored = this.persisted?.get(loc.tree);
+    if (stored) {
+      const file = `${loc.dir}/model.yaml`;
+      const versions = new Map<string, VersionState>();
+      for (const v of stored.versions) versions.set(v.record.version, { record: v.record, file: `${loc.dir}/versions/${v.name}`, ...(v.blob ? { blob: v.blob } : {}) });
+      const state: ModelState = { name: loc.name, dir: loc.dir, file, record: stored.record, ...(stored.blob ? { blob: stored.blob } : {}), versions };
+      this.parsed.setModel(loc.tree, state);
+      return state;
+    }
     const entries = await this.store.readTree(loc.tree);
     const modelEntry = entries.find((e) => e.path === 'model.yaml');
     if (!modelEntry) return undefined;
@@ -161,6 +177,10 @@ export class Snapshot {
     }
     const state: ModelState = { name: loc.name, dir: loc.dir, file, record: m!.value, blob: m!.blob, versions };
     this.parsed.setModel(loc.tree, state);
+    this.persisted?.set(loc.tree, {
+      record: state.record, blob: state.blob,
+      versions: [...versions.values()].map((v) => ({ record: v.record, name: v.file.slice(v.file.lastIndexOf('/') + 1), ...(v.blob ? { blob: v.blob } : {}) })),
+    });
     return state;
   }
 }

@@ -234,6 +234,8 @@ export async function listTree(dir: string, opts: { skipGit?: boolean } = {}): P
     for (const e of await readdir(d, { withFileTypes: true })) {
       const full = join(d, e.name);
       if (opts.skipGit && e.name === '.git') continue;
+      // modelreg's parsed-file cache (.git/modelreg/) is not repository state: reads fill it.
+      if (e.name === 'modelreg' && d.endsWith('.git')) continue;
       out.push(relative(dir, full) + (e.isDirectory() ? '/' : ''));
       if (e.isDirectory()) await walk(full);
     }

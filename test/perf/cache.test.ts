@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { openRegistry, initRegistry } from '../../src/index.js';
@@ -104,5 +104,34 @@ describe('summary cache', () => {
         expect(warm).toEqual(await coldList(dir));
       }
     }), { numRuns: 6 });
+  });
+
+  it('the model-state cache (resolve, show) answers exactly as a cold read, and ignores corrupt entries', async () => {
+    const dir = await newRegistry();
+    const reg = await openRegistry({ dir, identity: ADA, now: fixedClock('2026-01-01T00:00:00Z').now });
+    await reg.register({ model: 'churn', artifact: 's3://m/1', metrics: { auc: 0.9 }, tags: { team: 'growth' } });
+    await reg.register({ model: 'churn', artifact: 's3://m/2' });
+    await reg.transition({ model: 'churn', version: '1.0.0', stage: 'Staging' });
+    const models = join(dir, '.git', 'modelreg', 'cache', 'models-v1');
+    const read = async () => {
+      const r = await openRegistry({ dir, identity: ADA });
+      return { show: await r.show({ model: 'churn' }), resolve: await r.resolve({ uri: 'models:/churn/Staging' }), old: await r.show({ model: 'churn', at: 'HEAD~2' }) };
+    };
+    await rm(join(dir, '.git', 'modelreg'), { recursive: true, force: true });
+    const cold = await read();
+    expect(existsSync(models)).toBe(true);
+    expect(await read()).toEqual(cold);
+    // Corrupt every cached entry: they are ignored and rewritten, never trusted.
+    for (const sub of await readdir(models)) {
+      if (sub === 'config') continue;
+      for (const f of await readdir(join(models, sub))) await writeFile(join(models, sub, f), '{"format":"modelreg-model-state","record":{"name":"evil"},"versions":[{"name":"9.9.9.yaml"}]}');
+    }
+    expect(await read()).toEqual(cold);
+    // A hand edit committed with git is a new tree: read fresh, then cached.
+    await commitFiles(dir, { 'registry/churn/versions/1.1.0.yaml': (await readFile(join(dir, 'registry/churn/versions/1.1.0.yaml'), 'utf8')).replace('stage: None', 'stage: Archived') }, 'archive by hand');
+    const edited = await read();
+    expect(edited.show.versions.find((v) => v.version === '1.1.0')!.stage).toBe('Archived');
+    await rm(join(dir, '.git', 'modelreg'), { recursive: true, force: true });
+    expect(await read()).toEqual(edited);
   });
 });

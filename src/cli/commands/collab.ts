@@ -42,6 +42,7 @@ export function collaborationCommands(program: Command): void {
       const lines = [
         r.removedLocks.length ? `Removed stale locks: ${r.removedLocks.join(', ')}` : 'No stale locks.',
         r.removedTempFiles ? `Removed ${r.removedTempFiles} temporary files.` : '',
+        r.prunedCacheEntries ? `Pruned ${r.prunedCacheEntries} cached model states no longer at the tip.` : '',
         r.repaired.length ? `Repaired working tree and index: ${r.repaired.join(', ')}` : 'Working tree and index agree with the branch.',
         ...r.advice,
       ].filter(Boolean);
