@@ -40,7 +40,6 @@ export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 export class ObjectStore {
   readonly cache: object = {};
   readonly odb: ObjectDatabase;
-  private trees = new Map<string, TreeEntry[]>();
   /** `odb` may be shared by the stores of one context, so pack indexes load once. */
   constructor(readonly gitdir: string, odb?: ObjectDatabase) {
     this.odb = odb ?? new ObjectDatabase(gitdir);
@@ -53,11 +52,17 @@ export class ObjectStore {
     return o.content;
   }
 
+  /** Parsed trees live in the (possibly shared) object database, so a 10k-entry folder is parsed once per process. */
+  private get trees(): Map<string, TreeEntry[]> {
+    return this.odb.parsedTrees as Map<string, TreeEntry[]>;
+  }
+
   async readTree(oid: string): Promise<TreeEntry[]> {
     const hit = this.trees.get(oid);
     if (hit) return hit;
     if (oid === EMPTY_TREE) return [];
     const entries = parseTree(this.object(oid, 'tree'));
+    if (this.trees.size >= 20_000) this.trees.delete(this.trees.keys().next().value!);
     this.trees.set(oid, entries);
     return entries;
   }
@@ -126,6 +131,7 @@ export class ObjectStore {
       parts.push(Buffer.from(`${mode} ${e.path}\0`), Buffer.from(e.oid, 'hex'));
     }
     const oid = await this.writeObject('tree', Buffer.concat(parts));
+    if (this.trees.size >= 20_000) this.trees.delete(this.trees.keys().next().value!);
     this.trees.set(oid, sorted.map((e) => ({ ...e, mode: e.type === 'tree' ? '040000' : e.mode })));
     return oid;
   }

@@ -97,6 +97,8 @@ function applyDelta(base: Buffer, delta: Buffer): Buffer {
 export class ObjectDatabase {
   private packs?: Pack[];
   private cache = new Map<string, RawObject>();
+  /** Parsed tree entries by tree id, filled by ObjectStore (the parse is the cost of a large folder). */
+  readonly parsedTrees = new Map<string, unknown>();
   constructor(readonly gitdir: string) {}
 
   private loadPacks(): Pack[] {
