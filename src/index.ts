@@ -9,7 +9,7 @@
  */
 import { Context, type RegistryOptions } from './ops/context.js';
 import { register, type RegisterInput } from './ops/register.js';
-import { list, show, showModel, showVersion, resolve, type ReadInput, type ShowModelResult } from './ops/read.js';
+import { list, showModel, showVersion, resolve, type ReadInput, type ShowModelResult } from './ops/read.js';
 import { tag, describe, alias, type TagInput, type DescribeInput, type AliasInput } from './ops/metadata.js';
 import { history, type HistoryInput } from './ops/history.js';
 import { check, type CheckInput } from './ops/check.js';
