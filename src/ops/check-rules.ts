@@ -96,14 +96,15 @@ export function checkFiles(files: CheckFile[]): CheckedRegistry {
   const policies = checkPolicies(files, cfg, issues);
   const models = new Map<string, ModelState>();
   const byKey = new Map<string, string>();
-  const versionFiles: Array<{ f: CheckFile; model: string; v: Validated<ModelVersion> }> = [];
   const prefix = `${cfg.registry}/`;
   for (const f of files) {
     if (f.kind === 'symlink' && (f.path === cfg.registry || f.path === cfg.policies || cfg.registry.startsWith(`${f.path}/`) || cfg.policies.startsWith(`${f.path}/`))) {
       issues.push(issue(f.path, 'symlink', 'is a symbolic link; registry files must be regular files and folders real folders (modelreg never follows links)'));
     }
   }
-  for (const f of files.filter((x) => x.path.startsWith(prefix))) {
+  // Sorted, each model.yaml comes before its versions/, so every file is checked in one pass
+  // and its text released at once (a 100k-version registry does not hold all texts at once).
+  for (const f of files.filter((x) => x.path.startsWith(prefix)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
     const rel = f.path.slice(prefix.length);
     if (f.kind === 'symlink') {
       issues.push(issue(f.path, 'symlink', 'is a symbolic link; registry files must be regular files and folders real folders (modelreg never follows links)'));
@@ -144,11 +145,13 @@ export function checkFiles(files: CheckFile[]): CheckedRegistry {
         continue;
       }
       const v = validateText<ModelVersion>('version', f.text!, f.path);
+      f.text = undefined;
       issues.push(...v.issues);
-      if (v.value) versionFiles.push({ f, model: name, v });
+      if (v.value) checkVersion(f, name, v);
     }
+    f.text = undefined;
   }
-  for (const { f, model, v } of versionFiles) {
+  function checkVersion(f: CheckFile, model: string, v: Validated<ModelVersion>): void {
     const rec = v.value!;
     const file = /([^/]+)\.yaml$/.exec(f.path)![1];
     if (rec.version !== file) issues.push(issue(f.path, 'version-mismatch', `version '${rec.version}' does not match the file name '${file}.yaml'`, { ...locate(v.parsed, ['version']), field: 'version' }));
@@ -156,7 +159,7 @@ export function checkFiles(files: CheckFile[]): CheckedRegistry {
     const ms = models.get(modelKey(model));
     if (!ms) {
       issues.push(issue(f.path, 'missing-model', `${cfg.registry}/${model}/model.yaml is missing; every model folder needs one`));
-      continue;
+      return;
     }
     const policy = policies.get(ms.record.policy ?? 'default');
     if (policy && !policy.stages.includes(rec.stage)) {
