@@ -2,8 +2,9 @@
 /**
  * modelreg benchmark (issue 5, DESIGN.md §8). `npm run bench` builds, then runs this file.
  *
- *   node bench/run.mjs [--sizes 1000,10000] [--runs 7] [--out FILE] [--packed] [--loose]
- *                      [--reads N] [--writes N] [--budget SECONDS] [--json FILE]
+ *   node bench/run.mjs [--sizes 1000,10000] [--runs 7] [--out FILE] [--json FILE] [--packed] [--loose]
+ *                      [--reads 200] [--writes 20] [--budget 120] [--wait-idle 30] [--wait-idle-total 900]
+ *                      [--idle-max 0.25] [--in-place]      (docs/performance.md explains each)
  *
  * Every whole-process number is one fresh `node bin/modelreg.js ...` (what a user or a CI job
  * pays), timed from spawn to exit in this process; median, min and max of --runs runs; peak
@@ -30,7 +31,8 @@ const opt = (n, d) => {
   return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : d;
 };
 if (flag('help')) {
-  console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(2, 14).map((l) => l.replace(/^ \*\s?/, '')).join('\n'));
+  const lines = readFileSync(new URL(import.meta.url), 'utf8').split('\n');
+  console.log(lines.slice(2, lines.indexOf(' */')).map((l) => l.replace(/^ \*\s?/, '')).join('\n'));
   process.exit(0);
 }
 const SIZES = opt('sizes', '1000,10000').split(',').map((s) => Number(s.trim().replace(/k$/i, '000'))).filter((n) => n > 0);
@@ -161,6 +163,7 @@ function isDisturbed(othersMs, ms) {
   return othersMs > Math.max(IDLE_MAX * NCPU * ms, 40);
 }
 let waitedMs = 0;
+const tick = () => new Promise((r) => setImmediate(r));
 const totals = { runs: 0, discarded: 0, disturbedKept: 0 };
 function noteRuns(r) {
   totals.runs += r.runs;
@@ -241,7 +244,7 @@ const median = (xs) => {
  * is discarded and made again (up to `runs` extra attempts; after that disturbed runs are kept
  * and flagged). Stops after `runs` kept runs, or after BUDGET_S seconds of runs once it has 3.
  */
-function series(label, { prepare, verify, cleanup, runs = RUNS }) {
+async function series(label, { prepare, verify, cleanup, runs = RUNS }) {
   const maxAttempts = runs + Math.max(3, runs);
   const ms = [];
   const cpu = [];
@@ -253,6 +256,7 @@ function series(label, { prepare, verify, cleanup, runs = RUNS }) {
   let disturbedKept = 0;
   let spent = 0;
   while (ms.length < runs && attempts < maxAttempts) {
+    await tick(); // lets a SIGINT/SIGTERM handler run between runs
     const i = attempts++;
     const { cmd, args, cwd } = prepare(i);
     waitIdle();
@@ -347,25 +351,25 @@ async function benchSize(size, floors) {
     const tc = Date.now();
     const dir = freshCopy(src, `read-${variant}`);
     setupMs[`copy-read-${variant}`] = Date.now() - tc;
+    const before = gitEntries(dir); // .git/ as built: anything added later is modelreg's cache
     const r = {};
-    r.resolve = series(`resolve models:/m0/Production [${variant}]`, {
+    r.resolve = await series(`resolve models:/m0/Production [${variant}]`, {
       prepare: () => cli(dir, 'resolve', 'models:/m0/Production'),
       verify: (_, x) => { if (!x.stdout.startsWith('m0 1.7.0')) throw new Error(`unexpected output: ${x.stdout.slice(0, 80)}`); },
     });
-    r.show = series(`show m0 [${variant}]`, {
+    r.show = await series(`show m0 [${variant}]`, {
       prepare: () => cli(dir, 'show', 'm0'),
       verify: (_, x) => { if (!/^1\.9\.0\s/m.test(x.stdout) || !/^1\.0\.0\s/m.test(x.stdout)) throw new Error(`show m0 lacks versions: ${x.stdout.slice(0, 80)}`); },
     });
-    const before = gitEntries(dir);
     const listOk = (_, x) => { const n = x.stdout.trim().split('\n').length - 1; if (n !== models) throw new Error(`list printed ${n} models, expected ${models}`); };
     // Cold: whatever a previous run left in .git/ (modelreg's parsed-state cache) is removed first.
-    r.listCold = series(`list, cold cache [${variant}]`, {
+    r.listCold = await series(`list, cold cache [${variant}]`, {
       prepare: () => { dropNewGitEntries(dir, before); return cli(dir, 'list'); },
       verify: listOk,
     });
     // Warm: the cache the previous run left (the first run finds the last cold run's).
-    r.list = series(`list, warm cache [${variant}]`, { prepare: () => cli(dir, 'list'), verify: listOk });
-    r.check = series(`check (full) [${variant}]`, {
+    r.list = await series(`list, warm cache [${variant}]`, { prepare: () => cli(dir, 'list'), verify: listOk });
+    r.check = await series(`check (full) [${variant}]`, {
       prepare: () => { dropNewGitEntries(dir, before); return cli(dir, 'check'); },
       verify: (_, x) => {
         const m = /(\d+) versions: (\d+) errors?/.exec(x.stdout + x.stderr);
@@ -385,7 +389,7 @@ async function benchSize(size, floors) {
   const reg = freshCopy(packed, 'register');
   setupMs['copy-register'] = Date.now() - tc;
   const regHead0 = Number(git(reg, 'rev-list', '--count', 'HEAD'));
-  rows.register = series('register (new version, one commit)', {
+  rows.register = await series('register (new version, one commit)', {
     runs: runsW,
     prepare: (i) => cli(reg, ...registerArgs(i + 1, '1.10.0')),
     verify: (i, x) => {
@@ -399,7 +403,7 @@ async function benchSize(size, floors) {
   const fsckReg = spawnSync('git', ['-C', reg, 'fsck', '--no-progress'], { encoding: 'utf8', env: ENV });
   rows.fsck = { register: { ok: fsckReg.status === 0 && !/error|missing|broken|corrupt/i.test(fsckReg.stdout + fsckReg.stderr), out: (fsckReg.stdout + fsckReg.stderr).trim().slice(0, 400), ms: Date.now() - tf } };
 
-  rows.checkBase = series('check --base HEAD~1 (one registration)', {
+  rows.checkBase = await series('check --base HEAD~1 (one registration)', {
     prepare: () => cli(reg, 'check', '--base', 'HEAD~1'),
     verify: (_, x) => {
       const out = x.stdout + x.stderr;
@@ -420,7 +424,7 @@ async function benchSize(size, floors) {
   const tr = freshCopy(packed, 'transition');
   setupMs['copy-transition'] = Date.now() - tc;
   const trHead0 = Number(git(tr, 'rev-list', '--count', 'HEAD'));
-  rows.transition = series('transition (None -> Staging, one commit)', {
+  rows.transition = await series('transition (None -> Staging, one commit)', {
     runs: runsW,
     prepare: (i) => cli(tr, 'transition', modelName(i + 1), '1.9.0', 'Staging'),
     verify: (i, x) => {
@@ -444,7 +448,7 @@ async function benchSize(size, floors) {
   tc = Date.now();
   const nat = freshCopy(packed, 'native');
   setupMs['copy-native'] = Date.now() - tc;
-  const nativeSeries = (label, files) => {
+  const nativeSeries = async (label, files) => {
     const ms = [];
     const cpu = [];
     let rss = 0;
@@ -454,6 +458,7 @@ async function benchSize(size, floors) {
     let left = files.length;
     for (const f of files) {
       if (ms.length >= RUNS) break;
+      await tick();
       left--;
       writeFileSync(join(nat, f.path), f.text);
       waitIdle();
@@ -476,8 +481,8 @@ async function benchSize(size, floors) {
     log(`  ${label.padEnd(44)} median ${fmtMs(res.median).padStart(9)}  min ${fmtMs(res.min).padStart(9)}  max ${fmtMs(res.max).padStart(9)}  cpu ${fmtMs(res.cpuMedian).padStart(9)}  n=${res.runs}${discarded ? ` (+${discarded} disturbed, discarded)` : ''}${disturbedKept ? ` (${disturbedKept} kept although disturbed)` : ''}${errors.length ? `  FAILED: ${errors[0]}` : ''}`);
     return res;
   };
-  rows.nativeAdd = nativeSeries('native git add + commit (new file)', regFiles);
-  rows.nativeEdit = nativeSeries('native git add + commit (edited file)', trFiles);
+  rows.nativeAdd = await nativeSeries('native git add + commit (new file)', regFiles);
+  rows.nativeEdit = await nativeSeries('native git add + commit (edited file)', trFiles);
   try {
     assertClean(nat, 'after native commits');
   } catch (e) {
@@ -614,8 +619,8 @@ log(`machine: ${m.nproc} × ${m.model}, ${m.memGB} GiB, Node ${m.node}, ${m.git}
 const started = Date.now();
 log('start-up floor:');
 const floors = {
-  node: series('node -e 0', { prepare: () => ({ cmd: NODE, args: ['-e', '0'], cwd: scratch }) }),
-  help: series('modelreg --help', { prepare: () => ({ cmd: NODE, args: [CLI, '--help'], cwd: scratch }), verify: (_, x) => { if (!x.stdout.includes('Usage')) throw new Error('no usage text'); } }),
+  node: await series('node -e 0', { prepare: () => ({ cmd: NODE, args: ['-e', '0'], cwd: scratch }) }),
+  help: await series('modelreg --help', { prepare: () => ({ cmd: NODE, args: [CLI, '--help'], cwd: scratch }), verify: (_, x) => { if (!x.stdout.includes('Usage')) throw new Error('no usage text'); } }),
 };
 const results = [];
 for (const size of SIZES) results.push(await benchSize(size, floors));
