@@ -11,6 +11,7 @@ import { readIndexOids } from './index-file.js';
 import { syncWorktree } from './write.js';
 import { firstParentLog } from './history.js';
 import type { RepoPaths } from './repo.js';
+import { alive } from './lock.js';
 
 export interface DoctorReport {
   removedLocks: string[];
@@ -18,10 +19,6 @@ export interface DoctorReport {
   repaired: string[];
   userEdits: string[];
   looseObjects: number;
-}
-
-function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
 export async function clearStaleLocks(repo: RepoPaths, ref: string | undefined): Promise<string[]> {
