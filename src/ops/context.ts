@@ -82,9 +82,9 @@ export class Context {
   }
 
   private models?: ModelCache;
-  snapshot(store: ObjectStore, commit: string | undefined, tree: string | undefined): Snapshot {
+  snapshot(store: ObjectStore, commit: string | undefined, tree: string | undefined, worktree?: string): Snapshot {
     this.models ??= new ModelCache(this.repo.gitdir);
-    return new Snapshot(store, commit, tree, this.parsed, this.models);
+    return new Snapshot(store, commit, tree, this.parsed, this.models, worktree);
   }
 
   /** The registry at a ref or date (`--at`), or at the tip of the registry branch. */
@@ -101,6 +101,8 @@ export class Context {
       } else commit = await resolveCommitish(store, at);
     }
     const tree = commit ? (await store.readCommit(commit)).tree : undefined;
-    return this.snapshot(store, commit, tree);
+    // The tip of the registry branch is usually what is checked out: whole-registry reads may
+    // take files from the checkout (each verified against its blob id).
+    return this.snapshot(store, commit, tree, at === undefined ? this.repo.dir : undefined);
   }
 }

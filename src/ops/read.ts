@@ -5,6 +5,7 @@ import { compareVersions, satisfiesRange, sortVersionsDesc } from '../domain/ver
 import type { ModelState, ModelVersion, RegisteredModel } from '../domain/state.js';
 import type { Context } from './context.js';
 import type { CachedSummary } from '../storage/summary-cache.js';
+import type { ModelStages } from '../storage/snapshot.js';
 import { requireModel, requireVersion } from './errors.js';
 
 export interface ReadInput {
@@ -41,11 +42,10 @@ function summary(m: ModelState): ModelSummary {
   };
 }
 
-function toCached(m: ModelState): CachedSummary {
+function toCached(name: string, m: ModelStages): CachedSummary {
   return {
-    name: m.name, ...(m.record.description ? { description: m.record.description } : {}), owners: m.record.owners ?? [],
-    policy: m.record.policy ?? 'default', aliases: m.record.aliases ?? {}, tags: m.record.tags ?? {},
-    stages: Object.fromEntries([...m.versions.values()].map((v) => [v.record.version, v.record.stage])),
+    name, ...(m.record.description ? { description: m.record.description } : {}), owners: m.record.owners ?? [],
+    policy: m.record.policy ?? 'default', aliases: m.record.aliases ?? {}, tags: m.record.tags ?? {}, stages: m.stages,
   };
 }
 
@@ -59,6 +59,8 @@ function fromCached(c: CachedSummary): ModelSummary {
 /**
  * Every model with its latest version, its stages and aliases. Summaries are cached by the
  * model folder's tree id under .git/, so a list at a new commit reads only the models that changed.
+ * Of a version file, a listing reads `model`, `version` and `stage` (Snapshot.stagesAt); the
+ * rest of the file is validated by `check`, `show` and every write, not here.
  */
 export async function list(ctx: Context, input: ReadInput = {}): Promise<{ commit?: string; models: ModelSummary[] }> {
   const snap = await ctx.snapshotAt(input.at);
@@ -67,9 +69,9 @@ export async function list(ctx: Context, input: ReadInput = {}): Promise<{ commi
   for (const loc of await snap.locations((tree) => cache.get(tree) !== undefined)) {
     let c = cache.get(loc.tree);
     if (!c) {
-      const m = await snap.readModelAt(loc);
+      const m = await snap.stagesAt(loc);
       if (!m) continue;
-      c = toCached(m);
+      c = toCached(loc.name, m);
       cache.set(loc.tree, c);
     }
     // The folder name is the model's name (a case-only rename changes the path, not the tree).

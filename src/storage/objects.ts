@@ -71,6 +71,11 @@ export class ObjectStore {
     return this.object(oid, 'blob');
   }
 
+  /** A blob's bytes without the async hop, for loops over many thousands of files. */
+  readBlobSync(oid: string): Buffer {
+    return this.object(oid, 'blob');
+  }
+
   async readText(oid: string): Promise<string> {
     return this.object(oid, 'blob').toString('utf8');
   }

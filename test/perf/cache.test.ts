@@ -135,3 +135,40 @@ describe('summary cache', () => {
     expect(await read()).toEqual(edited);
   });
 });
+
+describe('list reads committed files, by a line scan where it can', () => {
+  it('takes files from the checkout only when they are the committed bytes', async () => {
+    const dir = await newRegistry();
+    const reg = await openRegistry({ dir, identity: ADA, now: fixedClock('2026-01-01T00:00:00Z').now });
+    await reg.register({ model: 'churn', artifact: 's3://m/1' });
+    await reg.register({ model: 'churn', artifact: 's3://m/2' });
+    const file = join(dir, 'registry/churn/versions/1.0.0.yaml');
+    // An uncommitted edit in the checkout is not the registry: list answers from the commit.
+    await writeFile(file, (await readFile(file, 'utf8')).replace('stage: None', 'stage: Production'));
+    await rm(join(dir, 'registry/churn/versions/1.1.0.yaml'));
+    await rm(join(dir, '.git', 'modelreg'), { recursive: true, force: true });
+    const models = await listWith(dir);
+    expect(models[0]).toMatchObject({ name: 'churn', latest: '1.1.0', versions: 2, stages: { None: ['1.1.0', '1.0.0'] } });
+    git(dir, ['checkout', '--', '.']);
+    // A file in a form the scan declines (quoted values, a comment after the stage) is parsed in full.
+    await commitFiles(dir, { 'registry/churn/versions/1.0.0.yaml': (await readFile(file, 'utf8')).replace('stage: None', 'stage: "Staging" # by hand') }, 'quoted stage');
+    expect((await coldList(dir))[0].stages).toEqual({ None: ['1.1.0'], Staging: ['1.0.0'] });
+    // --at an older commit: the checkout no longer matches, the objects answer.
+    expect((await (await openRegistry({ dir, identity: ADA })).list({ at: 'HEAD~1' })).models[0].stages).toEqual({ None: ['1.1.0', '1.0.0'] });
+  });
+
+  it('refuses a version file it cannot read, naming it, and a file whose fields contradict its path', async () => {
+    const dir = await newRegistry();
+    const reg = await openRegistry({ dir, identity: ADA, now: fixedClock('2026-01-01T00:00:00Z').now });
+    await reg.register({ model: 'churn', artifact: 's3://m/1' });
+    const file = 'registry/churn/versions/1.0.0.yaml';
+    const good = await readFile(join(dir, file), 'utf8');
+    await commitFiles(dir, { [file]: good.replace('stage: None', 'stage: [None') }, 'broken by hand');
+    await rm(join(dir, '.git', 'modelreg'), { recursive: true, force: true });
+    await expect(listWith(dir)).rejects.toMatchObject({ code: 'INVALID_FILE', data: { file } });
+    await commitFiles(dir, { [file]: good.replace('version: 1.0.0', 'version: 2.0.0') }, 'wrong version by hand');
+    await expect(listWith(dir)).rejects.toMatchObject({ code: 'INVALID_FILE', message: expect.stringContaining('does not match its path') });
+    expect(existsSync(CACHE(dir))).toBe(false);
+  });
+});
+
