@@ -2,7 +2,7 @@
 import { RegistryError } from '../errors/index.js';
 import { formatIssue } from '../domain/issues.js';
 import { policyFile, type RegisteredModel } from '../domain/state.js';
-import { loadPolicy, type LoadedPolicy } from '../policy/index.js';
+import { loadPolicy, policyCacheEntry, restorePolicy, type LoadedPolicy } from '../policy/index.js';
 import type { Snapshot } from '../storage/snapshot.js';
 
 /** The policy `modelreg init` writes, and the one used when a registry has no policies/default.yaml. */
@@ -43,6 +43,17 @@ export function policyNameOf(model: RegisteredModel | undefined): string {
 export async function loadPolicyAt(snap: Snapshot, name: string): Promise<LoadedPolicy> {
   const cfg = await snap.config();
   const file = policyFile(cfg, name);
+  // A policy is loaded by blob id once: in this process, then from .git/modelreg/cache.
+  const entry = await snap.entry(file);
+  const oid = entry?.type === 'blob' ? entry.oid : undefined;
+  if (oid) {
+    const { memory, stored } = snap.derived('policy', oid);
+    const known = (memory as LoadedPolicy | undefined) ?? restorePolicy(stored, file);
+    if (known) {
+      if (!memory) snap.remember('policy', oid, known);
+      return known.file === file ? known : { ...known, file };
+    }
+  }
   let text = await snap.text(file);
   if (text === undefined) {
     if (name !== 'default') {
@@ -55,6 +66,7 @@ export async function loadPolicyAt(snap: Snapshot, name: string): Promise<Loaded
   if (!policy || errors.length) {
     throw new RegistryError('INVALID_POLICY', `${errors.map(formatIssue).join('\n')}\nFix the policy (modelreg check lists every problem).`, { policy: name, file, issues: errors });
   }
+  if (oid) snap.remember('policy', oid, policy, policyCacheEntry(policy));
   return policy;
 }
 

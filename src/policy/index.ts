@@ -3,7 +3,7 @@
  * build the checklist. Pure: data in, decision out; time comes in as `now`.
  */
 export type { Actor, ActionInput, AliasInput, ApprovalRecord, ApprovalRule, Bump, Check, Decision, LoadedPolicy, RegisterInput, TransitionInput } from './types.js';
-export { loadPolicy, DEFAULT_ARCHIVE_STAGE } from './load.js';
+export { loadPolicy, restorePolicy, policyCacheEntry, DEFAULT_ARCHIVE_STAGE, type PolicyCacheEntry } from './load.js';
 export { evaluateTransition, allowedMoves, approvalRequirements, assertStage } from './transition.js';
 export { evaluateAlias, evaluateRollback, evaluateDelete, evaluateRegister, automationTarget, isExclusive, defaultBump } from './actions.js';
 export { isEligibleApprover, normalizeIdentity, actorIdentities } from './identity.js';

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { ModelVersion, RegisteredModel } from '../domain/state.js';
 
 export const MODEL_CACHE_DIR = 'models-v1';
+export type ParsedKind = 'config' | 'policy';
 const FORMAT = 'modelreg-model-state';
 
 export interface CachedModel {
@@ -45,19 +46,23 @@ export class ModelCache {
     }
   }
 
-  /** modelreg.yaml's parsed record, by blob id (every command reads it). */
-  getConfig(blob: string): unknown {
+  /**
+   * A value derived from one file, by the file's blob id: modelreg.yaml's parsed record
+   * ('config', every command reads it) and a policy that loaded without error ('policy', every
+   * write loads one; parsing it needs the full YAML library).
+   */
+  getParsed(kind: ParsedKind, blob: string): unknown {
     if (!/^[0-9a-f]{40}$/.test(blob)) return undefined;
     try {
-      const data = JSON.parse(readFileSync(join(this.dir, 'config', `${blob}.json`), 'utf8')) as { format?: string; value?: unknown };
-      return data.format === `${FORMAT}:config` && data.value && typeof data.value === 'object' ? data.value : undefined;
+      const data = JSON.parse(readFileSync(join(this.dir, kind, `${blob}.json`), 'utf8')) as { format?: string; value?: unknown };
+      return data.format === `${FORMAT}:${kind}` && data.value && typeof data.value === 'object' ? data.value : undefined;
     } catch {
       return undefined;
     }
   }
 
-  setConfig(blob: string, value: unknown): void {
-    this.write(join(this.dir, 'config', `${blob}.json`), { format: `${FORMAT}:config`, value });
+  setParsed(kind: ParsedKind, blob: string, value: unknown): void {
+    this.write(join(this.dir, kind, `${blob}.json`), { format: `${FORMAT}:${kind}`, value });
   }
 
   set(tree: string, value: CachedModel): void {

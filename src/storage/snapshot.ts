@@ -52,6 +52,20 @@ export class Snapshot {
     return this.tree ? this.store.entryAt(this.tree, path) : undefined;
   }
 
+  /**
+   * A value derived from a blob (a loaded policy), kept by blob id for this process (`memory`)
+   * and under .git/modelreg/cache (`stored`, JSON). Ids name content, so neither can be stale.
+   */
+  derived(kind: 'policy', oid: string): { memory?: unknown; stored?: unknown } {
+    const memory = this.parsed.get(oid, `derived:${kind}`);
+    return memory !== undefined ? { memory } : { stored: this.persisted?.getParsed(kind, oid) };
+  }
+
+  remember(kind: 'policy', oid: string, memory: unknown, stored?: unknown): void {
+    this.parsed.set(oid, `derived:${kind}`, memory);
+    if (stored !== undefined) this.persisted?.setParsed(kind, oid, stored);
+  }
+
   async text(path: string): Promise<string | undefined> {
     const e = await this.entry(path);
     if (!e || e.type !== 'blob') return undefined;
@@ -65,7 +79,7 @@ export class Snapshot {
     if (entry.type !== 'blob' || entry.mode === '120000') {
       throw new RegistryError('INVALID_FILE', `${path}: expected a regular file, found a ${entry.mode === '120000' ? 'symbolic link' : entry.type}. Replace it with a regular file (modelreg check lists every problem).`, { file: path });
     }
-    const hit = this.parsed.get(entry.oid, kind) ?? (kind === 'config' ? this.persisted?.getConfig(entry.oid) : undefined);
+    const hit = this.parsed.get(entry.oid, kind) ?? (kind === 'config' ? this.persisted?.getParsed('config', entry.oid) : undefined);
     if (hit !== undefined) {
       this.parsed.set(entry.oid, kind, hit);
       return { value: hit as T, blob: entry.oid };
@@ -84,7 +98,7 @@ export class Snapshot {
       throw new RegistryError('INVALID_FILE', `${errors.map(formatIssue).join('\n')}\nFix the file (modelreg check lists every problem).`, { file: path, issues: errors });
     }
     this.parsed.set(entry.oid, kind, v.value);
-    if (kind === 'config') this.persisted?.setConfig(entry.oid, v.value);
+    if (kind === 'config') this.persisted?.setParsed('config', entry.oid, v.value);
     return { value: v.value, blob: entry.oid };
   }
 

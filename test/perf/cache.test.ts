@@ -172,3 +172,39 @@ describe('list reads committed files, by a line scan where it can', () => {
   });
 });
 
+describe('loaded policies cached by blob id', () => {
+  it('decide exactly as a fresh load, follow a policy edit, and ignore corrupt entries', async () => {
+    const dir = await newRegistry();
+    const open = () => openRegistry({ dir, identity: ADA, now: fixedClock('2026-01-01T00:00:00Z').now });
+    await (await open()).register({ model: 'churn', artifact: 's3://m/1', metrics: { auc: 0.8 } });
+    const policies = join(dir, '.git', 'modelreg', 'cache', 'models-v1', 'policy');
+    const blob = git(dir, ['rev-parse', 'HEAD:policies/default.yaml']).stdout.trim();
+    expect(await readdir(policies)).toEqual([`${blob}.json`]);
+    const explainNow = async () => (await open()).explain({ model: 'churn', version: '1.0.0', stage: 'Staging' });
+    const cold = async () => {
+      await rm(join(dir, '.git', 'modelreg'), { recursive: true, force: true });
+      return explainNow();
+    };
+    const allowed = await cold();
+    expect(allowed.decision.allowed).toBe(true);
+    expect(await explainNow()).toEqual(allowed);
+    // A guard added by a policy edit is a new blob: loaded afresh, then remembered with its guard.
+    const text = await readFile(join(dir, 'policies/default.yaml'), 'utf8');
+    await commitFiles(dir, { 'policies/default.yaml': text.replace('  - from: None\n    to: Staging\n', '  - from: None\n    to: Staging\n    when: version.metrics.auc >= 0.9\n') }, 'guard Staging');
+    const denied = await explainNow();
+    expect(denied.decision.allowed).toBe(false);
+    expect(denied.decision.message).toContain("auc");
+    const edited = git(dir, ['rev-parse', 'HEAD:policies/default.yaml']).stdout.trim();
+    const stored = JSON.parse(await readFile(join(policies, `${edited}.json`), 'utf8'));
+    expect(Object.values(stored.value.guards)).toEqual(['version.metrics.auc >= 0.9']);
+    expect(await explainNow()).toEqual(denied);
+    expect(await cold()).toEqual(denied);
+    // Corrupt or foreign entries are never trusted: the policy is loaded from its file again.
+    for (const bad of ['{oops', JSON.stringify({ format: 'modelreg-model-state:policy', value: { doc: { name: 'default', stages: 'x' }, guards: {} } }),
+      JSON.stringify({ format: 'modelreg-model-state:policy', value: { doc: { name: 'default', stages: [{ name: 'None' }] }, guards: { 'transitions.0.when': 'version.metricz >' } } })]) {
+      await writeFile(join(policies, `${edited}.json`), bad);
+      expect(await explainNow()).toEqual(denied);
+    }
+  });
+});
+
