@@ -7,7 +7,7 @@ import { validateText, type Validated } from '../domain/validate.js';
 import { locate } from '../domain/yaml-file.js';
 import { isValidModelName, modelKey } from '../domain/names.js';
 import { isValidVersion } from '../domain/versions.js';
-import { CONFIG_FILE, resolveConfig, type ModelState, type ModelVersion, type RegisteredModel, type RegistryConfig, type ResolvedConfig } from '../domain/state.js';
+import { CONFIG_FILE, resolveConfig, type ModelVersion, type RegisteredModel, type RegistryConfig, type ResolvedConfig } from '../domain/state.js';
 import { loadPolicy, isExclusive, type LoadedPolicy } from '../policy/index.js';
 import { DEFAULT_POLICY } from './policies.js';
 
@@ -17,11 +17,22 @@ export interface CheckFile {
   kind: 'file' | 'symlink' | 'other';
   size?: number;
   encodingError?: boolean;
+  /** Reads the text when the check reaches the file (so a 100k-file check holds one text at a time). */
+  load?: () => { text?: string; size?: number; encodingError?: boolean };
+}
+
+/** What the check keeps of a model: its record and each version's stage (not the version records). */
+export interface CheckedModel {
+  name: string;
+  file: string;
+  record: RegisteredModel;
+  /** version → stage */
+  versions: Map<string, string>;
 }
 
 export interface CheckedRegistry {
   config: ResolvedConfig;
-  models: Map<string, ModelState>;
+  models: Map<string, CheckedModel>;
   policies: Map<string, LoadedPolicy>;
   issues: Issue[];
   files: number;
@@ -50,6 +61,8 @@ export function checkConfig(files: CheckFile[], issues: Issue[]): ResolvedConfig
 }
 
 function fileProblems(f: CheckFile, issues: Issue[]): boolean {
+  if (f.load && f.text === undefined && f.kind === 'file') Object.assign(f, f.load());
+  f.load = undefined;
   if (f.kind === 'symlink') {
     issues.push(issue(f.path, 'symlink', 'is a symbolic link; registry files must be regular files (modelreg never follows links)'));
     return true;
@@ -94,7 +107,7 @@ export function checkFiles(files: CheckFile[]): CheckedRegistry {
   const issues: Issue[] = [];
   const cfg = checkConfig(files, issues);
   const policies = checkPolicies(files, cfg, issues);
-  const models = new Map<string, ModelState>();
+  const models = new Map<string, CheckedModel>();
   const byKey = new Map<string, string>();
   const prefix = `${cfg.registry}/`;
   for (const f of files) {
@@ -136,7 +149,7 @@ export function checkFiles(files: CheckFile[]): CheckedRegistry {
       if (v.value) {
         if (v.value.name !== name) issues.push(issue(f.path, 'name-mismatch', `name '${v.value.name}' does not match its folder '${name}'`, { ...locate(v.parsed, ['name']), field: 'name' }));
         const existing = models.get(key);
-        models.set(key, { name, dir: `${cfg.registry}/${name}`, file: f.path, record: v.value, versions: existing?.versions ?? new Map() });
+        models.set(key, { name, file: f.path, record: v.value, versions: existing?.versions ?? new Map() });
       }
     } else {
       const file = m![2];
@@ -166,7 +179,7 @@ export function checkFiles(files: CheckFile[]): CheckedRegistry {
       issues.push(issue(f.path, 'unknown-stage', `stage '${rec.stage}' is not a stage of policy '${policy.name}' (${policy.stages.join(', ')})`, { ...locate(v.parsed, ['stage']), field: 'stage' }));
     }
     if (ms.record.deletedVersions?.includes(rec.version)) issues.push(issue(f.path, 'version-reused', `version ${rec.version} was deleted and may not be reused`, { field: 'version' }));
-    ms.versions.set(rec.version, { record: rec, file: f.path });
+    ms.versions.set(rec.version, rec.stage);
   }
   for (const ms of models.values()) {
     const pname = ms.record.policy ?? 'default';
@@ -177,7 +190,7 @@ export function checkFiles(files: CheckFile[]): CheckedRegistry {
     }
     if (policy) {
       const holders = new Map<string, string[]>();
-      for (const v of ms.versions.values()) if (isExclusive(policy, v.record.stage)) holders.set(v.record.stage, [...(holders.get(v.record.stage) ?? []), v.record.version]);
+      for (const [version, stage] of ms.versions) if (isExclusive(policy, stage)) holders.set(stage, [...(holders.get(stage) ?? []), version]);
       for (const [stage, vs] of holders) {
         if (vs.length > 1) issues.push(issue(ms.file, 'exclusive-stage', `stage ${stage} is exclusive, but ${vs.length} versions of ${ms.name} are in it (${vs.join(', ')}); archive all but one`, { field: 'stage' }));
       }
