@@ -58,6 +58,11 @@ export class ObjectStore {
   }
 
   async readTree(oid: string): Promise<TreeEntry[]> {
+    return this.readTreeSync(oid);
+  }
+
+  /** A tree's entries without the async hop, for walks over many thousands of folders. */
+  readTreeSync(oid: string): TreeEntry[] {
     const hit = this.trees.get(oid);
     if (hit) return hit;
     if (oid === EMPTY_TREE) return [];
@@ -166,7 +171,7 @@ function compareTreeNames(a: TreeEntry, b: TreeEntry): number {
 }
 
 export function hashBlob(content: Uint8Array | string): string {
-  const buf = Buffer.from(content as Uint8Array);
+  const buf = typeof content === 'string' ? Buffer.from(content) : content;
   return createHash('sha1').update(`blob ${buf.length}\0`).update(buf).digest('hex');
 }
 

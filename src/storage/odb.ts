@@ -103,7 +103,7 @@ function applyDelta(base: Buffer, delta: Buffer): Buffer {
  * it (1.6 s of 3.3 s for 110k blobs). After this many reads from one pack, the pack is read
  * into memory once (packs up to BULK_MAX_BYTES; larger ones stay on positional reads).
  */
-const BULK_READS = 2000;
+const BULK_READS = 500;
 const BULK_MAX_BYTES = 256 * 1024 * 1024;
 
 export class ObjectDatabase {

@@ -9,7 +9,7 @@ import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { openRegistry, initRegistry } from '../../src/index.js';
-import { ADA, cleanup, commitFiles, fixedClock, git, tempDir } from '../helpers/repo.js';
+import { ADA, cleanup, commitFiles, fixedClock, git, runCli, tempDir } from '../helpers/repo.js';
 
 afterAll(cleanup);
 
@@ -155,6 +155,39 @@ describe('list reads committed files, by a line scan where it can', () => {
     expect((await coldList(dir))[0].stages).toEqual({ None: ['1.1.0'], Staging: ['1.0.0'] });
     // --at an older commit: the checkout no longer matches, the objects answer.
     expect((await (await openRegistry({ dir, identity: ADA })).list({ at: 'HEAD~1' })).models[0].stages).toEqual({ None: ['1.1.0', '1.0.0'] });
+  });
+
+  it('answers the same on two threads (the CLI, MODELREG_LIST_THREADS_FROM=0) as on one', async () => {
+    const dir = await newRegistry();
+    const reg = await openRegistry({ dir, identity: ADA, now: fixedClock('2026-01-01T00:00:00Z').now });
+    for (const model of ['churn', 'iris', 'team/fraud', 'team/spam']) {
+      for (let i = 0; i < 3; i++) await reg.register({ model, artifact: `s3://${model}/${i}` });
+    }
+    await reg.transition({ model: 'iris', version: '1.1.0', stage: 'Staging' });
+    // A committed file the scan declines, an uncommitted edit, and a file missing from the checkout.
+    const quoted = 'registry/team/fraud/versions/1.0.0.yaml';
+    await commitFiles(dir, { [quoted]: (await readFile(join(dir, quoted), 'utf8')).replace('stage: None', "stage: 'Archived'") }, 'quoted by hand');
+    const edited = join(dir, 'registry/churn/versions/1.2.0.yaml');
+    await writeFile(edited, (await readFile(edited, 'utf8')).replace('stage: None', 'stage: Production'));
+    await rm(join(dir, 'registry/team/spam/versions/1.1.0.yaml'));
+    const list = async (threadsFrom: string) => {
+      await rm(join(dir, '.git', 'modelreg'), { recursive: true, force: true });
+      return runCli(['list', '--json'], { cwd: dir, env: { MODELREG_LIST_THREADS_FROM: threadsFrom } });
+    };
+    const one = await list('1000000');
+    const two = await list('0');
+    expect(one.code).toBe(0);
+    expect(one.stderr).toBe('');
+    expect(two.code).toBe(0);
+    expect(two.stderr).toMatch(/read 12 version files not in the cache on 2 threads \(\d+ by a worker\)/);
+    expect(JSON.parse(two.stdout)).toEqual(JSON.parse(one.stdout));
+    const models = JSON.parse(one.stdout).models as Array<{ name: string; stages: Record<string, string[]> }>;
+    expect(Object.fromEntries(models.map((m) => [m.name, m.stages]))).toEqual({
+      churn: { None: ['1.2.0', '1.1.0', '1.0.0'] },
+      iris: { None: ['1.2.0', '1.0.0'], Staging: ['1.1.0'] },
+      'team/fraud': { None: ['1.2.0', '1.1.0'], Archived: ['1.0.0'] },
+      'team/spam': { None: ['1.2.0', '1.1.0', '1.0.0'] },
+    });
   });
 
   it('refuses a version file it cannot read, naming it, and a file whose fields contradict its path', async () => {
