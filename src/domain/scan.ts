@@ -24,12 +24,17 @@ const PATTERNS: Record<keyof VersionHead, RegExp> = {
 };
 /** Plain scalars a YAML loader may read as something other than a string (YAML 1.1 and 1.2). */
 const NOT_A_STRING = /^(?:[-+.0-9]|(?:true|false|yes|no|on|off|y|n|null|~)$)/i;
-/** A top-level `key: rest` line whose key is a plain word. */
-const KEY_LINE = /^([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(.*))?$/;
+/** A top-level `key: rest` line whose key is a plain word, matched where a line starts (sticky, no slicing per line). */
+const KEY_LINE = /([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+([^\n]*))?(?:\n|$)/y;
 /** Values that begin something the scan does not follow: flow collections, anchors, aliases, tags, reserved. */
 const OPAQUE_START = /^[[{&*!%@`]/;
 const ONE_LINE_QUOTED = /^(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*')[ ]*(?:#.*)?$/;
 const BLOCK_SCALAR = /^[|>][-+0-9]*[ ]*(?:#.*)?$/;
+
+const SPACE = 0x20;
+const HASH = 0x23;
+const DASH = 0x2d;
+const NL = 0x0a;
 
 export function scanVersionHead(text: string): VersionHead | undefined {
   if (text.includes('\r')) return undefined;
@@ -37,19 +42,19 @@ export function scanVersionHead(text: string): VersionHead | undefined {
   let ownValueAbove = false; // the previous top-level line was one of the three fields
   let start = 0;
   while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    const line = text.slice(start, end);
-    start = end + 1;
-    if (line === '' || line[0] === '#') continue;
-    if (line[0] === ' ' || (line[0] === '-' && (line.length === 1 || line[1] === ' '))) {
-      // Nested content (or a sequence at the parent's indentation). Under one of the three
-      // fields it would continue or replace the value: let the parser decide.
-      if (ownValueAbove) return undefined;
+    const c = text.charCodeAt(start);
+    if (c === NL || c === HASH || c === SPACE || (c === DASH && (start + 1 === text.length || text.charCodeAt(start + 1) === SPACE || text.charCodeAt(start + 1) === NL))) {
+      // Blank, comment, nested content, or a sequence at the parent's indentation. Under one of
+      // the three fields the last two would continue or replace its value: let the parser decide.
+      if (ownValueAbove && (c === SPACE || c === DASH)) return undefined;
+      const end = text.indexOf('\n', start);
+      start = end < 0 ? text.length : end + 1;
       continue;
     }
-    const m = KEY_LINE.exec(line);
+    KEY_LINE.lastIndex = start;
+    const m = KEY_LINE.exec(text);
     if (!m) return undefined;
+    start = KEY_LINE.lastIndex;
     const [, key, rest = ''] = m;
     ownValueAbove = false;
     if (FIELDS.has(key)) {
@@ -60,7 +65,7 @@ export function scanVersionHead(text: string): VersionHead | undefined {
       if (field !== 'version' && NOT_A_STRING.test(value)) return undefined;
       found[field] = value;
       ownValueAbove = true;
-    } else {
+    } else if (rest !== '') {
       const value = rest.trimEnd();
       if (OPAQUE_START.test(value)) return undefined;
       if ((value[0] === '"' || value[0] === "'") && !ONE_LINE_QUOTED.test(value)) return undefined;

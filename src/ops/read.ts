@@ -70,7 +70,7 @@ function parallelFrom(env: NodeJS.ProcessEnv): number {
 /**
  * Every model with its latest version, its stages and aliases. Summaries are cached by the
  * model folder's tree id under .git/, so a list at a new commit reads only the models that changed.
- * Of a version file, a listing reads `model`, `version` and `stage` (Snapshot.stagesAt); the
+ * Of a version file, a listing reads `model`, `version` and `stage` (Snapshot.stagesOf); the
  * rest of the file is validated by `check`, `show` and every write, not here.
  */
 export async function list(ctx: Context, input: ReadInput = {}): Promise<{ commit?: string; models: ModelSummary[] }> {

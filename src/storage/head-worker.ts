@@ -9,7 +9,7 @@
  * Anything else is null, and the caller reads it from the object database or parses it in full.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashBlob } from './objects.js';
 import { scanVersionHead } from '../domain/scan.js';
@@ -20,22 +20,48 @@ export interface HeadReply { id: number; heads: Array<Head | null> }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Reads from the checkout while it keeps matching the trees (it stops after many misses: another commit is checked out). */
+/**
+ * Reads from the checkout while it keeps matching the trees (it stops after many misses:
+ * another commit is checked out). Reads go into one reused buffer, without a stat or an
+ * allocation per file: the bytes returned are valid until the next read.
+ */
 export class CheckoutReader {
   private hits = 0;
   private misses = 0;
+  private buf = Buffer.allocUnsafe(64 * 1024);
   constructor(readonly root: string | undefined) {}
 
   read(path: string, oid: string): Buffer | undefined {
     if (!this.root || (this.misses >= 64 && this.misses >= this.hits)) return undefined;
     try {
-      const bytes = readFileSync(join(this.root, path));
+      const bytes = this.readFile(join(this.root, path));
       if (hashBlob(bytes) === oid) { this.hits++; return bytes; }
     } catch {
       /* gone or unreadable: the object database answers */
     }
     this.misses++;
     return undefined;
+  }
+
+  private readFile(file: string): Buffer {
+    const fd = openSync(file, 'r');
+    try {
+      let n = 0;
+      for (;;) {
+        if (n === this.buf.length) {
+          // Registry files are at most 1 MB (check refuses more); a bigger one is read from the objects.
+          if (n >= 2 * 1024 * 1024) throw new Error('too large to read from the checkout');
+          const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+          this.buf.copy(bigger, 0, 0, n);
+          this.buf = bigger;
+        }
+        const r = readSync(fd, this.buf, n, this.buf.length - n, null);
+        if (r === 0) return this.buf.subarray(0, n);
+        n += r;
+      }
+    } finally {
+      closeSync(fd);
+    }
   }
 }
 

@@ -227,24 +227,17 @@ export class Snapshot {
   }
 
   /**
-   * The model's record and every version's stage, for a listing of the whole registry. The
-   * model file is parsed and validated; of each version file only `model`, `version` and
-   * `stage` are read, by a line scan (domain/scan.ts) — a file the scan cannot vouch for is
-   * parsed and validated in full. Nothing is kept in memory beyond the answer, so a listing
-   * of 100k versions holds one file at a time.
-   */
-  async stagesAt(loc: ModelLocation): Promise<ModelStages | undefined> {
-    return (await this.stagesOf([loc]))[0];
-  }
-
-  /**
-   * `stagesAt` for many models, in the order of `locs`. With `threads`, a worker thread reads
-   * part of the version files (head-reader.ts); the answers and the first error are the same.
+   * Each model's record and every version's stage, for a listing of the whole registry, in the
+   * order of `locs`. The model file is parsed and validated; of each version file only `model`,
+   * `version` and `stage` are read, by a line scan (domain/scan.ts), and a file the scan cannot
+   * vouch for is parsed and validated in full. No file's text is kept beyond its scan. With
+   * `threads`, a worker thread reads part of the version files (head-reader.ts); the answers
+   * and the first error are the same either way.
    */
   async stagesOf(locs: ModelLocation[], threads = false, report?: (files: number, byWorker: number) => void): Promise<Array<ModelStages | undefined>> {
     const queue = new HeadQueue(this.checkout, threads);
     type Version = { entry: TreeEntry; path: string; known?: VersionHead; queued?: number };
-    const walked: Array<{ loc: ModelLocation; stages?: ModelStages; modelEntry?: TreeEntry; versions: Version[] }> = [];
+    const walked: Array<{ loc: ModelLocation; stages?: ModelStages; model?: RegisteredModel; error?: unknown; versions: Version[] }> = [];
     try {
       // Walk the folders; queue every version file whose head is not known yet.
       for (const [n, loc] of locs.entries()) {
@@ -256,15 +249,23 @@ export class Snapshot {
         }
         const entries = this.store.readTreeSync(loc.tree);
         const modelEntry = entries.find((e) => e.path === 'model.yaml');
-        const w = { loc, modelEntry, versions: [] as Version[] };
+        const w: (typeof walked)[number] = { loc, versions: [] };
         walked.push(w);
+        if (!modelEntry) continue;
         const vdir = entries.find((e) => e.path === 'versions' && e.type === 'tree');
-        if (!modelEntry || !vdir) continue;
-        for (const e of this.store.readTreeSync(vdir.oid)) {
+        for (const e of vdir ? this.store.readTreeSync(vdir.oid) : []) {
           if (!e.path.endsWith('.yaml')) continue;
           const path = `${loc.dir}/versions/${e.path}`;
           const known = this.parsed.get(e.oid, 'version') as ModelVersion | undefined;
           w.versions.push({ entry: e, path, ...(known ? { known } : e.type === 'blob' && e.mode !== '120000' ? { queued: queue.add(path, e.oid) } : {}) });
+        }
+        // The model file is parsed here, while the worker reads version files; an error waits
+        // for its turn below, so the first error reported does not depend on the threads.
+        try {
+          const modelFile = `${loc.dir}/model.yaml`;
+          w.model = (await this.record<RegisteredModel>('model', modelFile, modelEntry, this.parsed.get(modelEntry.oid, 'model') === undefined && modelEntry.type === 'blob' ? this.bulkText(modelFile, modelEntry.oid) : undefined))!.value;
+        } catch (e) {
+          w.error = e;
         }
       }
       await queue.finish();
@@ -276,9 +277,8 @@ export class Snapshot {
     // could not vouch for is parsed and validated in full (and reported when bad).
     const out: Array<ModelStages | undefined> = [];
     for (const w of walked) {
-      if (w.stages || !w.modelEntry) { out.push(w.stages); continue; }
-      const modelFile = `${w.loc.dir}/model.yaml`;
-      const m = await this.record<RegisteredModel>('model', modelFile, w.modelEntry, this.parsed.get(w.modelEntry.oid, 'model') === undefined && w.modelEntry.type === 'blob' ? this.bulkText(modelFile, w.modelEntry.oid) : undefined);
+      if (w.error) throw w.error;
+      if (!w.model) { out.push(w.stages); continue; }
       const stages: Record<string, string> = {};
       const name = w.loc.name.toLowerCase();
       for (const v of w.versions) {
@@ -290,7 +290,7 @@ export class Snapshot {
         if (`${head.version}.yaml` !== v.entry.path || head.model.toLowerCase() !== name) throw pathMismatch(v.path, head.model, head.version);
         stages[head.version] = head.stage;
       }
-      out.push({ record: m!.value, stages });
+      out.push({ record: w.model, stages });
     }
     return out;
   }
