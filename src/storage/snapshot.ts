@@ -12,8 +12,7 @@ import { CONFIG_FILE, isInsideRepo, resolveConfig, type ModelState, type ModelVe
 import type { ObjectStore, TreeEntry } from './objects.js';
 import type { ParsedCache } from './cache.js';
 import { scanVersionHead, type VersionHead } from '../domain/scan.js';
-import { HeadQueue } from './head-reader.js';
-import { CheckoutReader } from './head-worker.js';
+import type { CheckoutReader } from './head-worker.js';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -45,15 +44,13 @@ function pathMismatch(path: string, model: string, version: string): RegistryErr
 export class Snapshot {
   private cfg?: ResolvedConfig;
   private modelCache = new Map<string, ModelState | null>();
-  private readonly checkout: CheckoutReader;
+  private checkout?: CheckoutReader;
   /**
    * `worktree`: the checkout, when this snapshot is of the branch checked out there. A
    * whole-registry read then takes a file's text from the checkout when its Git blob id is the
    * one in the tree (about 9 µs a file against about 25 µs from a packfile delta chain).
    */
-  constructor(readonly store: ObjectStore, readonly commit: string | undefined, readonly tree: string | undefined, private readonly parsed: ParsedCache, private readonly persisted?: ModelCache, worktree?: string) {
-    this.checkout = new CheckoutReader(worktree);
-  }
+  constructor(readonly store: ObjectStore, readonly commit: string | undefined, readonly tree: string | undefined, private readonly parsed: ParsedCache, private readonly persisted?: ModelCache, private readonly worktree?: string) {}
 
   async entry(path: string): Promise<TreeEntry | undefined> {
     return this.tree ? this.store.entryAt(this.tree, path) : undefined;
@@ -235,6 +232,9 @@ export class Snapshot {
    * and the first error are the same either way.
    */
   async stagesOf(locs: ModelLocation[], threads = false, report?: (files: number, byWorker: number) => void): Promise<Array<ModelStages | undefined>> {
+    // Loaded here: a point read never needs the checkout reader or worker_threads.
+    const [{ HeadQueue }, { CheckoutReader }] = await Promise.all([import('./head-reader.js'), import('./head-worker.js')]);
+    this.checkout ??= new CheckoutReader(this.worktree);
     const queue = new HeadQueue(this.checkout, threads);
     type Version = { entry: TreeEntry; path: string; known?: VersionHead; queued?: number };
     const walked: Array<{ loc: ModelLocation; stages?: ModelStages; model?: RegisteredModel; error?: unknown; versions: Version[] }> = [];
@@ -297,7 +297,7 @@ export class Snapshot {
 
   /** A blob's text for a whole-registry read: from the checkout when it holds these bytes, else from the objects. */
   private bulkText(path: string, oid: string): string | undefined {
-    const bytes = this.checkout.read(path, oid);
+    const bytes = this.checkout?.read(path, oid);
     return bytes ? decodeOrUndefined(bytes) : this.objectText(oid);
   }
 
