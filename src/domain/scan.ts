@@ -15,7 +15,7 @@ export interface VersionHead {
   stage: string;
 }
 
-const FIELDS = new Set(['model', 'version', 'stage']);
+const FIELDS: ReadonlySet<string> = new Set(['model', 'version', 'stage']);
 const PATTERNS: Record<keyof VersionHead, RegExp> = {
   // The schema patterns (schemas/version.schema.json): ModelName, SemVer, stage.
   model: /^([A-Za-z0-9][A-Za-z0-9._-]{0,127}\/)?[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
@@ -36,16 +36,32 @@ const HASH = 0x23;
 const DASH = 0x2d;
 const NL = 0x0a;
 
-export function scanVersionHead(text: string): VersionHead | undefined {
+/** A plain one-line scalar the scan reports as is (letters, digits and . _ / + -). */
+const SAFE_PLAIN = /^[A-Za-z0-9][A-Za-z0-9._/+-]*$/;
+
+export interface TopLevelScalar {
+  value: string;
+  /** Offsets of the value in the text: [start, end). */
+  start: number;
+  end: number;
+}
+
+/**
+ * The plain one-line values of the top-level `keys`, when the scan can vouch that a YAML parser
+ * reads the document's top level as this scan does (see the rules above); undefined otherwise.
+ * A key in `keys` that is absent is absent from the map.
+ */
+export function scanTopLevel(text: string, keys: ReadonlySet<string>): Map<string, TopLevelScalar> | undefined {
   if (text.includes('\r')) return undefined;
-  const found: Partial<VersionHead> = {};
-  let ownValueAbove = false; // the previous top-level line was one of the three fields
+  const found = new Map<string, TopLevelScalar>();
+  const seen = new Set<string>();
+  let ownValueAbove = false; // the previous top-level line was one of `keys`
   let start = 0;
   while (start < text.length) {
     const c = text.charCodeAt(start);
     if (c === NL || c === HASH || c === SPACE || (c === DASH && (start + 1 === text.length || text.charCodeAt(start + 1) === SPACE || text.charCodeAt(start + 1) === NL))) {
       // Blank, comment, nested content, or a sequence at the parent's indentation. Under one of
-      // the three fields the last two would continue or replace its value: let the parser decide.
+      // `keys` the last two would continue or replace its value: let the parser decide.
       if (ownValueAbove && (c === SPACE || c === DASH)) return undefined;
       const end = text.indexOf('\n', start);
       start = end < 0 ? text.length : end + 1;
@@ -54,16 +70,15 @@ export function scanVersionHead(text: string): VersionHead | undefined {
     KEY_LINE.lastIndex = start;
     const m = KEY_LINE.exec(text);
     if (!m) return undefined;
-    start = KEY_LINE.lastIndex;
-    const [, key, rest = ''] = m;
+    const [line, key, rest = ''] = m;
+    if (seen.has(key)) return undefined; // a duplicate key: the parser reports it
+    seen.add(key);
     ownValueAbove = false;
-    if (FIELDS.has(key)) {
-      const field = key as keyof VersionHead;
-      if (found[field] !== undefined) return undefined; // a duplicate key: the parser reports it
+    if (keys.has(key)) {
       const value = rest.replace(/[ ]+$/, '');
-      if (!PATTERNS[field].test(value)) return undefined;
-      if (field !== 'version' && NOT_A_STRING.test(value)) return undefined;
-      found[field] = value;
+      if (!SAFE_PLAIN.test(value)) return undefined;
+      const valueStart = start + line.length - (line.endsWith('\n') ? 1 : 0) - rest.length;
+      found.set(key, { value, start: valueStart, end: valueStart + value.length });
       ownValueAbove = true;
     } else if (rest !== '') {
       const value = rest.trimEnd();
@@ -71,8 +86,31 @@ export function scanVersionHead(text: string): VersionHead | undefined {
       if ((value[0] === '"' || value[0] === "'") && !ONE_LINE_QUOTED.test(value)) return undefined;
       if ((value[0] === '|' || value[0] === '>') && !BLOCK_SCALAR.test(value)) return undefined;
     }
+    start = KEY_LINE.lastIndex;
   }
-  return found.model !== undefined && found.version !== undefined && found.stage !== undefined
-    ? { model: found.model, version: found.version, stage: found.stage }
-    : undefined;
+  return found;
+}
+
+export function scanVersionHead(text: string): VersionHead | undefined {
+  const top = scanTopLevel(text, FIELDS);
+  if (!top) return undefined;
+  const head: Partial<VersionHead> = {};
+  for (const field of FIELDS as Set<keyof VersionHead>) {
+    const v = top.get(field)?.value;
+    if (v === undefined || !PATTERNS[field].test(v) || (field !== 'version' && NOT_A_STRING.test(v))) return undefined;
+    head[field] = v;
+  }
+  return head as VersionHead;
+}
+
+/**
+ * `key: value` set at the top level by rewriting only the old value's characters, when the
+ * scan vouches for the document and both values are plain words YAML reads as strings (a
+ * stage: what every transition writes). Undefined when it cannot: the caller edits through
+ * the YAML parser, whose result this equals (property-tested).
+ */
+export function replaceTopLevelScalar(text: string, key: string, value: string): string | undefined {
+  if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(value) || NOT_A_STRING.test(value)) return undefined;
+  const old = scanTopLevel(text, new Set([key]))?.get(key);
+  return old ? text.slice(0, old.start) + value + text.slice(old.end) : undefined;
 }

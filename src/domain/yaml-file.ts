@@ -4,6 +4,7 @@
  * not change, so a promotion's diff is the stage line and nothing else.
  */
 import { createRequire } from 'node:module';
+import { replaceTopLevelScalar } from './scan.js';
 import type * as YamlLib from 'yaml';
 import type { Document, LineCounter, Node } from 'yaml';
 
@@ -267,6 +268,18 @@ function applyOne(text: string, edit: YamlEdit): string {
  * @example editYaml('stage: None # new\n', [{ path: ['stage'], value: 'Staging' }]) // 'stage: Staging # new\n'
  */
 export function editYaml(text: string, edits: YamlEdit[]): string {
+  let out = text;
+  for (const e of edits) {
+    // A top-level word replaced by a word (a transition's stage line) needs no YAML parser, and
+    // loading one is most of a transition's own time.
+    const quick = e.path.length === 1 && typeof e.path[0] === 'string' && typeof e.value === 'string' ? replaceTopLevelScalar(out, e.path[0], e.value) : undefined;
+    out = quick ?? applyOne(out, e);
+  }
+  return out;
+}
+
+/** `editYaml` through the YAML parser for every edit: what the quick path must agree with (tests compare them). */
+export function editYamlParsed(text: string, edits: YamlEdit[]): string {
   let out = text;
   for (const e of edits) out = applyOne(out, e);
   return out;

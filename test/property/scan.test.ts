@@ -9,7 +9,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import jsyaml from 'js-yaml';
-import { scanVersionHead } from '../../src/domain/scan.js';
+import { replaceTopLevelScalar, scanVersionHead } from '../../src/domain/scan.js';
+import { editYaml, editYamlParsed } from '../../src/domain/yaml-file.js';
 import { renderYaml } from '../../src/domain/render.js';
 import { versionYaml } from '../helpers/repo.js';
 
@@ -105,5 +106,35 @@ describe('scanVersionHead', () => {
     }), { numRuns: 4000 });
     // The property is only worth something if the scan answered for many of the mutations.
     expect(answered).toBeGreaterThan(200); // about 10% of them, by measurement
+  });
+
+  it('edits a top-level word exactly as the YAML parser path does, or declines', () => {
+    expect(replaceTopLevelScalar(REAL, 'stage', 'Production')).toBe(REAL.replace('stage: Staging', 'stage: Production'));
+    expect(editYaml(REAL, [{ path: ['stage'], value: 'Production' }])).toBe(editYamlParsed(REAL, [{ path: ['stage'], value: 'Production' }]));
+    // Values YAML would not read as the same string, and keys that are not plain words on one line, decline.
+    expect(replaceTopLevelScalar(REAL, 'stage', 'yes')).toBeUndefined();
+    expect(replaceTopLevelScalar(REAL, 'stage', 'two words')).toBeUndefined();
+    expect(replaceTopLevelScalar(REAL, 'description', 'x')).toBeUndefined(); // a block scalar
+    expect(replaceTopLevelScalar(REAL, 'absent', 'x')).toBeUndefined();
+    const lines = REAL.split('\n');
+    const tricky = ['stage: Archived', '  stage: Archived', 'stage: "Archived"', 'stage:', '  Archived', '- x', 'stage: Archived # c', 'stage: Archived   ',
+      '---', '# comment', '', 'description: "a', 'b"', 'description: |', '  text', 'x: [a,', 'stage: Archived]', '? stage', 'stage: *a', 'stage: 123',
+      'owner: team-a', 'owner: "team b"', 'notes: >-', 'stage:Archived', '\tstage: x'];
+    const mutation = fc.array(fc.tuple(fc.nat(lines.length + 4), fc.constantFrom(...tricky), fc.boolean()), { minLength: 0, maxLength: 4 });
+    let edited = 0;
+    fc.assert(fc.property(mutation, fc.constantFrom('stage', 'model', 'owner', 'description', 'version'), fc.constantFrom('Production', 'Archived', 'x-1', 'B_2', 'On', 'null'), (edits, key, value) => {
+      const out = [...lines];
+      for (const [at, line, replace] of edits) {
+        const i = Math.min(at, out.length);
+        if (replace && i < out.length) out[i] = line;
+        else out.splice(i, 0, line);
+      }
+      const text = out.join('\n');
+      const quick = replaceTopLevelScalar(text, key, value);
+      if (quick === undefined || parsed(text).length < 2) return;
+      edited++;
+      expect(quick, JSON.stringify({ text, key, value })).toBe(editYamlParsed(text, [{ path: [key], value }]));
+    }), { numRuns: 3000 });
+    expect(edited).toBeGreaterThan(200);
   });
 });
