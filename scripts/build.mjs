@@ -52,6 +52,20 @@ for (const name of ['version', 'model', 'policy', 'config']) {
 // benchmark registry: resolve 186 ms -> 127 ms, --help 86 ms -> 71 ms. The library (dist/index.js)
 // stays unbundled for importers.
 const esbuild = await import('esbuild');
+// commander loads node:child_process at start-up (for executable subcommands, which modelreg does
+// not use), and with it net and stream: about 4-7 ms of every command. It gets a stand-in that
+// loads the real module on first use. modelreg's own code imports child_process only in the
+// commands that run git.
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (/[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-child-process' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });",
+      loader: 'js',
+    }));
+  },
+};
 await esbuild.build({
   entryPoints: [`${root}dist/cli/main.js`],
   bundle: true,
@@ -61,5 +75,6 @@ await esbuild.build({
   target: 'node20',
   outdir: `${root}dist/bundle`,
   banner: { js: "import { createRequire as __modelregRequire } from 'node:module'; const require = __modelregRequire(import.meta.url);" },
+  plugins: [lazyChildProcess],
   logLevel: 'warning',
 });
