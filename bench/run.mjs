@@ -120,14 +120,18 @@ if (!TIME) {
 const log = (m) => process.stderr.write(`${m}\n`);
 
 // Working copies live until their benchmark is done; an interrupted run removes them too.
+// Each copy (and each removal) is written back to disk before timing goes on: the write-back of
+// a 100k copy (hundreds of MB) otherwise overlaps the first measurements and shows up as spread.
 function freshCopy(src, label) {
   const dir = copyRepo(src, label);
   copies.add(dir);
+  sh('sync', []);
   return dir;
 }
 function dropCopy(dir) {
   dropRepo(dir);
   copies.delete(dir);
+  sh('sync', []);
 }
 
 // ---------- a shared machine: wait for other work to quiet down before each run ----------
