@@ -30,6 +30,17 @@ function parsed(text: string): Array<Record<string, unknown>> {
   return out;
 }
 
+/** `lines` with each [at, line, replace] edit applied (a line inserted, or put in place of line `at`), joined. */
+function mutate(lines: string[], edits: Array<[number, string, boolean]>): string {
+  const out = [...lines];
+  for (const [at, line, replace] of edits) {
+    const i = Math.min(at, out.length);
+    if (replace && i < out.length) out[i] = line;
+    else out.splice(i, 0, line);
+  }
+  return out.join('\n');
+}
+
 function agrees(text: string): void {
   const head = scanVersionHead(text);
   if (!head) return;
@@ -94,13 +105,7 @@ describe('scanVersionHead', () => {
     const mutation = fc.array(fc.tuple(fc.nat(lines.length + 4), fc.constantFrom(...tricky), fc.boolean()), { minLength: 1, maxLength: 4 });
     let answered = 0;
     fc.assert(fc.property(mutation, (edits) => {
-      const out = [...lines];
-      for (const [at, line, replace] of edits) {
-        const i = Math.min(at, out.length);
-        if (replace && i < out.length) out[i] = line;
-        else out.splice(i, 0, line);
-      }
-      const text = out.join('\n');
+      const text = mutate(lines, edits);
       if (scanVersionHead(text)) answered++;
       agrees(text);
     }), { numRuns: 4000 });
@@ -123,13 +128,7 @@ describe('scanVersionHead', () => {
     const mutation = fc.array(fc.tuple(fc.nat(lines.length + 4), fc.constantFrom(...tricky), fc.boolean()), { minLength: 0, maxLength: 4 });
     let edited = 0;
     fc.assert(fc.property(mutation, fc.constantFrom('stage', 'model', 'owner', 'description', 'version'), fc.constantFrom('Production', 'Archived', 'x-1', 'B_2', 'On', 'null'), (edits, key, value) => {
-      const out = [...lines];
-      for (const [at, line, replace] of edits) {
-        const i = Math.min(at, out.length);
-        if (replace && i < out.length) out[i] = line;
-        else out.splice(i, 0, line);
-      }
-      const text = out.join('\n');
+      const text = mutate(lines, edits);
       const quick = replaceTopLevelScalar(text, key, value);
       if (quick === undefined || parsed(text).length < 2) return;
       edited++;
