@@ -3,11 +3,15 @@
  * instead of a YAML parse. A whole-registry listing needs only these from each of up to 100k
  * files, and a full parse and validation costs about 60 µs a file; the scan costs about 1 µs.
  *
- * The scan answers only when the answer is certain: each field is a top-level key at column 0,
- * once, with a plain one-line value that matches its schema pattern and that YAML reads as a
- * string. Anything else it cannot vouch for (quoted or flow values, anchors, tags, directives,
- * several documents, CR line ends, a value continued on the next line, a top-level line that
- * is not a simple `key: value`) returns undefined, and the caller parses and validates the file.
+ * The scan answers only when a YAML parser that accepts the file reads the same strings: the
+ * document's top level is a mapping at column 0 from its first line on, each field is a
+ * top-level key there, once, with a plain one-line value that matches its schema pattern (and
+ * length) and that YAML reads as a string. Anything it cannot vouch for (quoted or flow values,
+ * anchors, tags, directives, several documents, CR line ends, an indented document, a value
+ * continued on the next line, a top-level line that is not a simple `key: value`) returns
+ * undefined, and the caller parses and validates the file. It does not check that the rest of
+ * the file is valid: `list` reads these three fields only; `check`, `show` and every write
+ * validate whole files.
  */
 export interface VersionHead {
   model: string;
@@ -22,6 +26,8 @@ const PATTERNS: Record<keyof VersionHead, RegExp> = {
   version: /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/,
   stage: /^[A-Za-z][A-Za-z0-9_-]*$/,
 };
+/** The schema's maxLength of each field. */
+const MAX_LENGTH: Record<keyof VersionHead, number> = { model: 257, version: 256, stage: 64 };
 /** Plain scalars a YAML loader may read as something other than a string (YAML 1.1 and 1.2). */
 const NOT_A_STRING = /^(?:[-+.0-9]|(?:true|false|yes|no|on|off|y|n|null|~)$)/i;
 /** A top-level `key: rest` line whose key is a plain word, matched where a line starts (sticky, no slicing per line). */
@@ -63,6 +69,9 @@ export function scanTopLevel(text: string, keys: ReadonlySet<string>): Map<strin
       // Blank, comment, nested content, or a sequence at the parent's indentation. Under one of
       // `keys` the last two would continue or replace its value: let the parser decide.
       if (ownValueAbove && (c === SPACE || c === DASH)) return undefined;
+      // Indented content before the first top-level key: the document itself may be indented,
+      // and then a quoted value may continue at column 0 with what looks like a key.
+      if (seen.size === 0 && (c === SPACE || c === DASH)) return undefined;
       const end = text.indexOf('\n', start);
       start = end < 0 ? text.length : end + 1;
       continue;
@@ -97,7 +106,7 @@ export function scanVersionHead(text: string): VersionHead | undefined {
   const head: Partial<VersionHead> = {};
   for (const field of FIELDS as Set<keyof VersionHead>) {
     const v = top.get(field)?.value;
-    if (v === undefined || !PATTERNS[field].test(v) || (field !== 'version' && NOT_A_STRING.test(v))) return undefined;
+    if (v === undefined || v.length > MAX_LENGTH[field] || !PATTERNS[field].test(v) || (field !== 'version' && NOT_A_STRING.test(v))) return undefined;
     head[field] = v;
   }
   return head as VersionHead;

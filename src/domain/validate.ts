@@ -76,6 +76,14 @@ function fastValidate<T>(kind: FileKind, text: string): T | undefined {
   return nonFinite.length ? undefined : (value as T);
 }
 
+/** Whether an already parsed value passes its schema (no YAML involved: for values kept in a cache). */
+export function isValidValue(kind: FileKind, value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || !validators[kind](value)) return false;
+  const nonFinite: Array<Array<string | number>> = [];
+  findNonFinite(value, [], nonFinite);
+  return nonFinite.length === 0;
+}
+
 export function validateText<T>(kind: FileKind, text: string, file: string): Validated<T> {
   const fast = fastValidate<T>(kind, text);
   if (fast !== undefined) {

@@ -1,8 +1,8 @@
 /** Loading a policy document: YAML and schema first, then the semantic rules, then the guards compiled. */
 import type { Issue } from '../domain/issues.js';
 import type { Policy } from '../domain/schema-types.js';
-import { validateText } from '../domain/validate.js';
-import { compileGuard, type CompiledGuard } from './cel.js';
+import { isValidValue, validateText } from '../domain/validate.js';
+import type { CompiledGuard } from './cel.js';
 import { RULES, type RuleContext } from './rules.js';
 import type { LoadedPolicy } from './types.js';
 
@@ -28,34 +28,33 @@ export function loadPolicy(text: string, file: string): { policy?: LoadedPolicy;
   return { policy: loaded(value, file, stages, initialStage, guards), issues: ctx.issues };
 }
 
-/** What a loaded policy is remembered by between processes: the validated document and its guard sources. */
+/** What a loaded policy is remembered by between processes: its validated document. */
 export interface PolicyCacheEntry {
   doc: Policy;
-  guards: Record<string, string>;
 }
 
 export function policyCacheEntry(policy: LoadedPolicy): PolicyCacheEntry {
-  return { doc: policy.doc, guards: Object.fromEntries([...policy.guards].map(([k, g]) => [k, g.source])) };
+  return { doc: policy.doc };
 }
 
 /**
  * A policy loaded before from the same text (the cache is keyed by blob id), rebuilt without
- * parsing YAML or running the rules again: both gave no error then and would give none now.
- * Undefined when the entry is not the shape this version writes (it is then loaded afresh).
+ * parsing YAML: the document is checked against the schema and the policy rules again (both
+ * cheap without YAML), so an entry written by another modelreg version, or tampered with, is
+ * held to this version's rules. Undefined when anything fails; the file is then loaded afresh
+ * and its problems reported with lines.
  */
 export function restorePolicy(entry: unknown, file: string): LoadedPolicy | undefined {
-  const e = entry as PolicyCacheEntry | undefined;
-  if (!e || typeof e !== 'object' || !e.doc || typeof e.doc !== 'object' || typeof e.doc.name !== 'string' || !Array.isArray(e.doc.stages)
-    || !e.doc.stages.every((s) => s && typeof s.name === 'string') || !e.guards || typeof e.guards !== 'object') return undefined;
+  const doc = (entry as Partial<PolicyCacheEntry> | undefined)?.doc;
+  if (!doc || !isValidValue('policy', doc)) return undefined;
+  const stages = doc.stages.map((s) => s.name);
+  const initialStage = doc.initialStage ?? stages[0];
   const guards = new Map<string, CompiledGuard>();
-  for (const [key, source] of Object.entries(e.guards)) {
-    if (typeof source !== 'string') return undefined;
-    const { guard } = compileGuard(source);
-    if (!guard) return undefined;
-    guards.set(key, guard);
-  }
-  const stages = e.doc.stages.map((s) => s.name);
-  return loaded(e.doc, file, stages, e.doc.initialStage ?? stages[0], guards);
+  // No source text: a rule's issue is placed at line 1, and any error means "load the file".
+  const ctx: RuleContext = { doc, file, parsed: { value: doc, issues: [] }, stages, initialStage, issues: [], guards };
+  for (const rule of RULES) rule(ctx);
+  if (ctx.issues.some((i) => i.severity === 'error')) return undefined;
+  return loaded(doc, file, stages, initialStage, guards);
 }
 
 function loaded(doc: Policy, file: string, stages: string[], initialStage: string, guards: Map<string, CompiledGuard>): LoadedPolicy {

@@ -9,7 +9,7 @@
  * Anything else is null, and the caller reads it from the object database or parses it in full.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashBlob } from './objects.js';
 import { scanVersionHead } from '../domain/scan.js';
@@ -19,11 +19,13 @@ export interface HeadRequest { id: number; paths: string[]; oids: string[] }
 export interface HeadReply { id: number; heads: Array<Head | null> }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
 /**
  * Reads from the checkout while it keeps matching the trees (it stops after many misses:
- * another commit is checked out). Reads go into one reused buffer, without a stat or an
- * allocation per file: the bytes returned are valid until the next read.
+ * another commit is checked out). Only regular files are read (no links, FIFOs or devices).
+ * Reads go into one reused buffer, without an allocation per file: the bytes returned are
+ * valid until the next read.
  */
 export class CheckoutReader {
   private hits = 0;
@@ -44,8 +46,10 @@ export class CheckoutReader {
   }
 
   private readFile(file: string): Buffer {
-    const fd = openSync(file, 'r');
+    // Never through a symbolic link, never blocking on a FIFO or device: only regular files.
+    const fd = openSync(file, OPEN_FLAGS);
     try {
+      if (!fstatSync(fd).isFile()) throw new Error('not a regular file');
       let n = 0;
       for (;;) {
         if (n === this.buf.length) {

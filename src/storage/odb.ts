@@ -100,8 +100,9 @@ function applyDelta(base: Buffer, delta: Buffer): Buffer {
 /**
  * A point lookup reads a few kilobytes at known offsets; a whole-registry read (a cold `list`, a
  * history walk) reads every object, and one positional read per object cost more than half of
- * it (1.6 s of 3.3 s for 110k blobs). After this many reads from one pack, the pack is read
- * into memory once (packs up to BULK_MAX_BYTES; larger ones stay on positional reads).
+ * it (1.6 s of 3.3 s for 110k blobs). After this many objects (delta bases included) read
+ * from one pack, the pack is read into memory once (packs up to BULK_MAX_BYTES; larger ones
+ * stay on positional reads).
  */
 const BULK_READS = 500;
 const BULK_MAX_BYTES = 256 * 1024 * 1024;
@@ -123,7 +124,6 @@ export class ObjectDatabase {
   }
 
   private readAt(p: Pack, pos: number, len: number): Buffer {
-    if (!p.data && ++p.reads > BULK_READS && p.size <= BULK_MAX_BYTES) p.data = readFileSync(p.packPath);
     if (p.data) return p.data.subarray(pos, Math.min(pos + len, p.data.length));
     p.fd ??= openSync(p.packPath, 'r');
     const n = Math.min(len, p.size - pos);
@@ -163,6 +163,7 @@ export class ObjectDatabase {
 
   private readPackedUncached(p: Pack, offset: number, depth: number): RawObject {
     if (depth > 100) throw new Error('delta chain too deep');
+    if (!p.data && ++p.reads > BULK_READS && p.size <= BULK_MAX_BYTES) p.data = readFileSync(p.packPath);
     const head = this.readAt(p, offset, 32);
     let i = 0;
     let b = head[i++];

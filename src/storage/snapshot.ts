@@ -58,7 +58,8 @@ export class Snapshot {
 
   /**
    * A value derived from a blob (a loaded policy), kept by blob id for this process (`memory`)
-   * and under .git/modelreg/cache (`stored`, JSON). Ids name content, so neither can be stale.
+   * and under .git/modelreg/cache (`stored`, JSON). Ids name content; the caller checks a
+   * stored value again (it may come from another modelreg version).
    */
   derived(kind: 'policy', oid: string): { memory?: unknown; stored?: unknown } {
     const memory = this.parsed.get(oid, `derived:${kind}`);

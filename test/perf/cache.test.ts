@@ -229,12 +229,15 @@ describe('loaded policies cached by blob id', () => {
     expect(denied.decision.message).toContain("auc");
     const edited = git(dir, ['rev-parse', 'HEAD:policies/default.yaml']).stdout.trim();
     const stored = JSON.parse(await readFile(join(policies, `${edited}.json`), 'utf8'));
-    expect(Object.values(stored.value.guards)).toEqual(['version.metrics.auc >= 0.9']);
+    expect(stored.value.doc.transitions[0]).toMatchObject({ from: 'None', to: 'Staging', when: 'version.metrics.auc >= 0.9' });
     expect(await explainNow()).toEqual(denied);
     expect(await cold()).toEqual(denied);
-    // Corrupt or foreign entries are never trusted: the policy is loaded from its file again.
-    for (const bad of ['{oops', JSON.stringify({ format: 'modelreg-model-state:policy', value: { doc: { name: 'default', stages: 'x' }, guards: {} } }),
-      JSON.stringify({ format: 'modelreg-model-state:policy', value: { doc: { name: 'default', stages: [{ name: 'None' }] }, guards: { 'transitions.0.when': 'version.metricz >' } } })]) {
+    // Corrupt entries, and entries this version's schema or rules refuse (as one written by another
+    // version might be), are never trusted: the policy is loaded from its file again.
+    const entry = (doc: unknown) => JSON.stringify({ format: 'modelreg-model-state:policy', value: { doc } });
+    const valid = stored.value.doc;
+    for (const bad of ['{oops', entry({ name: 'default', stages: 'x' }), entry({ name: 'default', stages: [{ name: 'None' }] }),
+      entry({ ...valid, transitions: [{ from: 'None', to: 'Nowhere' }] }), entry({ ...valid, transitions: [{ from: 'None', to: 'Staging', when: 'version.metricz.auc > 0' }] })]) {
       await writeFile(join(policies, `${edited}.json`), bad);
       expect(await explainNow()).toEqual(denied);
     }

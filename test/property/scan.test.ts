@@ -88,6 +88,10 @@ describe('scanVersionHead', () => {
       `<<: {stage: Archived}\n${base.replace('stage: None\n', '')}`,
       base.replace('stage: None\n', ''), // missing field
       '  model: churn\n  version: 1.0.0\n  stage: None\n', // an indented document
+      // An indented document whose quoted value continues at column 0 with what looks like a key
+      // (js-yaml reads stage None here; found by review).
+      '  description: "notes\nmodel: churn\nversion: 1.0.0\nstage: Staging\nend: here"\n',
+      `${base.replace('stage: None', `stage: S${'x'.repeat(64)}`)}`, // longer than the schema's 64
     ];
     for (const text of declined) expect(scanVersionHead(text), JSON.stringify(text)).toBeUndefined();
   });
@@ -100,6 +104,7 @@ describe('scanVersionHead', () => {
       'description: |', 'description: >-', '  text', 'x: [a,', 'stage: Archived]', 'tags: {a: b,', '  stage: c}', '? stage', ': Archived',
       '&a stage: x', 'stage: *a', '<<: *a', 'stage: !!str Archived', 'description: a: b', 'key:value', 'stage:Archived', 'model: churn',
       'version: 1.2.0', 'stage: Staging', 'description: |-', 'notes: >', 'stage: Archived\r', '  - item', 'list:', '- a: b',
+      '  model: churn', '  stage: None', '  description: "x',
     ];
     const lines = REAL.split('\n');
     const mutation = fc.array(fc.tuple(fc.nat(lines.length + 4), fc.constantFrom(...tricky), fc.boolean()), { minLength: 1, maxLength: 4 });
@@ -121,6 +126,7 @@ describe('scanVersionHead', () => {
     expect(replaceTopLevelScalar(REAL, 'stage', 'two words')).toBeUndefined();
     expect(replaceTopLevelScalar(REAL, 'description', 'x')).toBeUndefined(); // a block scalar
     expect(replaceTopLevelScalar(REAL, 'absent', 'x')).toBeUndefined();
+    expect(replaceTopLevelScalar('  model: churn\n  stage: None\n  description: "notes\nstage: Staging\nend: here"\n', 'stage', 'Production')).toBeUndefined();
     const lines = REAL.split('\n');
     const tricky = ['stage: Archived', '  stage: Archived', 'stage: "Archived"', 'stage:', '  Archived', '- x', 'stage: Archived # c', 'stage: Archived   ',
       '---', '# comment', '', 'description: "a', 'b"', 'description: |', '  text', 'x: [a,', 'stage: Archived]', '? stage', 'stage: *a', 'stage: 123',
