@@ -10,3 +10,13 @@ const target = process.env.MODELREG_FAULT_AT;
 export function faultPoint(name: FaultPoint): void {
   if (target === name) process.kill(process.pid, 'SIGKILL');
 }
+
+/**
+ * For the listing's worker thread (head-worker.ts): with MODELREG_FAULT_AT=head-worker the
+ * thread throws on its first batch and dies, as a thread that crashed would; the tests prove
+ * the main thread then reads the files itself and answers the same.
+ */
+export function workerFault(name: 'head-worker'): void {
+  if (target === name) throw new Error(`fault injected at ${name}`);
+}
+

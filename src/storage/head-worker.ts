@@ -12,6 +12,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashBlob } from './objects.js';
+import { workerFault } from './fault.js';
 import { scanVersionHead } from '../domain/scan.js';
 
 export type Head = [model: string, version: string, stage: string];
@@ -87,5 +88,8 @@ export function readHeads(checkout: CheckoutReader, req: HeadRequest): HeadReply
 if (parentPort && workerData?.modelregHeadWorker) {
   const port = parentPort;
   const checkout = new CheckoutReader(workerData.root as string);
-  port.on('message', (req: HeadRequest) => port.postMessage(readHeads(checkout, req)));
+  port.on('message', (req: HeadRequest) => {
+    workerFault('head-worker');
+    port.postMessage(readHeads(checkout, req));
+  });
 }

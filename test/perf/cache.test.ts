@@ -181,6 +181,12 @@ describe('list reads committed files, by a line scan where it can', () => {
     expect(two.code).toBe(0);
     expect(two.stderr).toMatch(/read 12 version files not in the cache on 2 threads \(\d+ by a worker\)/);
     expect(JSON.parse(two.stdout)).toEqual(JSON.parse(one.stdout));
+    // A worker thread that dies hands its files back: the main thread reads them, same answer.
+    await rm(join(dir, '.git', 'modelreg'), { recursive: true, force: true });
+    const crashed = await runCli(['list', '--json'], { cwd: dir, env: { MODELREG_LIST_THREADS_FROM: '0', MODELREG_FAULT_AT: 'head-worker' } });
+    expect(crashed.code).toBe(0);
+    expect(crashed.stderr).toBe(''); // no file was read by the worker
+    expect(JSON.parse(crashed.stdout)).toEqual(JSON.parse(one.stdout));
     const models = JSON.parse(one.stdout).models as Array<{ name: string; stages: Record<string, string[]> }>;
     expect(Object.fromEntries(models.map((m) => [m.name, m.stages]))).toEqual({
       churn: { None: ['1.2.0', '1.1.0', '1.0.0'] },
