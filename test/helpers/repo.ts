@@ -73,7 +73,8 @@ export function fixedClock(iso: string) {
 
 // ---------------------------------------------------------------- git
 
-function baseEnv(home: string): NodeJS.ProcessEnv {
+/** The environment a user's shell would give a command: nothing of ours but PATH, no system git config. */
+export function baseEnv(home: string): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     HOME: home,

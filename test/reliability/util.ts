@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { cpus, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, ROOT, tempDir, type Person } from '../helpers/repo.js';
+import { CLI, ROOT, baseEnv, tempDir, type Person } from '../helpers/repo.js';
 
 /** `npm run test:long` sets MODELREG_LONG=1: the issue's sizes instead of the CI sizes. */
 export const LONG = process.env.MODELREG_LONG === '1';
@@ -68,18 +68,7 @@ export async function useBuildSnapshot(): Promise<void> {
 
 /** The environment a user's shell would give the CLI: nothing of ours but PATH. */
 export function cliEnv(home: string, who: Person, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: home,
-    LANG: 'C',
-    LC_ALL: 'C',
-    TZ: 'UTC',
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_TERMINAL_PROMPT: '0',
-    GIT_AUTHOR_NAME: who.name,
-    GIT_AUTHOR_EMAIL: who.email,
-  };
+  const env: NodeJS.ProcessEnv = { ...baseEnv(home), GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: who.name, GIT_AUTHOR_EMAIL: who.email };
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;
