@@ -264,7 +264,7 @@ export interface CliOptions {
  * folder, and nothing else of the parent's environment but PATH.
  */
 export async function runCli(args: string[], opts: CliOptions): Promise<CliResult> {
-  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('The CLI is not built: run `node scripts/build.mjs` first.');
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'modelreg.cjs'))) throw new Error('The CLI is not built: run `node scripts/build.mjs` first.');
   const who = opts.who ?? ADA;
   const date = opts.date ?? nextGitDate();
   const env: NodeJS.ProcessEnv = {

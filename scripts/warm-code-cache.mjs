@@ -1,0 +1,56 @@
+// Part of the build: fills dist/cli/modelreg.cjs.codecache with the functions the everyday
+// commands run. Each command below runs in a throwaway registry with MODELREG_CODE_CACHE=update:
+// it loads the cache the previous one wrote and writes it back with what it compiled itself, so
+// the last cache holds the union. A failing command fails the build: it means the bundle is broken.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const SIGNATURE = { inputs: [{ name: 'x', type: 'double', required: true }], outputs: [{ name: 'y', type: 'double', required: true }] };
+
+export function warmCodeCache(root) {
+  const bin = join(root, 'bin', 'modelreg.js');
+  const cache = join(root, 'dist', 'cli', 'modelreg.cjs.codecache');
+  const tmp = mkdtempSync(join(tmpdir(), 'modelreg-build-'));
+  const repo = join(tmp, 'registry');
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('GIT_') || k.startsWith('MODELREG_')) delete env[k];
+  Object.assign(env, {
+    HOME: tmp,
+    XDG_CONFIG_HOME: join(tmp, '.config'),
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_NAME: 'modelreg build',
+    GIT_AUTHOR_EMAIL: 'build@modelreg.invalid',
+    MODELREG_CODE_CACHE: 'update',
+  });
+  writeFileSync(join(tmp, 'signature.json'), JSON.stringify(SIGNATURE));
+  writeFileSync(join(tmp, 'model.bin'), 'weights');
+  const register = (v) => ['-C', repo, 'register', 'demo', '--version', v, '--artifact', `s3://build/demo/${v}`, '--file', join(tmp, 'model.bin'),
+    '--signature', join(tmp, 'signature.json'), '--metric', 'accuracy=0.9', '--param', 'depth=3', '--tag', 'dataset=d1', '--framework', 'sklearn@1.5'];
+  const session = [
+    ['--help'],
+    ['init', repo],
+    register('1.0.0'),
+    register('1.1.0'),
+    ['-C', repo, 'list'],
+    ['-C', repo, 'show', 'demo'],
+    ['-C', repo, 'show', 'demo', '1.0.0'],
+    ['-C', repo, 'resolve', 'models:/demo/latest'],
+    ['-C', repo, 'transition', 'demo', '1.0.0', 'Staging'],
+    ['-C', repo, 'resolve', 'models:/demo/Staging', '--json'],
+    ['-C', repo, 'history', 'demo'],
+    ['-C', repo, 'check'],
+    ['-C', repo, 'check', '--base', 'HEAD~1'],
+  ];
+  try {
+    for (const args of session) {
+      const r = spawnSync(process.execPath, [bin, ...args], { cwd: tmp, env, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`build: \`modelreg ${args.join(' ')}\` exited with ${r.status ?? r.signal} while warming the code cache:\n${r.stderr}`);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  if (!existsSync(cache)) throw new Error(`build: ${cache} was not written`);
+  return statSync(cache).size;
+}
