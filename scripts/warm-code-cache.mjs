@@ -1,5 +1,5 @@
-// Part of the build: fills dist/cli/modelreg.cjs.codecache with the functions the everyday
-// commands run. Each command below runs in a throwaway registry with MODELREG_CODE_CACHE=update:
+// Part of the build: fills dist/cli/modelreg.cjs.{read,full}.codecache with the functions the
+// everyday commands run (bin/modelreg.js picks the cache by the command: reads, everything else). Each command below runs in a throwaway registry with MODELREG_CODE_CACHE=update:
 // it loads the cache the previous one wrote and writes it back with what it compiled itself, so
 // the last cache holds the union. A failing command fails the build: it means the bundle is broken.
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,7 @@ const SIGNATURE = { inputs: [{ name: 'x', type: 'double', required: true }], out
 
 export function warmCodeCache(root) {
   const bin = join(root, 'bin', 'modelreg.js');
-  const cache = join(root, 'dist', 'cli', 'modelreg.cjs.codecache');
+  const caches = ['read', 'full'].map((group) => join(root, 'dist', 'cli', `modelreg.cjs.${group}.codecache`));
   const tmp = mkdtempSync(join(tmpdir(), 'modelreg-build-'));
   const repo = join(tmp, 'registry');
   const env = { ...process.env };
@@ -51,6 +51,6 @@ export function warmCodeCache(root) {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  if (!existsSync(cache)) throw new Error(`build: ${cache} was not written`);
-  return statSync(cache).size;
+  for (const cache of caches) if (!existsSync(cache)) throw new Error(`build: ${cache} was not written`);
+  return caches.map((cache) => statSync(cache).size);
 }

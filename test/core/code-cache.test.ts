@@ -14,6 +14,7 @@ import { ROOT, baseEnv, homeDir, tempDir, makeRepo, CONFIG_YAML, modelYaml, vers
 let install: string;
 let repo: string;
 let cacheFile: string;
+let fullCache: string;
 let bundle: string;
 
 async function freshInstall(): Promise<string> {
@@ -37,7 +38,8 @@ const resolveArgs = () => ['-C', repo, 'resolve', 'models:/churn/Production', '-
 beforeAll(async () => {
   install = await freshInstall();
   bundle = join(install, 'dist', 'cli', 'modelreg.cjs');
-  cacheFile = `${bundle}.codecache`;
+  cacheFile = `${bundle}.read.codecache`;
+  fullCache = `${bundle}.full.codecache`;
   repo = await makeRepo({
     'modelreg.yaml': CONFIG_YAML,
     'registry/churn/model.yaml': modelYaml('churn'),
@@ -46,12 +48,24 @@ beforeAll(async () => {
 });
 
 describe('the CLI code cache', () => {
-  it('is written by the build and used by a command', async () => {
-    expect(existsSync(join(ROOT, 'dist', 'cli', 'modelreg.cjs.codecache'))).toBe(true);
+  it('is written by the build and used by a command: the small one by reads', async () => {
+    for (const group of ['read', 'full']) expect(existsSync(join(ROOT, 'dist', 'cli', `modelreg.cjs.${group}.codecache`))).toBe(true);
     const r = await modelreg(resolveArgs());
     expect(r.report).toBe('used');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ model: 'churn', version: '1.0.0', stage: 'Production' });
+    // A write command with the read cache broken still uses the full one, and the other way round.
+    const saved = await readFile(cacheFile);
+    await writeFile(cacheFile, 'junk');
+    try {
+      expect((await modelreg(['-C', repo, 'check'])).report).toBe('used');
+      await writeFile(fullCache, 'junk');
+      expect((await modelreg(['-C', repo, 'check'])).report).toBe('stale');
+      expect((await modelreg(['-C', repo, 'check'])).report).toBe('used');
+    } finally {
+      await writeFile(cacheFile, saved);
+    }
+    expect((await modelreg(['--registry', repo, '--json', 'show', 'churn'])).report).toBe('used');
   });
 
   it('ignores a corrupt cache, answers the same, and writes a good one afterwards', async () => {
