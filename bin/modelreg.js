@@ -37,6 +37,7 @@ if (mode === 'off' || process.argv.includes('--debug')) {
 function runCached() {
   const { Script } = require('node:vm');
   const { crc32 } = require('node:zlib');
+  // The build makes the bundle ASCII, so Latin-1 is a faithful and the cheapest decoding.
   const source = fs.readFileSync(bundle);
   const cacheFile = `${bundle}.${cacheGroup(process.argv)}.codecache`;
   const header = Buffer.alloc(16);
@@ -52,7 +53,7 @@ function runCached() {
   } catch {
     // No cache yet: compile, and write one after the command.
   }
-  const script = new Script(Module.wrap(source.toString('utf8')), { filename: bundle, cachedData: cached });
+  const script = new Script(Module.wrap(source.toString('latin1')), { filename: bundle, cachedData: cached });
   const used = cached !== undefined && !script.cachedDataRejected;
   if (cached) state = used ? 'used' : 'rejected';
   if (mode === 'report') process.stderr.write(`modelreg: code cache ${state}\n`);
