@@ -54,14 +54,13 @@ async function changedScope(ctx: Context, base: string, head: string) {
   return { files, scope: [...dirs].join(',') };
 }
 
-/** Touched models whose names differ only by case from another model folder. */
+/** Touched models whose names differ only by case from another model folder (walking only their paths). */
 async function caseCollisions(ctx: Context, head: string, checked: ReturnType<typeof checkFiles>): Promise<Issue[]> {
   const snap = await ctx.snapshotAt(head);
-  const all = await snap.locations();
   const out: Issue[] = [];
   for (const m of checked.models.values()) {
-    const twin = all.find((l) => l.name !== m.name && l.name.toLowerCase() === m.name.toLowerCase());
-    if (twin) out.push(issue(m.file, 'case-collision', `model '${m.name}' differs only by case from '${twin.name}'; names that differ only by case are the same model`));
+    const [twin] = await snap.caseTwins(m.name);
+    if (twin) out.push(issue(m.file, 'case-collision', `model '${m.name}' differs only by case from '${twin}'; names that differ only by case are the same model`));
   }
   return out;
 }

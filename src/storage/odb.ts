@@ -141,7 +141,9 @@ export class ObjectDatabase {
     let want = Math.max(256, Math.ceil(size * 1.1) + 64);
     for (;;) {
       const chunk = this.readAt(p, pos, want);
-      const out = inflateSync(chunk, { finishFlush: constants.Z_SYNC_FLUSH });
+      // An output buffer of the object's size: the default (16 kB per call, outside Buffer's
+      // pool) was most of the cost of inflating thousands of small trees.
+      const out = inflateSync(chunk, { finishFlush: constants.Z_SYNC_FLUSH, chunkSize: Math.max(64, size + 1) });
       if (out.length >= size || pos + want >= p.size) return out.subarray(0, size);
       want *= 2;
     }

@@ -145,6 +145,29 @@ export class Snapshot {
     return out;
   }
 
+  /**
+   * The model folders that `locations()` would list whose names differ from `name` only by case,
+   * reading only the registry's root tree and the folders whose names match case-insensitively.
+   */
+  async caseTwins(name: string): Promise<string[]> {
+    const cfg = await this.config();
+    const root = await this.entry(cfg.registry);
+    if (!root || root.type !== 'tree') return [];
+    const [first, second, ...rest] = name.split('/');
+    if (rest.length) return [];
+    const out: string[] = [];
+    for (const e of await this.store.readTree(root.oid)) {
+      if (e.type !== 'tree' || modelKey(e.path) !== modelKey(first)) continue;
+      const children = await this.store.readTree(e.oid);
+      if (children.some((c) => c.path === 'model.yaml' || c.path === 'versions')) {
+        if (second === undefined && e.path !== name) out.push(e.path);
+      } else if (second !== undefined) {
+        for (const c of children) if (c.type === 'tree' && modelKey(c.path) === modelKey(second) && `${e.path}/${c.path}` !== name) out.push(`${e.path}/${c.path}`);
+      }
+    }
+    return out;
+  }
+
   /** The folder of a model, matching its name case-insensitively; walks only the trees on the path. */
   async locate(name: string): Promise<ModelLocation | undefined> {
     const cfg = await this.config();
