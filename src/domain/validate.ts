@@ -8,6 +8,7 @@ import * as validators from '../generated/validators.js';
 import { issue, type Issue } from './issues.js';
 import jsyaml from 'js-yaml';
 import { locate, MAX_FILE_BYTES, parseYaml, type ParsedYaml } from './yaml-file.js';
+import { readPlainMapping } from './plain-yaml.js';
 
 export type FileKind = 'version' | 'model' | 'policy' | 'config';
 
@@ -63,14 +64,20 @@ function findNonFinite(value: unknown, path: Array<string | number>, out: Array<
  */
 function fastValidate<T>(kind: FileKind, text: string): T | undefined {
   if (text.length > MAX_FILE_BYTES || /[&*!]/.test(text.replace(/^#.*$/gm, '')) || text.includes('<<')) return undefined;
-  let value: unknown;
-  try {
-    value = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, json: false });
-  } catch {
-    return undefined;
+  // A model file as modelreg writes it is read without the general parser (the same value:
+  // domain/plain-yaml.ts); a cold listing parses every model file.
+  const plain = kind === 'model' ? readPlainMapping(text) : undefined;
+  let value: unknown = plain;
+  if (value === undefined) {
+    try {
+      value = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, json: false });
+    } catch {
+      return undefined;
+    }
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   if (!validators[kind](value)) return undefined;
+  if (plain) return value as T; // strings only: no number to check
   const nonFinite: Array<Array<string | number>> = [];
   findNonFinite(value, [], nonFinite);
   return nonFinite.length ? undefined : (value as T);
