@@ -6,7 +6,8 @@
  */
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { inflateSync, constants } from 'node:zlib';
+import { inflatePrefix } from './inflate.js';
+import { inflateSync } from 'node:zlib';
 
 export type ObjectType = 'commit' | 'tree' | 'blob' | 'tag';
 export interface RawObject { type: ObjectType; content: Buffer }
@@ -21,6 +22,8 @@ interface Pack {
   /** The whole pack, once enough objects were read from it that one read beats many. */
   data?: Buffer;
   reads: number;
+  /** Delta bases (and trees, commits) read from this pack, by offset. */
+  bases: Map<number, RawObject>;
   fanout: Uint32Array;
   count: number;
   shas: Buffer;
@@ -39,7 +42,7 @@ function loadIdx(idxPath: string, packPath: string): Pack | undefined {
   const offStart = crcStart + count * 4;
   const largeStart = offStart + count * 4;
   return {
-    idxPath, packPath, size: statSync(packPath).size, reads: 0, fanout, count,
+    idxPath, packPath, size: statSync(packPath).size, reads: 0, bases: new Map(), fanout, count,
     shas: buf.subarray(shaStart, crcStart), offsets: buf.subarray(offStart, largeStart), large: buf.subarray(largeStart, buf.length - 40),
   };
 }
@@ -48,9 +51,17 @@ function findInPack(p: Pack, oid: Buffer): number | undefined {
   const first = oid[0];
   let lo = first === 0 ? 0 : p.fanout[first - 1];
   let hi = p.fanout[first];
+  const shas = p.shas;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    const c = p.shas.compare(oid, 0, 20, mid * 20, mid * 20 + 20);
+    // Byte by byte: Buffer#compare's argument checks cost more than the few bytes it compares
+    // (ids differ within the first bytes), and a listing looks up every object it reads.
+    const at = mid * 20;
+    let c = 0;
+    for (let k = 1; k < 20; k++) {
+      const d = shas[at + k] - oid[k];
+      if (d !== 0) { c = d; break; }
+    }
     if (c === 0) {
       const off = p.offsets.readUInt32BE(mid * 4);
       if (off & 0x80000000) {
@@ -141,24 +152,21 @@ export class ObjectDatabase {
     let want = Math.max(256, Math.ceil(size * 1.1) + 64);
     for (;;) {
       const chunk = this.readAt(p, pos, want);
-      // An output buffer of the object's size: the default (16 kB per call, outside Buffer's
-      // pool) was most of the cost of inflating thousands of small trees.
-      const out = inflateSync(chunk, { finishFlush: constants.Z_SYNC_FLUSH, chunkSize: Math.max(64, size + 1) });
-      if (out.length >= size || pos + want >= p.size) return out.subarray(0, size);
+      // One reused zlib handle (storage/inflate.ts): a whole-registry read inflates tens of
+      // thousands of small objects, and a new inflater per object was most of their cost.
+      const out = inflatePrefix(chunk, size);
+      if (out.length >= size || pos + want >= p.size) return out;
       want *= 2;
     }
   }
 
-  private bases = new Map<string, RawObject>();
-
   private readPacked(p: Pack, offset: number, depth = 0): RawObject {
-    const key = `${p.packPath}:${offset}`;
-    const hit = this.bases.get(key);
+    const hit = p.bases.get(offset);
     if (hit) return hit;
     const obj = this.readPackedUncached(p, offset, depth);
     if (depth > 0 || obj.type !== 'blob') {
-      if (this.bases.size > 512) this.bases.delete(this.bases.keys().next().value!);
-      this.bases.set(key, obj);
+      if (p.bases.size > 512) p.bases.delete(p.bases.keys().next().value!);
+      p.bases.set(offset, obj);
     }
     return obj;
   }
