@@ -37,9 +37,25 @@ export function compareVersions(a: string, b: string): number {
   return compare(a, b);
 }
 
-/** Newest first. */
+/** `MAJOR.MINOR.PATCH` without a pre-release, each part a safe integer (at most 15 digits). */
+const PLAIN = /^(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})$/;
+
+/**
+ * Newest first. When every version is a plain `X.Y.Z` (what a registry mostly holds) they are
+ * parsed once and compared as numbers, which is semver's order for them; otherwise semver
+ * compares (and parses) each pair. A listing sorts every model's versions: at 10k versions
+ * the pairwise parse was about 12 ms.
+ */
 export function sortVersionsDesc(versions: Iterable<string>): string[] {
-  return [...versions].sort((a, b) => rcompare(a, b));
+  const list = [...versions];
+  const keys: number[][] = [];
+  for (const v of list) {
+    const m = PLAIN.exec(v);
+    if (!m) return list.sort((a, b) => rcompare(a, b));
+    keys.push([Number(m[1]), Number(m[2]), Number(m[3])]);
+  }
+  const order = list.map((_, i) => i).sort((i, j) => keys[j][0] - keys[i][0] || keys[j][1] - keys[i][1] || keys[j][2] - keys[i][2]);
+  return order.map((i) => list[i]);
 }
 
 export function highestVersion(versions: Iterable<string>): string | undefined {
