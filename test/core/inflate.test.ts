@@ -1,0 +1,40 @@
+/**
+ * storage/inflate.ts reuses one zlib handle for the many small objects of a pack; it must give
+ * exactly what inflateSync gives (and fail where it fails), and keep working after a failure.
+ */
+import fc from 'fast-check';
+import { constants, deflateSync, inflateSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { inflatePrefix } from '../../src/storage/inflate.js';
+
+const reference = (input: Buffer, size: number) => inflateSync(input, { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, size);
+
+describe('inflatePrefix', () => {
+  it('inflates streams followed by other bytes, as in a pack, exactly as inflateSync', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 5000 }), fc.uint8Array({ maxLength: 64 }), fc.integer({ min: 0, max: 9 }), (content, after, level) => {
+      const input = Buffer.concat([deflateSync(content, { level }), after]);
+      const out = inflatePrefix(input, content.length);
+      expect(Buffer.compare(out, Buffer.from(content))).toBe(0);
+      expect(Buffer.compare(out, reference(input, content.length))).toBe(0);
+    }), { numRuns: 500 });
+  });
+
+  it('returns what a cut stream holds, handles objects larger than its buffer, and recovers from corrupt data', () => {
+    const text = Buffer.from('model: churn\nversion: 1.0.0\nstage: None\n'.repeat(200));
+    const z = deflateSync(text);
+    const cut = z.subarray(0, z.length >> 1);
+    expect(Buffer.compare(inflatePrefix(cut, text.length), reference(cut, text.length))).toBe(0);
+    const big = Buffer.alloc(200_000, 'abcdefgh');
+    expect(Buffer.compare(inflatePrefix(deflateSync(big), big.length), big)).toBe(0);
+    const bad = Buffer.from(z);
+    bad[10] ^= 0xff;
+    bad[11] ^= 0xff;
+    let expected: unknown;
+    try { reference(bad, text.length); } catch (e) { expected = e; }
+    if (expected) expect(() => inflatePrefix(bad, text.length)).toThrow();
+    else expect(Buffer.compare(inflatePrefix(bad, text.length), reference(bad, text.length))).toBe(0);
+    expect(() => inflatePrefix(Buffer.from('not zlib at all'), 10)).toThrow();
+    // and the next stream is read as before
+    expect(Buffer.compare(inflatePrefix(z, text.length), text)).toBe(0);
+  });
+});
