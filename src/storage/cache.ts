@@ -6,14 +6,17 @@
 import type { ModelState } from '../domain/state.js';
 
 export class ParsedCache {
-  private blobs = new Map<string, unknown>();
+  /** kind → blob id → value: one map per kind, so a lookup builds no `${kind}:${blob}` key (a cold list looks up 110k version blobs at 100k). */
+  private blobs = new Map<string, Map<string, unknown>>();
   private models = new Map<string, ModelState>();
 
   get(blob: string, kind: string): unknown {
-    return this.blobs.get(`${kind}:${blob}`);
+    return this.blobs.get(kind)?.get(blob);
   }
   set(blob: string, kind: string, value: unknown): void {
-    this.blobs.set(`${kind}:${blob}`, value);
+    let byBlob = this.blobs.get(kind);
+    if (!byBlob) this.blobs.set(kind, (byBlob = new Map()));
+    byBlob.set(blob, value);
   }
   getModel(tree: string): ModelState | undefined {
     return this.models.get(tree);
