@@ -56,9 +56,10 @@ function findInPack(p: Pack, oid: Buffer): number | undefined {
     const mid = (lo + hi) >>> 1;
     // Byte by byte: Buffer#compare's argument checks cost more than the few bytes it compares
     // (ids differ within the first bytes), and a listing looks up every object it reads.
+    // From byte 0 although the fan-out bucket fixes it: a damaged index must not match.
     const at = mid * 20;
     let c = 0;
-    for (let k = 1; k < 20; k++) {
+    for (let k = 0; k < 20; k++) {
       const d = shas[at + k] - oid[k];
       if (d !== 0) { c = d; break; }
     }
