@@ -10,7 +10,7 @@
  * 10; when it is missing or behaves unexpectedly, this falls back to `inflateSync`, so the
  * answer is the same either way.
  */
-import { constants, createInflate, inflateSync } from 'node:zlib';
+import { constants, createInflate, deflateSync, inflateSync } from 'node:zlib';
 
 interface NativeHandle {
   writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void;
@@ -44,12 +44,25 @@ function acquire(): Reusable | undefined {
     // zlib reports a data error by destroying the stream at once (closing its handle) and
     // emitting 'error' later; the listener keeps that from being an uncaught error.
     stream.on('error', () => undefined);
-    reusable = r;
-    return r;
+    // The handle is used only if it inflates a known stream (followed by other bytes, as in a
+    // pack) to exactly the known bytes: a Node whose internals mean something else falls back.
+    reusable = selfTest(r) ? r : null;
+    return reusable ?? undefined;
   } catch {
     reusable = null;
     return undefined;
   }
+}
+
+const PROBE = Buffer.from('tree 0\u0000100644 model.yaml\u0000'.repeat(9));
+
+function selfTest(r: Reusable): boolean {
+  const input = Buffer.concat([deflateSync(PROBE), Buffer.from('PACK trailing bytes')]);
+  const out = Buffer.allocUnsafe(SCRATCH_BYTES);
+  r.handle.reset();
+  r.handle.writeSync(constants.Z_SYNC_FLUSH, input, 0, input.length, out, 0, out.length);
+  const produced = out.length - r.state[0];
+  return !r.stream.destroyed && produced === PROBE.length && out.subarray(0, produced).equals(PROBE);
 }
 
 /**
@@ -82,4 +95,9 @@ export function inflatePrefix(input: Uint8Array, size: number): Buffer {
     reusable = undefined;
   }
   return inflateSync(input, { finishFlush: constants.Z_SYNC_FLUSH, chunkSize: Math.max(64, size + 64) }).subarray(0, size);
+}
+
+/** Which inflater this Node gives: `reused` (one handle for every object) or `inflateSync`. */
+export function inflaterKind(): 'reused' | 'inflateSync' {
+  return acquire() ? 'reused' : 'inflateSync';
 }
