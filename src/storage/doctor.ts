@@ -12,6 +12,7 @@ import { syncWorktree } from './write.js';
 import { firstParentLog } from './history.js';
 import type { RepoPaths } from './repo.js';
 import { alive } from './lock.js';
+import { commonDir, refDir } from './worktree.js';
 
 export interface DoctorReport {
   removedLocks: string[];
@@ -23,7 +24,7 @@ export interface DoctorReport {
 
 export async function clearStaleLocks(repo: RepoPaths, ref: string | undefined): Promise<string[]> {
   const removed: string[] = [];
-  const lock = join(repo.gitdir, 'modelreg.lock');
+  const lock = join(commonDir(repo.gitdir), 'modelreg.lock');
   const text = await readFile(lock, 'utf8').catch(() => undefined);
   let ownerDead = false;
   if (text !== undefined) {
@@ -36,7 +37,7 @@ export async function clearStaleLocks(repo: RepoPaths, ref: string | undefined):
     if (ownerDead) { await unlink(lock).catch(() => undefined); removed.push(lock); }
   }
   // Git's own lock files are left alone unless modelreg's lock was stale (its owner held them) or they are old.
-  for (const p of [ref ? join(repo.gitdir, `${ref}.lock`) : undefined, join(repo.gitdir, 'index.lock')]) {
+  for (const p of [ref ? join(refDir(repo.gitdir, ref), `${ref}.lock`) : undefined, join(repo.gitdir, 'index.lock')]) {
     if (!p) continue;
     const s = await stat(p).catch(() => undefined);
     if (s && (ownerDead || Date.now() - s.mtimeMs > 10 * 60_000)) { await unlink(p).catch(() => undefined); removed.push(p); }
@@ -56,7 +57,7 @@ async function tempFiles(dir: string, pattern: RegExp, depth = 3): Promise<numbe
 
 /** Repairs under the repository lock (the caller holds it). */
 export async function repair(repo: RepoPaths, store: ObjectStore, tip: string | undefined, prefixes: string[], removedLocks: string[]): Promise<DoctorReport> {
-  let removedTempFiles = await tempFiles(join(repo.gitdir, 'objects'), /^tmp_obj_/, 1);
+  let removedTempFiles = await tempFiles(join(commonDir(repo.gitdir), 'objects'), /^tmp_obj_/, 1);
   if (repo.dir) removedTempFiles += await tempFiles(repo.dir, /\.modelreg-\d+-[0-9a-f]+\.tmp$/, 6);
   const repaired: string[] = [];
   const userEdits: string[] = [];
@@ -95,8 +96,9 @@ export async function repair(repo: RepoPaths, store: ObjectStore, tip: string | 
     if (fixes.length) await syncWorktree(repo, fixes, store, tipTree);
   }
   let looseObjects = 0;
-  for (const d of await readdir(join(repo.gitdir, 'objects')).catch(() => [])) {
-    if (/^[0-9a-f]{2}$/.test(d)) looseObjects += (await readdir(join(repo.gitdir, 'objects', d)).catch(() => [])).length;
+  const objects = join(commonDir(repo.gitdir), 'objects');
+  for (const d of await readdir(objects).catch(() => [])) {
+    if (/^[0-9a-f]{2}$/.test(d)) looseObjects += (await readdir(join(objects, d)).catch(() => [])).length;
   }
   return { removedLocks, removedTempFiles, repaired, userEdits, looseObjects };
 }

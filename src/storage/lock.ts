@@ -5,6 +5,9 @@
  * takeover lock so two waiters never both clear it; a live writer's lock is never removed.
  * We chose pid liveness over mtime staleness (proper-lockfile) because a writer stalled
  * for longer than the stale interval would otherwise lose its lock.
+ * The lock lives in the common gitdir, so the writers of every linked worktree of a
+ * repository take the same one; it records the holder's own gitdir, whose index.lock a dead
+ * holder may have left.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -12,8 +15,9 @@ import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RegistryError } from '../errors/index.js';
 import { faultPoint } from './fault.js';
+import { commonDir, refDir } from './worktree.js';
 
-interface LockInfo { pid: number; host: string; token: string; ref?: string; at: string }
+interface LockInfo { pid: number; host: string; token: string; ref?: string; at: string; gitdir?: string }
 
 export interface HeldLock {
   path: string;
@@ -84,8 +88,9 @@ async function clearStale(gitdir: string, path: string, seen: LockInfo | 'unread
       // The dead owner may have died holding a ref lock too; it was ours to hold.
       // So may its index.lock (a native git process could hold one too; we accept that small risk
       // over leaving every later write stuck).
-      if (now !== 'unreadable' && now.ref) await unlink(join(gitdir, `${now.ref}.lock`)).catch(() => undefined);
-      await unlink(join(gitdir, 'index.lock')).catch(() => undefined);
+      const holderGitdir = now !== 'unreadable' && now.gitdir ? now.gitdir : gitdir;
+      if (now !== 'unreadable' && now.ref) await unlink(join(refDir(holderGitdir, now.ref), `${now.ref}.lock`)).catch(() => undefined);
+      await unlink(join(holderGitdir, 'index.lock')).catch(() => undefined);
       await unlink(path).catch(() => undefined);
       return true;
     }
@@ -100,8 +105,8 @@ async function clearStale(gitdir: string, path: string, seen: LockInfo | 'unread
  * @example const lock = await acquireLock(gitdir, { ref: 'refs/heads/main' }); try { … } finally { await lock.release(); }
  */
 export async function acquireLock(gitdir: string, opts: { ref?: string; timeoutMs?: number } = {}): Promise<HeldLock> {
-  const path = join(gitdir, 'modelreg.lock');
-  const info: LockInfo = { pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex'), ref: opts.ref, at: new Date().toISOString() };
+  const path = join(commonDir(gitdir), 'modelreg.lock');
+  const info: LockInfo = { pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex'), ref: opts.ref, at: new Date().toISOString(), gitdir };
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   let delay = 5;
   let recovered = false;

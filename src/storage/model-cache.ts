@@ -8,6 +8,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { commonDir } from './worktree.js';
 import type { ModelVersion, RegisteredModel } from '../domain/state.js';
 
 export const MODEL_CACHE_DIR = 'models-v1';
@@ -29,7 +30,7 @@ function valid(x: unknown): x is CachedModel & { format: string } {
 export class ModelCache {
   readonly dir: string;
   constructor(gitdir: string) {
-    this.dir = join(gitdir, 'modelreg', 'cache', MODEL_CACHE_DIR);
+    this.dir = join(commonDir(gitdir), 'modelreg', 'cache', MODEL_CACHE_DIR);
   }
 
   private file(tree: string): string {

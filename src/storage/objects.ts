@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { RegistryError } from '../errors/index.js';
 import { ObjectDatabase, type ObjectType } from './odb.js';
+import { commonDir } from './worktree.js';
 
 export interface TreeEntry {
   mode: string;
@@ -47,7 +48,7 @@ export class ObjectStore {
 
   private object(oid: string, want: ObjectType): Buffer {
     const o = this.odb.read(oid);
-    if (!o) throw new RegistryError('NOT_FOUND', `Git object ${oid} is missing from ${this.gitdir}. The repository is incomplete: fetch it again or run \`git fsck\`.`, { oid });
+    if (!o) throw new RegistryError('NOT_FOUND', `Git object ${oid} is missing from ${commonDir(this.gitdir)}. The repository is incomplete: fetch it again or run \`git fsck\`.`, { oid });
     if (o.type !== want) throw new RegistryError('BAD_INPUT', `Git object ${oid} is a ${o.type}, not a ${want}.`, { oid, type: o.type });
     return o.content;
   }
@@ -109,7 +110,7 @@ export class ObjectStore {
     const header = Buffer.from(`${type} ${content.length}\0`);
     const full = Buffer.concat([header, content]);
     const oid = createHash('sha1').update(full).digest('hex');
-    const dir = join(this.gitdir, 'objects', oid.slice(0, 2));
+    const dir = join(commonDir(this.gitdir), 'objects', oid.slice(0, 2));
     const file = join(dir, oid.slice(2));
     try {
       await stat(file);
@@ -124,7 +125,7 @@ export class ObjectStore {
       await unlink(tmp).catch(() => undefined);
       const code = (e as NodeJS.ErrnoException).code;
       const why = code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full' : 'the repository is read-only or not writable';
-      throw new RegistryError('IO', `Cannot write Git objects in ${join(this.gitdir, 'objects')}: ${why} (${code}). Nothing was committed; free space or fix permissions and run the command again.`, { code }, { cause: e });
+      throw new RegistryError('IO', `Cannot write Git objects in ${join(commonDir(this.gitdir), 'objects')}: ${why} (${code}). Nothing was committed; free space or fix permissions and run the command again.`, { code }, { cause: e });
     }
     return oid;
   }

@@ -7,6 +7,7 @@
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflatePrefix } from './inflate.js';
+import { commonDir } from './worktree.js';
 import { inflateSync } from 'node:zlib';
 
 export type ObjectType = 'commit' | 'tree' | 'blob' | 'tag';
@@ -124,11 +125,15 @@ export class ObjectDatabase {
   private cache = new Map<string, RawObject>();
   /** Parsed tree entries by tree id, filled by ObjectStore (the parse is the cost of a large folder). */
   readonly parsedTrees = new Map<string, unknown>();
-  constructor(readonly gitdir: string) {}
+  /** The objects folder, shared by every worktree. */
+  private readonly objects: string;
+  constructor(readonly gitdir: string) {
+    this.objects = join(commonDir(gitdir), 'objects');
+  }
 
   private loadPacks(): Pack[] {
     if (this.packs) return this.packs;
-    const dir = join(this.gitdir, 'objects', 'pack');
+    const dir = join(this.objects, 'pack');
     let names: string[] = [];
     try { names = readdirSync(dir); } catch { /* no packs */ }
     this.packs = names.filter((n) => n.endsWith('.idx')).map((n) => loadIdx(join(dir, n), join(dir, n.replace(/\.idx$/, '.pack')))).filter((p): p is Pack => !!p);
@@ -214,7 +219,7 @@ export class ObjectDatabase {
       if (off !== undefined) { obj = this.readPacked(p, off); break; }
     }
     if (!obj) try {
-      const raw = inflateSync(readFileSync(join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2))));
+      const raw = inflateSync(readFileSync(join(this.objects, oid.slice(0, 2), oid.slice(2))));
       const sp = raw.indexOf(0x20);
       const nul = raw.indexOf(0, sp);
       obj = { type: raw.toString('latin1', 0, sp) as ObjectType, content: raw.subarray(nul + 1) };
@@ -236,7 +241,7 @@ export class ObjectDatabase {
   }
 
   has(oid: string): boolean {
-    try { statSync(join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2))); return true; } catch { /* packed? */ }
+    try { statSync(join(this.objects, oid.slice(0, 2), oid.slice(2))); return true; } catch { /* packed? */ }
     const key = Buffer.from(oid, 'hex');
     return this.loadPacks().some((p) => findInPack(p, key) !== undefined);
   }
@@ -246,7 +251,7 @@ export class ObjectDatabase {
     const out = new Set<string>();
     const dir = prefix.slice(0, 2);
     try {
-      for (const n of readdirSync(join(this.gitdir, 'objects', dir))) if ((dir + n).startsWith(prefix)) out.add(dir + n);
+      for (const n of readdirSync(join(this.objects, dir))) if ((dir + n).startsWith(prefix)) out.add(dir + n);
     } catch { /* none loose */ }
     for (const p of this.loadPacks()) {
       for (let i = 0; i < p.count; i++) {

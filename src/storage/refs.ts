@@ -2,6 +2,7 @@
  * Refs. A branch moves only by compare-and-swap, as Git does it: create `<ref>.lock`
  * exclusively, check the ref still points where the caller read it, write the new id,
  * rename the lock over the ref. Native git and other modelreg processes respect the lock.
+ * `gitdir` is a worktree's own gitdir; shared refs are read and written in the common one.
  */
 import { readFileSync } from 'node:fs';
 import { appendFile, mkdir, open, rename, unlink } from 'node:fs/promises';
@@ -14,10 +15,11 @@ import { dirname, join } from 'node:path';
 import { RegistryError } from '../errors/index.js';
 import type { Person } from './objects.js';
 import { faultPoint } from './fault.js';
+import { commonDir, refDir } from './worktree.js';
 
 async function packedRefs(gitdir: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  const text = readSmall(join(gitdir, 'packed-refs')) ?? '';
+  const text = readSmall(join(commonDir(gitdir), 'packed-refs')) ?? '';
   for (const line of text.split('\n')) {
     const m = /^([0-9a-f]{40}) (.+)$/.exec(line);
     if (m) out.set(m[2], m[1]);
@@ -27,7 +29,7 @@ async function packedRefs(gitdir: string): Promise<Map<string, string>> {
 
 async function readFullRef(gitdir: string, ref: string, depth = 0): Promise<string | undefined> {
   if (depth > 5) return undefined;
-  const text = readSmall(join(gitdir, ref));
+  const text = readSmall(join(refDir(gitdir, ref), ref));
   if (text !== undefined) {
     const t = text.trim();
     if (t.startsWith('ref: ')) return readFullRef(gitdir, t.slice(5), depth + 1);
@@ -71,7 +73,7 @@ const ZERO = '0'.repeat(40);
  * Throws CONFLICT when the ref moved meanwhile or another process holds `<ref>.lock`.
  */
 export async function compareAndSwapRef(gitdir: string, ref: string, expected: string | undefined, next: string, reflog: { who: Person; message: string }): Promise<void> {
-  const refPath = join(gitdir, ref);
+  const refPath = join(refDir(gitdir, ref), ref);
   const lockPath = `${refPath}.lock`;
   await mkdir(dirname(refPath), { recursive: true });
   let handle;
@@ -103,7 +105,7 @@ export async function compareAndSwapRef(gitdir: string, ref: string, expected: s
   const tz = -w.timezoneOffset;
   const tzs = `${tz < 0 ? '-' : '+'}${String(Math.floor(Math.abs(tz) / 60)).padStart(2, '0')}${String(Math.abs(tz) % 60).padStart(2, '0')}`;
   const line = `${expected ?? ZERO} ${next} ${w.name} <${w.email}> ${w.timestamp} ${tzs}\t${reflog.message.split('\n')[0]}\n`;
-  const logPath = join(gitdir, 'logs', ref);
+  const logPath = join(refDir(gitdir, ref), 'logs', ref);
   await mkdir(dirname(logPath), { recursive: true }).catch(() => undefined);
   await appendFile(logPath, line).catch(() => undefined);
   const head = await currentBranch(gitdir);

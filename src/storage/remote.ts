@@ -11,6 +11,7 @@ import { readdir } from 'node:fs/promises';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { RegistryError } from '../errors/index.js';
+import { commonDir } from './worktree.js';
 import { fullBranchRef, readRef } from './refs.js';
 import { readGitConfig, type RepoPaths } from './repo.js';
 
@@ -206,7 +207,7 @@ export async function fetchBranch(repo: Repo, branch: string, opts: RemoteOption
   let tip: string | null;
   try {
     const res = await git.fetch({
-      fs, http, gitdir: repo.gitdir, cache: opts.cache, url, remote,
+      fs, http, gitdir: commonDir(repo.gitdir), cache: opts.cache, url, remote,
       ref: have, remoteRef, singleBranch: true, tags: false,
       ...authOptions(token), ...progressOptions(opts.onProgress),
     });
@@ -219,16 +220,16 @@ export async function fetchBranch(repo: Repo, branch: string, opts: RemoteOption
   if (!tip) return undefined; // an empty repository
   // The configured refspec may not map this branch (a single-branch clone of another one).
   if ((await readRef(repo.gitdir, tracking)) !== tip) {
-    await git.writeRef({ fs, gitdir: repo.gitdir, ref: tracking, value: tip, force: true });
+    await git.writeRef({ fs, gitdir: commonDir(repo.gitdir), ref: tracking, value: tip, force: true });
   }
   return tip;
 }
 
 /** isomorphic-git needs `remote.<name>.fetch` to name the tracking refs; say so before downloading. */
 async function assertFetchRefspec(repo: Repo, remote: string): Promise<void> {
-  const specs = await git.getConfigAll({ fs, gitdir: repo.gitdir, path: `remote.${remote}.fetch` });
+  const specs = await git.getConfigAll({ fs, gitdir: commonDir(repo.gitdir), path: `remote.${remote}.fetch` });
   if (specs.length === 0) {
-    throw new RegistryError('BAD_INPUT', `The remote "${remote}" has no fetch refspec in ${repo.gitdir}/config. Add one with \`git config remote.${remote}.fetch '+refs/heads/*:refs/remotes/${remote}/*'\` (or \`git remote add ${remote} <url>\`).`, { remote });
+    throw new RegistryError('BAD_INPUT', `The remote "${remote}" has no fetch refspec in ${commonDir(repo.gitdir)}/config. Add one with \`git config remote.${remote}.fetch '+refs/heads/*:refs/remotes/${remote}/*'\` (or \`git remote add ${remote} <url>\`).`, { remote });
   }
 }
 
@@ -247,7 +248,7 @@ export async function pushBranch(repo: Repo, localRef: string, remoteRef: string
   const { url, token } = await resolveTarget(repo, opts, true);
   try {
     await git.push({
-      fs, http, gitdir: repo.gitdir, cache: opts.cache, url, remote,
+      fs, http, gitdir: commonDir(repo.gitdir), cache: opts.cache, url, remote,
       ref: local, remoteRef: target, force: false,
       ...authOptions(token), ...progressOptions(opts.onProgress),
     });

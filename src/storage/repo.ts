@@ -15,6 +15,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { RegistryError } from '../errors/index.js';
 import type { Person } from './objects.js';
+import { commonDir } from './worktree.js';
 
 export interface RepoPaths {
   /** The working tree, or undefined for a bare repository. */
@@ -79,7 +80,7 @@ export async function readGitConfig(gitdir: string, env: NodeJS.ProcessEnv = pro
   const files = [
     env.XDG_CONFIG_HOME ? join(env.XDG_CONFIG_HOME, 'git', 'config') : join(env.HOME ?? homedir(), '.config', 'git', 'config'),
     env.GIT_CONFIG_GLOBAL ?? join(env.HOME ?? homedir(), '.gitconfig'),
-    join(gitdir, 'config'),
+    join(commonDir(gitdir), 'config'),
   ];
   const merged = new Map<string, string>();
   for (const f of files) {

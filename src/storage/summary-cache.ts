@@ -7,6 +7,7 @@
 import { mkdir, readFile, rename, writeFile, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { commonDir } from './worktree.js';
 
 export const CACHE_FORMAT = 'modelreg-summaries';
 export const CACHE_VERSION = 1;
@@ -34,7 +35,7 @@ export class SummaryCache {
   private constructor(private readonly file: string) {}
 
   static async load(gitdir: string): Promise<SummaryCache> {
-    const cache = new SummaryCache(join(gitdir, 'modelreg', 'cache', `summaries.v${CACHE_VERSION}.json`));
+    const cache = new SummaryCache(join(commonDir(gitdir), 'modelreg', 'cache', `summaries.v${CACHE_VERSION}.json`));
     try {
       const data = JSON.parse(await readFile(cache.file, 'utf8')) as { format?: string; version?: number; entries?: Record<string, unknown> };
       if (data.format === CACHE_FORMAT && data.version === CACHE_VERSION && data.entries && typeof data.entries === 'object') {

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryError } from '../../src/errors/index.js';
 import { cloneRepo, fetchBranch, pushBranch, remoteToken, remoteUrl } from '../../src/storage/remote.js';
+import { findRepo } from '../../src/storage/repo.js';
 import { startGitServer, type GitServer } from '../helpers/git-server.js';
 
 const execFileP = promisify(execFile);
@@ -159,6 +160,29 @@ describe('clone, push, fetch over smart HTTP', () => {
     await git(a, 'rebase', '-q', 'refs/remotes/origin/main');
     await pushBranch(repo, 'main', 'main', {});
     expect(await bareGit(bare, 'log', '--format=%s', '-3', 'main')).toBe('register churn 1.1.0\ncreate iris\nregister churn 1.0.0');
+  });
+
+  it('from a linked worktree, pushes and fetches through the repository\'s shared objects and refs', async () => {
+    const wt = join(work, 'a-worktree');
+    await git(a, 'worktree', 'add', '-q', '-b', 'experiment', wt);
+    const repo = await findRepo(wt);
+    expect(repo.gitdir).toBe(join(a, '.git', 'worktrees', 'a-worktree'));
+    const oid = await commitFile(wt, 'registry/iris/versions/1.0.0.yaml', 'version: 1.0.0\n', 'register iris 1.0.0');
+    await pushBranch(repo, 'experiment', 'experiment', {});
+    expect(await bareGit(bare, 'log', '-1', '--format=%H %s', 'experiment')).toBe(`${oid} register iris 1.0.0`);
+    // The tracking ref is the repository's, seen from the main checkout as from the worktree.
+    expect(await git(a, 'rev-parse', 'refs/remotes/origin/experiment')).toBe(oid);
+    expect(await git(wt, 'rev-parse', 'refs/remotes/origin/experiment')).toBe(oid);
+    const c = join(work, 'worktree-peer');
+    await cloneRepo(url, c, {});
+    const theirs = await commitFile(c, 'registry/churn/versions/2.0.0.yaml', 'version: 2.0.0\n', 'register churn 2.0.0');
+    await pushBranch(repoAt(c), 'main', 'main', {});
+    expect(await fetchBranch(repo, 'main', {})).toBe(theirs);
+    expect(await git(a, 'rev-parse', 'refs/remotes/origin/main')).toBe(theirs);
+    expect(await git(a, 'cat-file', '-t', theirs)).toBe('commit');
+    await git(a, 'fsck', '--strict', '--no-progress');
+    expect(await git(wt, 'status', '--porcelain')).toBe('');
+    await git(a, 'worktree', 'remove', wt);
   });
 
   it('fetchBranch accepts a full ref and returns undefined for a branch the remote lacks', async () => {
