@@ -38,7 +38,7 @@ export function checkText(r: CheckResult): string {
   }
   const errors = r.problems.filter((p) => p.severity === 'error').length;
   const warnings = r.problems.length - errors;
-  lines.push(`${r.ok ? '✓' : '✗'} ${r.files} files, ${r.models} models, ${r.versions} versions: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+  lines.push(`${r.ok ? '✓' : '✗'} ${count(r.files, 'file')}, ${count(r.models, 'model')}, ${count(r.versions, 'version')}: ${count(errors, 'error')}, ${count(warnings, 'warning')}`);
   return lines.join('\n');
 }
 
@@ -69,4 +69,9 @@ export async function writeGithub(r: CheckResult, env: NodeJS.ProcessEnv): Promi
     if (r.problems.length) md.push('### Problems', '', '| file | line | rule | message |', '| --- | --- | --- | --- |', ...r.problems.map((p) => `| ${p.file} | ${p.line} | ${p.rule} | ${p.message.replace(/\|/g, '\\|')} |`), '');
     await appendFile(env.GITHUB_STEP_SUMMARY, `${md.join('\n')}\n`);
   }
+}
+
+/** `1 model`, `2 models`. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

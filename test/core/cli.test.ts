@@ -362,7 +362,7 @@ describe('check', () => {
     });
     const r = await runCli(['check'], { cwd: dir });
     expect(r.code).toBe(0);
-    expect(r.stdout.trimEnd().split('\n').pop()).toBe('✓ 4 files, 1 models, 2 versions: 0 errors, 0 warnings');
+    expect(r.stdout.trimEnd().split('\n').pop()).toBe('✓ 4 files, 1 model, 2 versions: 0 errors, 0 warnings');
     const j = await runCli(['check', '--format', 'json'], { cwd: dir });
     expect(j.code).toBe(0);
     expect(JSON.parse(j.stdout)).toMatchObject({ ok: true, summary: { models: 1, versions: 2, errors: 0 }, problems: [] });
@@ -387,7 +387,7 @@ describe('check', () => {
     expect(out).toMatch(new RegExp(`${V('churn', '1.2.0').replace(/\./g, '\\.')}:3:\\d+: version: version '1\\.3\\.0' does not match the file name '1\\.2\\.0\\.yaml' \\[version-mismatch\\]`));
     expect(out).toMatch(/registry\/churn\/versions\/1\.2\.0\.yaml:4:\d+: stage: stage 'Shadow' is not a stage of policy 'default'/);
     expect(out).toMatch(/registry\/churn\/model\.yaml:\d+:\d+: aliases\.champion: alias @champion points at 3\.0\.0/);
-    expect(out.trimEnd().split('\n').pop()).toMatch(/^✗ \d+ files, 1 models, \d+ versions: [1-9]\d* errors?, \d+ warnings?$/);
+    expect(out.trimEnd().split('\n').pop()).toMatch(/^✗ \d+ files, 1 model, \d+ versions: [1-9]\d* errors?, \d+ warnings?$/);
     expect(r.stderr).not.toMatch(STACK);
 
     const j = await runCli(['check', '--format', 'json'], { cwd: dir });

@@ -244,7 +244,7 @@ describe('a promotion by pull request, from proposal to merge', () => {
     expect((await onServer('flow', ['rev-parse', 'main'])).stdout.trim()).toBe(await rev(maint));
     const check = await mr(maint, ['check'], MAINT);
     expect(check.code, check.stdout + check.stderr).toBe(0);
-    expect(check.stdout).toMatch(/✓ .*1 models, 2 versions: 0 errors/);
+    expect(check.stdout).toMatch(/✓ .*1 model, 2 versions: 0 errors/);
 
     const resolved = await mrOk(maint, ['resolve', 'models:/m/Production'], MAINT);
     expect(resolved.stdout).toMatch(/^m 1\.0\.0 \(Production\)\ns3:\/\/models\/m\/1\.0\.0/);
