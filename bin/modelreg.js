@@ -1,24 +1,32 @@
 #!/usr/bin/env node
 'use strict';
 // The `modelreg` command: runs the CLI bundle (dist/cli/modelreg.cjs, built by scripts/build.mjs)
-// through V8's code cache (dist/cli/modelreg.cjs.{read,full}.codecache). Compiling the bundle and the
-// functions a command runs cost 12-15 ms of every start on the benchmark machine; reading them
-// back from the cache costs 2-3 ms. Node 20 has no compile cache of its own
+// through V8's code cache. Without it, compiling the bundle and the functions a command runs
+// took about 23 ms of a `resolve` on the benchmark machine; reading them from the cache takes
+// about 5 ms for a read command and 8 ms for the rest. Node 20 has no compile cache of its own
 // (module.enableCompileCache is Node >= 22.1). This file is CommonJS (bin/package.json): an ES
 // module entry point costs about 3 ms more to start.
 //
-// Two caches: one with what the read commands compile (deserialising it takes about 5 ms) and
-// one with what every command the build runs compiles (about 8 ms); a read picks the small one.
+// Two caches, dist/cli/modelreg.cjs.{read,full}.codecache: one with what the read commands
+// compile and one with what every other command compiles; a read picks the small one.
 //
-// A cache is a header (magic, CRC-32 and length of the bundle it was made from) and V8's data.
-// One that does not match the bundle byte for byte, or that V8 rejects (another Node version or
-// other V8 flags), is ignored, and a fresh one is written once the command has finished, by an
-// atomic rename; a failed write is ignored (a read-only install runs without the cache).
+// A cache file is a header and V8's data. The header names the bundle it was made from (CRC-32
+// and length), the Node version and platform that made it, and the CRC-32 of the data: V8 does
+// not check its data in a release build, and damaged data crashes the process. A file whose
+// header does not match is not handed to V8. When the cache in dist/ cannot be used (another
+// Node version, say, for a package built elsewhere), the launcher tries the user's cache folder
+// ($XDG_CACHE_HOME/modelreg or ~/.cache/modelreg), and after the command writes a fresh cache
+// where it may: dist/ when it is writable, else the user's folder (written to a temporary file,
+// fsynced, renamed). A cache written after a command holds that command's functions only, so
+// the next seven commands that use it write it again with theirs added; the build's caches are
+// final. A failed write is ignored: the command has already done its work.
+//
 // MODELREG_CODE_CACHE=off loads the bundle with a plain require; =update writes the cache after
-// the command whatever it held (the build uses it to collect the functions of several commands);
-// =report also prints on stderr whether the cache was used, rejected, stale or missing. --debug
-// loads the bundle with a plain require and its source map, so a stack trace names the modules
-// under dist/ (ops/read.js, storage/odb.js...) that the bundle was built from.
+// the command whatever it held (the build uses it to collect the functions of a session of
+// commands); =report also prints on stderr whether the cache was used, rejected, stale, corrupt
+// or missing. --debug loads the bundle with a plain require and its source map, so a stack
+// trace names the modules under dist/ (ops/read.js, storage/odb.js...) it was built from. So
+// does a Node without zlib.crc32 (before 20.15), which runs without the cache.
 const fs = require('node:fs');
 const path = require('node:path');
 const Module = require('node:module');
@@ -26,8 +34,14 @@ const Module = require('node:module');
 const bundle = path.join(__dirname, '..', 'dist', 'cli', 'modelreg.cjs');
 const READ_COMMANDS = new Set(['list', 'show', 'resolve', 'search', 'history', 'diff', 'compare', 'best', 'help']);
 const mode = process.env.MODELREG_CODE_CACHE ?? '';
+const MAGIC = 'MRCC0002';
+const HEADER = 28;
+/** Generation of a cache the build wrote (final); a cache written after a command starts at 1. */
+const FINAL = 255;
+const GROW_UNTIL = 8;
 
-if (mode === 'off' || process.argv.includes('--debug')) {
+const crc32 = mode !== 'off' ? require('node:zlib').crc32 : undefined;
+if (mode === 'off' || process.argv.includes('--debug') || typeof crc32 !== 'function') {
   if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
   run(require(bundle), undefined);
 } else {
@@ -36,30 +50,29 @@ if (mode === 'off' || process.argv.includes('--debug')) {
 
 function runCached() {
   const { Script } = require('node:vm');
-  const { crc32 } = require('node:zlib');
-  // The build makes the bundle ASCII, so Latin-1 is a faithful and the cheapest decoding.
   const source = fs.readFileSync(bundle);
-  const cacheFile = `${bundle}.${cacheGroup(process.argv)}.codecache`;
-  const header = Buffer.alloc(16);
-  header.write('MRCC0001', 0, 'latin1');
-  header.writeUInt32LE(crc32(source), 8);
-  header.writeUInt32LE(source.length, 12);
-  let cached;
-  let state = 'missing';
-  try {
-    const file = fs.readFileSync(cacheFile);
-    state = 'stale';
-    if (file.length > header.length && file.subarray(0, header.length).equals(header)) cached = file.subarray(header.length);
-  } catch {
-    // No cache yet: compile, and write one after the command.
+  const group = cacheGroup(process.argv);
+  const want = { bundle: crc32(source), length: source.length, node: crc32(`${process.version} ${process.platform} ${process.arch}`) };
+  const shipped = `${bundle}.${group}.codecache`;
+  let found = readCache(shipped, want);
+  let from = shipped;
+  if (!found.data) {
+    const user = userCacheFile(group, want);
+    const mine = readCache(user, want);
+    if (mine.data) { found = mine; from = user; }
   }
-  const script = new Script(Module.wrap(source.toString('latin1')), { filename: bundle, cachedData: cached });
-  const used = cached !== undefined && !script.cachedDataRejected;
-  if (cached) state = used ? 'used' : 'rejected';
-  if (mode === 'report') process.stderr.write(`modelreg: code cache ${state}\n`);
+  // The build makes the bundle ASCII, so Latin-1 is a faithful and the cheapest decoding.
+  const script = new Script(Module.wrap(source.toString('latin1')), { filename: bundle, cachedData: found.data });
+  const used = found.data !== undefined && !script.cachedDataRejected;
+  const state = found.data ? (used ? 'used' : 'rejected') : found.state;
+  if (mode === 'report') process.stderr.write(`modelreg: code cache ${state}${used && from !== shipped ? ` (${from})` : ''}\n`);
   const mod = { exports: {} };
   script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, path.dirname(bundle));
-  run(mod.exports, used && mode !== 'update' ? undefined : () => writeCache(cacheFile, header, script));
+  let generation;
+  if (mode === 'update') generation = FINAL;
+  else if (!used) generation = 1;
+  else if (found.generation < GROW_UNTIL) generation = found.generation + 1;
+  run(mod.exports, generation === undefined ? undefined : () => writeCache(shipped, group, want, generation, script));
 }
 
 /** `read` for a read command (or none: usage), `full` otherwise. */
@@ -72,15 +85,52 @@ function cacheGroup(argv) {
   return 'read';
 }
 
+/** The cache's V8 data when its header matches `want` and the data its checksum; else why not. */
+function readCache(file, want) {
+  let buf;
+  try { buf = fs.readFileSync(file); } catch { return { state: 'missing' }; }
+  if (buf.length <= HEADER || buf.toString('latin1', 0, 8) !== MAGIC || buf.readUInt32LE(8) !== want.bundle
+    || buf.readUInt32LE(12) !== want.length || buf.readUInt32LE(16) !== want.node) return { state: 'stale' };
+  const data = buf.subarray(HEADER);
+  if (crc32(data) !== buf.readUInt32LE(20)) return { state: 'corrupt' };
+  return { state: 'ok', data, generation: buf[24] };
+}
+
+function userCacheFile(group, want) {
+  const base = process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache');
+  return path.join(base, 'modelreg', `modelreg-${want.bundle.toString(16).padStart(8, '0')}.${group}.codecache`);
+}
+
 function run(cli, after) {
   cli.main(process.argv).finally(() => { if (after) after(); });
 }
 
-function writeCache(cacheFile, header, script) {
-  const tmp = `${cacheFile}.${process.pid}.tmp`;
+function writeCache(shipped, group, want, generation, script) {
+  let file = shipped;
   try {
-    fs.writeFileSync(tmp, Buffer.concat([header, script.createCachedData()]));
-    fs.renameSync(tmp, cacheFile);
+    fs.accessSync(path.dirname(shipped), fs.constants.W_OK);
+  } catch {
+    file = userCacheFile(group, want);
+    try { fs.mkdirSync(path.dirname(file), { recursive: true }); } catch { return; }
+  }
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    const data = script.createCachedData();
+    const header = Buffer.alloc(HEADER);
+    header.write(MAGIC, 0, 'latin1');
+    header.writeUInt32LE(want.bundle, 8);
+    header.writeUInt32LE(want.length, 12);
+    header.writeUInt32LE(want.node, 16);
+    header.writeUInt32LE(crc32(data), 20);
+    header[24] = generation;
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fs.writeFileSync(fd, Buffer.concat([header, data]));
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
   } catch {
     try { fs.unlinkSync(tmp); } catch { /* nothing was written */ }
   }

@@ -5,17 +5,21 @@
  * changes what a command does: only whether it starts from the cache.
  */
 import { spawnSync } from 'node:child_process';
-import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, baseEnv, homeDir, tempDir, makeRepo, CONFIG_YAML, modelYaml, versionYaml } from '../helpers/repo.js';
+
+const HEADER = 28;
 
 let install: string;
 let repo: string;
 let cacheFile: string;
 let fullCache: string;
 let bundle: string;
+let userCache: string;
 
 async function freshInstall(): Promise<string> {
   const dir = await tempDir('mrcache-');
@@ -27,16 +31,23 @@ async function freshInstall(): Promise<string> {
 async function modelreg(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [join(install, 'bin', 'modelreg.js'), ...args], {
     encoding: 'utf8',
-    env: { ...baseEnv(await homeDir()), GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.com', MODELREG_CODE_CACHE: 'report', ...env },
+    env: { ...baseEnv(await homeDir()), XDG_CACHE_HOME: userCache, GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.com', MODELREG_CODE_CACHE: 'report', ...env },
   });
-  const report = /^modelreg: code cache (\w+)\n/m.exec(r.stderr)?.[1];
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr.replace(/^modelreg: code cache \w+\n/m, ''), report };
+  const line = /^modelreg: code cache (\w+)(?: \((.+)\))?\n/m.exec(r.stderr);
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr.replace(/^modelreg: code cache .*\n/m, ''), report: line?.[1], from: line?.[2] };
 }
 
 const resolveArgs = () => ['-C', repo, 'resolve', 'models:/churn/Production', '--json'];
+const outcome = (r: { code: number | null; stdout: string; stderr: string }) => ({ code: r.code, stdout: r.stdout, stderr: r.stderr });
+
+/** The generation byte of a cache file (255: written by the build). */
+async function generation(file: string): Promise<number> {
+  return (await readFile(file))[24];
+}
 
 beforeAll(async () => {
   install = await freshInstall();
+  userCache = await tempDir('mrcache-user-');
   bundle = join(install, 'dist', 'cli', 'modelreg.cjs');
   cacheFile = `${bundle}.read.codecache`;
   fullCache = `${bundle}.full.codecache`;
@@ -49,7 +60,11 @@ beforeAll(async () => {
 
 describe('the CLI code cache', () => {
   it('is written by the build and used by a command: the small one by reads', async () => {
-    for (const group of ['read', 'full']) expect(existsSync(join(ROOT, 'dist', 'cli', `modelreg.cjs.${group}.codecache`))).toBe(true);
+    for (const group of ['read', 'full']) {
+      const file = join(ROOT, 'dist', 'cli', `modelreg.cjs.${group}.codecache`);
+      expect(existsSync(file)).toBe(true);
+      expect(await generation(file)).toBe(255);
+    }
     const r = await modelreg(resolveArgs());
     expect(r.report).toBe('used');
     expect(r.code).toBe(0);
@@ -68,17 +83,26 @@ describe('the CLI code cache', () => {
     expect((await modelreg(['--registry', repo, '--json', 'show', 'churn'])).report).toBe('used');
   });
 
-  it('ignores a corrupt cache, answers the same, and writes a good one afterwards', async () => {
+  it('never hands damaged data to V8 (it would crash), answers the same, and writes a good cache afterwards', async () => {
     const good = await modelreg(resolveArgs(), { MODELREG_CODE_CACHE: 'off' });
     expect(good.report).toBeUndefined();
-    const header = (await readFile(cacheFile)).subarray(0, 16);
-    // Bytes after a valid header: V8 must refuse them; a truncated file has no header at all.
-    for (const junk of [Buffer.concat([header, Buffer.alloc(4096, 0x5a)]), header.subarray(0, 10), Buffer.alloc(0)]) {
-      await writeFile(cacheFile, junk);
+    const real = await readFile(cacheFile);
+    // Bytes flipped in the middle of V8's data, under an intact header.
+    const damaged = Buffer.from(real);
+    for (let i = HEADER + 4096; i < HEADER + 4096 + 128; i++) damaged[i] ^= 0xff;
+    // Junk that carries a correct checksum: V8 itself must refuse it.
+    const junk = Buffer.alloc(4096, 0x5a);
+    const checksummed = Buffer.concat([real.subarray(0, HEADER), junk]);
+    checksummed.writeUInt32LE(crc32(junk), 20);
+    const cases: Array<[Buffer, string]> = [[damaged, 'corrupt'], [checksummed, 'rejected'], [real.subarray(0, 10), 'stale'], [Buffer.alloc(0), 'stale']];
+    for (const [bytes, state] of cases) {
+      await writeFile(cacheFile, bytes);
       const r = await modelreg(resolveArgs());
-      expect(r.report).toBe(junk.length > 16 ? 'rejected' : 'stale');
-      expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: good.code, stdout: good.stdout, stderr: good.stderr });
-      expect((await modelreg(resolveArgs())).report).toBe('used');
+      expect(r.report).toBe(state);
+      expect(outcome(r)).toEqual(outcome(good));
+      const next = await modelreg(resolveArgs());
+      expect(next.report).toBe('used');
+      expect(outcome(next)).toEqual(outcome(good));
     }
   });
 
@@ -101,20 +125,62 @@ describe('the CLI code cache', () => {
     expect(r.stdout).toContain(before);
   });
 
-  it('runs without a cache it cannot write, and MODELREG_CODE_CACHE=off writes none', async () => {
+  it('does not use a cache another Node version made', async () => {
+    const real = await readFile(cacheFile);
+    const other = Buffer.from(real);
+    other.writeUInt32LE(crc32('v19.0.0 linux x64'), 16);
+    await writeFile(cacheFile, other);
+    expect((await modelreg(resolveArgs())).report).toBe('stale');
+    expect((await modelreg(resolveArgs())).report).toBe('used');
+  });
+
+  it('without a writable dist/, keeps its cache in the user\'s cache folder and grows it over the next commands', async () => {
+    const dir = join(install, 'dist', 'cli');
     await rm(cacheFile, { force: true });
     const off = await modelreg(resolveArgs(), { MODELREG_CODE_CACHE: 'off' });
     expect(off.code).toBe(0);
+    expect(existsSync(cacheFile)).toBe(false);
+    // Immutable (chattr +i): even root may not create files in it.
+    const chattr = spawnSync('chattr', ['+i', dir], { encoding: 'utf8' });
+    expect(chattr.status, `chattr +i ${dir}: ${chattr.stderr}`).toBe(0);
+    try {
+      const first = await modelreg(resolveArgs());
+      expect(first.report).toBe('missing');
+      expect(outcome(first)).toEqual(outcome(off));
+      const [name] = (await readdir(join(userCache, 'modelreg'))).filter((f) => f.endsWith('.read.codecache'));
+      const mine = join(userCache, 'modelreg', name);
+      expect(await generation(mine)).toBe(1);
+      // Each later command that uses it adds what it compiled, seven times, then leaves it be.
+      for (let g = 2; g <= 9; g++) {
+        const r = await modelreg(g % 2 ? ['-C', repo, 'list'] : resolveArgs());
+        expect(r.report).toBe('used');
+        expect(r.from).toBe(mine);
+        expect(await generation(mine)).toBe(Math.min(g, 8));
+      }
+      expect(outcome(await modelreg(resolveArgs()))).toEqual(outcome(off));
+      expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+      expect((await readdir(join(userCache, 'modelreg'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    } finally {
+      spawnSync('chattr', ['-i', dir]);
+    }
+    // Writable again: the next command that finds no usable cache in dist/ writes one there.
+    await rm(join(userCache, 'modelreg'), { recursive: true, force: true });
+    expect((await modelreg(resolveArgs())).report).toBe('missing');
+    expect(existsSync(cacheFile)).toBe(true);
+    expect((await modelreg(resolveArgs())).report).toBe('used');
+  });
+
+  it('runs on when writing its cache fails, and MODELREG_CODE_CACHE=off writes none', async () => {
+    await rm(cacheFile, { force: true });
+    const off = await modelreg(resolveArgs(), { MODELREG_CODE_CACHE: 'off' });
     expect(existsSync(cacheFile)).toBe(false);
     // A folder where the cache file would go: reading and renaming onto it both fail.
     await mkdir(cacheFile);
     try {
       const r = await modelreg(resolveArgs());
       expect(r.report).toBe('missing');
-      expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: off.code, stdout: off.stdout, stderr: off.stderr });
-      const dir = join(install, 'dist', 'cli');
-      const { readdirSync } = await import('node:fs');
-      expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+      expect(outcome(r)).toEqual(outcome(off));
+      expect((await readdir(join(install, 'dist', 'cli'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     } finally {
       await rm(cacheFile, { recursive: true, force: true });
     }
