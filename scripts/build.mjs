@@ -49,8 +49,9 @@ for (const name of ['version', 'model', 'policy', 'config']) {
 
 // The CLI runs from one CommonJS bundle, dist/cli/modelreg.cjs, that bin/modelreg.js compiles
 // through V8's code cache. Measured on the 1k-version benchmark registry against the ES module
-// bundle with a chunk per command it replaces: resolve 81 -> 66 ms, --help 61 -> 58 ms (Node's
-// own start is 48 ms of each). An ES module graph pays resolution, a package scope lookup and a
+// bundle with a chunk per command it replaces, by hand: resolve 81 -> 68 ms, --help 61 -> 62 ms
+// (Node's own start is 48 ms of each); later steps took resolve to about 68 ms with smaller
+// caches (docs/performance.md, "Start-up"). An ES module graph pays resolution, a package scope lookup and a
 // compile per chunk (18 chunks for resolve); a CommonJS script can be handed to vm.Script with
 // cached data, which Node 20 offers for nothing else. Commands still evaluate their modules
 // lazily: esbuild turns each `await import()` into a call of the module's init function. The
@@ -104,7 +105,7 @@ await esbuild.build({
   define: { 'import.meta.url': '__modelregModuleUrl' },
   banner: { js: "const __modelregModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   // Whitespace and syntax only: names stay, so an unexpected error's stack still reads. The
-  // smaller text is quicker to read and hash at every start. --debug maps stacks to src/.
+  // smaller text is quicker to read and hash at every start. --debug maps stacks to the modules under dist/.
   minifyWhitespace: true,
   minifySyntax: true,
   // ASCII only, so bin/modelreg.js can decode it as Latin-1, a copy (utf8 decoding of 1.4 MB took 2.4 ms).

@@ -19,7 +19,7 @@ export async function doctor(ctx: Context): Promise<DoctorReport & { branch: str
   } finally {
     await lock.release();
   }
-  // Prune cached model states of folders that are no longer at the tip (they are rebuilt on demand).
+  // Prune cached model states no branch of a checkout holds (they are rebuilt on demand).
   const prunedCacheEntries = await pruneModelCache(ctx);
   const advice: string[] = [];
   if (report.userEdits.length) advice.push(`Uncommitted edits in ${report.userEdits.join(', ')}: commit or discard them (git checkout -- <file>).`);
@@ -27,9 +27,18 @@ export async function doctor(ctx: Context): Promise<DoctorReport & { branch: str
   return { ...report, prunedCacheEntries, branch: ref.replace(/^refs\/heads\//, ''), advice };
 }
 
+/**
+ * Prunes cached model states of folders that no checkout's branch holds: the cache is shared
+ * by every worktree of the repository, so what each worktree's HEAD names is kept.
+ */
 async function pruneModelCache(ctx: Context): Promise<number> {
   const { ModelCache } = await import('../storage/model-cache.js');
-  const snap = await ctx.snapshotAt();
-  const keep = new Set((await snap.locations().catch(() => [])).map((l) => l.tree));
+  const { worktrees } = await import('../storage/worktree.js');
+  const keep = new Set<string>();
+  const heads = new Set([undefined, ...worktrees(ctx.repo.gitdir).map((w) => w.head).filter((h): h is string => h !== undefined)]);
+  for (const head of heads) {
+    const snap = await ctx.snapshotAt(head).catch(() => undefined);
+    for (const l of (await snap?.locations().catch(() => [])) ?? []) keep.add(l.tree);
+  }
   return new ModelCache(ctx.repo.gitdir).prune(keep);
 }

@@ -10,6 +10,7 @@ import { acquireLock } from '../storage/lock.js';
 import { readRef, fullBranchRef, compareAndSwapRef } from '../storage/refs.js';
 import { assertClean, syncWorktree, worktreeTracks, writeCommit, type FileChange } from '../storage/write.js';
 import { changedPaths } from '../storage/history.js';
+import { checkedOutElsewhere } from '../storage/worktree.js';
 import { personAt } from '../storage/repo.js';
 import type { Snapshot } from '../storage/snapshot.js';
 import type { Context } from './context.js';
@@ -44,6 +45,18 @@ export interface WriteOutcome {
 
 const shortRef = (ref: string) => ref.replace(/^refs\/heads\//, '');
 
+/**
+ * Refuses to move a branch that another checkout of the repository (a linked worktree, or the
+ * main one) has checked out: its files and index would be left behind the branch. Git refuses
+ * the same ("is already used by worktree").
+ */
+function assertNotCheckedOutElsewhere(ctx: Context, ref: string): void {
+  const elsewhere = checkedOutElsewhere(ctx.repo.gitdir, ref);
+  if (elsewhere) {
+    throw new RegistryError('CONFLICT', `${shortRef(ref)} is checked out in ${elsewhere}; changing it from here would leave that checkout's files and index behind the branch. Run the command there, or switch that checkout to another branch first.`, { ref, worktree: elsewhere });
+  }
+}
+
 /** A writer died holding the lock: bring the working tree and index of registry files up to the tip. */
 async function repairAfterCrash(ctx: Context, store: ReturnType<Context['store']>, ref: string): Promise<void> {
   if (!(await worktreeTracks(ctx.repo, ref))) return;
@@ -58,6 +71,7 @@ async function repairAfterCrash(ctx: Context, store: ReturnType<Context['store']
 export async function fastForwardLocked(ctx: Context, ref: string, from: string | undefined, to: string): Promise<void> {
   const store = ctx.store();
   const tracks = await worktreeTracks(ctx.repo, ref);
+  if (!tracks) assertNotCheckedOutElsewhere(ctx, ref);
   const fromTree = from ? (await store.readCommit(from)).tree : undefined;
   const toTree = (await store.readCommit(to)).tree;
   const changed = tracks ? await changedPaths(store, fromTree, toTree) : [];
@@ -98,6 +112,7 @@ async function commitOnce<R>(ctx: Context, opts: WriteOptions, plan: (snap: Snap
     const tipTree = tip ? (await store.readCommit(tip)).tree : undefined;
     const tracks = await worktreeTracks(ctx.repo, ref);
     if (tracks) await assertClean(ctx.repo, store, tipTree, planned.changes.map((c) => c.path));
+    else assertNotCheckedOutElsewhere(ctx, ref);
     const id = await ctx.identity();
     const now = ctx.now().getTime();
     const author = personAt(id, now, ctx.env.GIT_AUTHOR_DATE);

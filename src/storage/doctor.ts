@@ -27,20 +27,33 @@ export async function clearStaleLocks(repo: RepoPaths, ref: string | undefined):
   const lock = join(commonDir(repo.gitdir), 'modelreg.lock');
   const text = await readFile(lock, 'utf8').catch(() => undefined);
   let ownerDead = false;
+  let holder: { gitdir?: string; ref?: string } = {};
   if (text !== undefined) {
     try {
-      const info = JSON.parse(text) as { pid: number; host: string };
+      const info = JSON.parse(text) as { pid: number; host: string; gitdir?: string; ref?: string };
       ownerDead = info.host === hostname() && !alive(info.pid);
+      holder = info;
     } catch {
       ownerDead = Date.now() - ((await stat(lock).catch(() => undefined))?.mtimeMs ?? Date.now()) > 5000;
     }
     if (ownerDead) { await unlink(lock).catch(() => undefined); removed.push(lock); }
   }
-  // Git's own lock files are left alone unless modelreg's lock was stale (its owner held them) or they are old.
-  for (const p of [ref ? join(refDir(repo.gitdir, ref), `${ref}.lock`) : undefined, join(repo.gitdir, 'index.lock')]) {
-    if (!p) continue;
-    const s = await stat(p).catch(() => undefined);
-    if (s && (ownerDead || Date.now() - s.mtimeMs > 10 * 60_000)) { await unlink(p).catch(() => undefined); removed.push(p); }
+  // Git's own lock files are left alone unless they are old, or modelreg's lock was stale and
+  // they are the ones its owner held: the ref it was moving and the index of its own checkout
+  // (the lock is shared by every worktree of the repository, and records both).
+  const old = (p: string) => ({ path: p, ifOld: true });
+  const held = (p: string) => ({ path: p, ifOld: false });
+  const candidates = [...(ref ? [old(join(refDir(repo.gitdir, ref), `${ref}.lock`))] : []), old(join(repo.gitdir, 'index.lock'))];
+  if (ownerDead) {
+    const gitdir = holder.gitdir ?? repo.gitdir;
+    const heldRef = holder.ref ?? ref;
+    if (heldRef) candidates.push(held(join(refDir(gitdir, heldRef), `${heldRef}.lock`)));
+    candidates.push(held(join(gitdir, 'index.lock')));
+  }
+  for (const c of candidates) {
+    if (removed.includes(c.path)) continue;
+    const s = await stat(c.path).catch(() => undefined);
+    if (s && (!c.ifOld || Date.now() - s.mtimeMs > 10 * 60_000)) { await unlink(c.path).catch(() => undefined); removed.push(c.path); }
   }
   return removed;
 }

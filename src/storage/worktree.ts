@@ -9,21 +9,58 @@
  * thing lives, so a write from a linked worktree lands in the objects and branches that Git
  * (and every other worktree) reads.
  */
-import { readFileSync } from 'node:fs';
-import { resolve, join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 
-const common = new Map<string, string>();
+function readSmall(path: string): string | undefined {
+  try { return readFileSync(path, 'utf8').trim(); } catch { return undefined; }
+}
 
-/** The gitdir shared by every worktree of the repository that `gitdir` belongs to. */
+/**
+ * The gitdir shared by every worktree of the repository that `gitdir` belongs to. Read each
+ * time (one small file, absent in an ordinary repository): no answer outlives a repository
+ * that is moved or recreated while a process runs.
+ */
 export function commonDir(gitdir: string): string {
-  let dir = common.get(gitdir);
-  if (dir === undefined) {
-    let text: string | undefined;
-    try { text = readFileSync(join(gitdir, 'commondir'), 'utf8').trim(); } catch { text = undefined; }
-    dir = text ? resolve(gitdir, text) : gitdir;
-    common.set(gitdir, dir);
+  const text = readSmall(join(gitdir, 'commondir'));
+  return text ? resolve(gitdir, text) : gitdir;
+}
+
+export interface Worktree {
+  /** The checkout's folder. */
+  dir: string;
+  /** Its own gitdir (the common one for the main checkout). */
+  gitdir: string;
+  /** What its HEAD names: a full branch ref, or a commit id when detached. */
+  head: string | undefined;
+}
+
+/**
+ * Every checkout of the repository: the main one (unless the repository is bare) and each
+ * linked worktree listed under `<common>/worktrees/`, as `git worktree list` shows them.
+ */
+export function worktrees(gitdir: string): Worktree[] {
+  const common = commonDir(gitdir);
+  const out: Worktree[] = [];
+  const head = (g: string) => {
+    const t = readSmall(join(g, 'HEAD'));
+    return t?.startsWith('ref: ') ? t.slice(5) : t;
+  };
+  if (basename(common) === '.git') out.push({ dir: dirname(common), gitdir: common, head: head(common) });
+  let names: string[] = [];
+  try { names = readdirSync(join(common, 'worktrees')); } catch { names = []; }
+  for (const name of names) {
+    const g = join(common, 'worktrees', name);
+    const dotgit = readSmall(join(g, 'gitdir'));
+    if (dotgit) out.push({ dir: dirname(resolve(g, dotgit)), gitdir: g, head: head(g) });
   }
-  return dir;
+  return out;
+}
+
+/** The folder of another checkout of the repository whose HEAD is `ref`, if there is one. */
+export function checkedOutElsewhere(gitdir: string, ref: string): string | undefined {
+  const self = resolve(gitdir);
+  return worktrees(gitdir).find((w) => w.head === ref && resolve(w.gitdir) !== self)?.dir;
 }
 
 /** Refs a worktree keeps for itself: HEAD and other names outside refs/, and three folders of refs/. */

@@ -38,7 +38,8 @@ describe('inflatePrefix', () => {
     if (expected) expect(() => inflatePrefix(bad, text.length)).toThrow();
     else expect(Buffer.compare(inflatePrefix(bad, text.length), reference(bad, text.length))).toBe(0);
     expect(() => inflatePrefix(Buffer.from('not zlib at all'), 10)).toThrow();
-    // and the next stream is read as before
+    // and the next stream is read as before, by a reused handle again
     expect(Buffer.compare(inflatePrefix(z, text.length), text)).toBe(0);
+    expect(inflaterKind()).toBe('reused');
   });
 });

@@ -3,7 +3,10 @@
  * gitdir holds HEAD and the index, and the objects, branches and config are shared with the
  * main checkout. Writes from it must land where Git and the other worktrees see them.
  */
-import { writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openRegistry } from '../../src/index.js';
@@ -59,17 +62,65 @@ describe('a linked worktree', () => {
     expect(JSON.parse(byRef.stdout)).toMatchObject({ version: '1.1.0' });
   });
 
-  it('lists from the shared cache and checks its own branch', async () => {
-    for (const dir of [wt, wt]) {
+  it('lists each checkout\'s branch from one cache in the shared gitdir, and checks its own branch', async () => {
+    for (const [dir, latest] of [[wt, '1.1.0'], [main, '1.0.0'], [wt, '1.1.0']]) {
       const l = await runCli(['list', '--json'], { cwd: dir });
       expect(l.code, l.stderr).toBe(0);
-      expect(JSON.parse(l.stdout).models.map((m: { name: string; latest: string }) => [m.name, m.latest])).toEqual([['churn', '1.1.0']]);
+      expect(JSON.parse(l.stdout).models.map((m: { name: string; latest: string }) => [m.name, m.latest])).toEqual([['churn', latest]]);
     }
+    expect(existsSync(join(main, '.git', 'modelreg', 'cache'))).toBe(true);
+    expect(existsSync(join(main, '.git', 'worktrees', 'feature', 'modelreg'))).toBe(false);
     const c = await runCli(['check'], { cwd: wt });
     expect(c.code, c.stdout + c.stderr).toBe(0);
   });
 
+  it('refuses to move a branch another checkout has checked out, and writes nothing', async () => {
+    const before = headCommit(wt);
+    const r = await runCli(['register', 'churn', '--artifact', 's3://models/churn/9.0.0', '--branch', 'feature'], { cwd: main });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(`modelreg: feature is checked out in ${wt}; changing it from here would leave that checkout's files and index behind the branch. Run the command there, or switch that checkout to another branch first.\n`);
+    expect(headCommit(wt)).toBe(before);
+    expect(headCommit(main)).toBe(mainTip);
+    expectClean(wt);
+    expectClean(main);
+  });
+
+  it('doctor in one checkout clears what a dead writer of another left, and keeps every checkout\'s cache', async () => {
+    // Cached model states for both branches.
+    for (const dir of [main, wt]) expect((await runCli(['show', 'churn'], { cwd: dir })).code).toBe(0);
+    const models = join(main, '.git', 'modelreg', 'cache', 'models-v1');
+    const cacheEntries = () => readdirSync(models).filter((d) => /^[0-9a-f]{2}$/.test(d)).reduce((n, d) => n + readdirSync(join(models, d)).filter((f) => f.endsWith('.json')).length, 0);
+    // (entries of the folder at the two tips, and of states in between, which doctor may prune)
+    const cachedBefore = cacheEntries();
+    expect(cachedBefore).toBeGreaterThanOrEqual(2);
+    // A writer in the worktree died holding the repository lock, feature's ref lock and its index.lock.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    const wtGitdir = join(main, '.git', 'worktrees', 'feature');
+    await writeFile(join(main, '.git', 'modelreg.lock'), JSON.stringify({ pid: dead, host: hostname(), token: 't', ref: 'refs/heads/feature', at: new Date().toISOString(), gitdir: wtGitdir }));
+    await writeFile(join(main, '.git', 'refs', 'heads', 'feature.lock'), '');
+    await writeFile(join(wtGitdir, 'index.lock'), '');
+    // A live git in the main checkout holds its own index.lock: not the dead writer's to clear.
+    await writeFile(join(main, '.git', 'index.lock'), '');
+    try {
+      const d = await runCli(['doctor', '--json'], { cwd: main });
+      expect(d.code, d.stderr).toBe(0);
+      const report = JSON.parse(d.stdout);
+      expect([...report.removedLocks].sort()).toEqual([
+        join(main, '.git', 'modelreg.lock'), join(main, '.git', 'refs', 'heads', 'feature.lock'), join(wtGitdir, 'index.lock'),
+      ].sort());
+      expect(report.prunedCacheEntries).toBe(cachedBefore - 2);
+      expect(existsSync(join(main, '.git', 'index.lock'))).toBe(true);
+    } finally {
+      await unlink(join(main, '.git', 'index.lock')).catch(() => undefined);
+    }
+    expect(cacheEntries()).toBe(2);
+    const r = await runCli(['tag', 'set', 'churn', '1.1.0', 'reviewed=yes'], { cwd: wt });
+    expect(r.code, r.stderr).toBe(0);
+    expectClean(wt);
+  });
+
   it('takes the repository lock in the shared gitdir, so writers of every worktree exclude each other', async () => {
+    const before = headCommit(wt);
     // A live process (this test) holds the main checkout's lock.
     const lock = join(main, '.git', 'modelreg.lock');
     await writeFile(lock, JSON.stringify({ pid: process.pid, host: (await import('node:os')).hostname(), token: 't', at: new Date().toISOString() }));
@@ -80,7 +131,7 @@ describe('a linked worktree', () => {
       const { unlink } = await import('node:fs/promises');
       await unlink(lock);
     }
-    expect(git(wt, ['log', '-1', '--format=%s']).stdout.trim()).toBe('promote churn 1.1.0: None -> Staging');
+    expect(headCommit(wt)).toBe(before);
     expectClean(wt);
   });
 });
