@@ -119,6 +119,31 @@ describe('a linked worktree', () => {
     expectClean(wt);
   });
 
+  it('a writer clears the lock a dead writer of another checkout left, with that checkout\'s index.lock, not its own', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    await writeFile(join(main, '.git', 'modelreg.lock'), JSON.stringify({ pid: dead, host: hostname(), token: 't', ref: 'refs/heads/main', at: new Date().toISOString(), gitdir: join(main, '.git') }));
+    await writeFile(join(main, '.git', 'index.lock'), '');
+    const r = await runCli(['tag', 'set', 'churn', '1.1.0', 'owner=ml-platform'], { cwd: wt });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(main, '.git', 'modelreg.lock'))).toBe(false);
+    expect(existsSync(join(main, '.git', 'index.lock'))).toBe(false);
+    expectClean(wt);
+    expectClean(main);
+  });
+
+  it('reads and writes with packed refs (git pack-refs --all)', async () => {
+    git(main, ['pack-refs', '--all']);
+    expect(existsSync(join(main, '.git', 'refs', 'heads', 'feature'))).toBe(false);
+    const before = headCommit(wt);
+    const show = await runCli(['show', 'churn', '1.1.0', '--json'], { cwd: wt });
+    expect(JSON.parse(show.stdout)).toMatchObject({ version: '1.1.0', stage: 'Staging' });
+    const r = await runCli(['describe', 'churn', '1.1.0', 'Retrained on October data'], { cwd: wt });
+    expect(r.code, r.stderr).toBe(0);
+    expect(git(wt, ['rev-parse', 'feature~1']).stdout.trim()).toBe(before);
+    expect(git(main, ['log', '-1', '--format=%s', 'feature']).stdout.trim()).toMatch(/^describe churn 1\.1\.0/);
+    expectClean(wt);
+  });
+
   it('takes the repository lock in the shared gitdir, so writers of every worktree exclude each other', async () => {
     const before = headCommit(wt);
     // A live process (this test) holds the main checkout's lock.
