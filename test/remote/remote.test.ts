@@ -163,6 +163,8 @@ describe('clone, push, fetch over smart HTTP', () => {
   });
 
   it('from a linked worktree, pushes and fetches through the repository\'s shared objects and refs', async () => {
+    // Builds on the clone of the tests above (run alone, `a` is unset: git would run in the cwd).
+    expect(a).toBeDefined();
     const wt = join(work, 'a-worktree');
     await git(a, 'worktree', 'add', '-q', '-b', 'experiment', wt);
     const repo = await findRepo(wt);
