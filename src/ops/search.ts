@@ -35,7 +35,7 @@ function compareValues(a: unknown, b: unknown, path: string, x: ModelVersion, y:
  * @example await search(ctx, { filter: 'version.stage == "Production" && version.metrics.auc > 0.9', orderBy: 'metrics.auc', desc: true })
  */
 export async function search(ctx: Context, input: SearchInput = {}): Promise<{ versions: ModelVersion[]; total: number }> {
-  let guard;
+  let guard: ReturnType<typeof compileGuard>['guard'];
   if (input.filter) {
     const compiled = compileGuard(input.filter);
     if (compiled.error || !compiled.guard) throw new RegistryError('BAD_INPUT', `Invalid filter: ${compiled.error?.message ?? 'it does not compile'}. Filters are CEL over version and model, e.g. version.metrics.auc > 0.9.`, { filter: input.filter });
@@ -45,13 +45,14 @@ export async function search(ctx: Context, input: SearchInput = {}): Promise<{ v
   const snap = await ctx.snapshotAt(input.at);
   const now = ctx.now();
   const hits: ModelVersion[] = [];
-  for (const m of await snap.models()) {
+  // One model at a time: only the matching records are kept (a registry of 100k versions).
+  await snap.forEachModel((m) => {
     for (const v of m.versions.values()) {
       if (!guard) { hits.push(v.record); continue; }
       const r = evaluateGuard(guard, guardContext(v.record, m.record, { email: '' }, now));
       if (r.ok) hits.push(v.record);
     }
-  }
+  });
   const orderBy = input.orderBy ?? 'created.at';
   hits.sort((x, y) => {
     const c = compareValues(field(x, orderBy), field(y, orderBy), orderBy, x, y);

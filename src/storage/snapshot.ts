@@ -15,6 +15,12 @@ import { scanVersionHead, type VersionHead } from '../domain/scan.js';
 import type { CheckoutReader } from './head-worker.js';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Model folders up to which a whole-registry question (forEachModel) keeps what it read in the
+ * process: about 10-20k versions, 80-150 MB. Beyond, `search` at 100k versions held 390-800 MB.
+ */
+const KEEP_MODELS = 2000;
 let validateModule: typeof import('../domain/validate.js') | undefined;
 
 export interface ModelLocation {
@@ -79,7 +85,7 @@ export class Snapshot {
   }
 
   /** Parses and validates the file at `path`; throws INVALID_FILE with file:line when it is bad. */
-  async record<T>(kind: FileKind, path: string, e?: TreeEntry, known?: string): Promise<{ value: T; blob: string } | undefined> {
+  async record<T>(kind: FileKind, path: string, e?: TreeEntry, known?: string, retain = true): Promise<{ value: T; blob: string } | undefined> {
     const entry = e ?? (await this.entry(path));
     if (!entry) return undefined;
     if (entry.type !== 'blob' || entry.mode === '120000') {
@@ -105,7 +111,7 @@ export class Snapshot {
     if (errors.length || v.value === undefined) {
       throw new RegistryError('INVALID_FILE', `${errors.map(formatIssue).join('\n')}\nFix the file (modelreg check lists every problem).`, { file: path, issues: errors });
     }
-    this.parsed.set(entry.oid, kind, v.value);
+    if (retain) this.parsed.set(entry.oid, kind, v.value);
     if (kind === 'config') this.persisted?.setParsed('config', entry.oid, v.value);
     return { value: v.value, blob: entry.oid };
   }
@@ -198,6 +204,27 @@ export class Snapshot {
     return state;
   }
 
+  /**
+   * Calls `visit` with each model's state in turn, in the order of `locations()`. Beyond
+   * KEEP_MODELS model folders the states are not kept in this process (each is read from the
+   * on-disk cache or its files and dropped after its visit), so a question over a registry of
+   * 100k versions holds one model at a time; smaller registries are kept, as by `models()`, for
+   * the next question in the same process.
+   */
+  async forEachModel(visit: (m: ModelState) => void): Promise<void> {
+    const locs = await this.locations();
+    const retain = locs.length <= KEEP_MODELS;
+    for (const loc of locs) {
+      const key = modelKey(loc.name);
+      let m = this.modelCache.get(key);
+      if (m === undefined) {
+        m = (await this.readModelAt(loc, retain)) ?? null;
+        if (retain) this.modelCache.set(key, m);
+      }
+      if (m) visit(m);
+    }
+  }
+
   async models(): Promise<ModelState[]> {
     const out: ModelState[] = [];
     for (const loc of await this.locations()) {
@@ -212,7 +239,8 @@ export class Snapshot {
     return out;
   }
 
-  async readModelAt(loc: ModelLocation): Promise<ModelState | undefined> {
+  /** A model folder's state (from this process, the on-disk cache, or the files); `retain: false` keeps nothing in this process. */
+  async readModelAt(loc: ModelLocation, retain = true): Promise<ModelState | undefined> {
     const cached = this.parsed.getModel(loc.tree);
     if (cached) return cached;
     const stored = this.persisted?.get(loc.tree);
@@ -221,28 +249,28 @@ export class Snapshot {
       const versions = new Map<string, VersionState>();
       for (const v of stored.versions) versions.set(v.record.version, { record: v.record, file: `${loc.dir}/versions/${v.name}`, ...(v.blob ? { blob: v.blob } : {}) });
       const state: ModelState = { name: loc.name, dir: loc.dir, file, record: stored.record, ...(stored.blob ? { blob: stored.blob } : {}), versions };
-      this.parsed.setModel(loc.tree, state);
+      if (retain) this.parsed.setModel(loc.tree, state);
       return state;
     }
     const entries = await this.store.readTree(loc.tree);
     const modelEntry = entries.find((e) => e.path === 'model.yaml');
     if (!modelEntry) return undefined;
     const file = `${loc.dir}/model.yaml`;
-    const m = await this.record<RegisteredModel>('model', file, modelEntry);
+    const m = await this.record<RegisteredModel>('model', file, modelEntry, undefined, retain);
     const versions = new Map<string, VersionState>();
     const vdir = entries.find((e) => e.path === 'versions' && e.type === 'tree');
     if (vdir) {
       for (const e of await this.store.readTree(vdir.oid)) {
         if (!e.path.endsWith('.yaml')) continue;
         const path = `${loc.dir}/versions/${e.path}`;
-        const v = await this.record<ModelVersion>('version', path, e);
+        const v = await this.record<ModelVersion>('version', path, e, undefined, retain);
         if (!v) continue;
         if (`${v.value.version}.yaml` !== e.path || v.value.model.toLowerCase() !== loc.name.toLowerCase()) throw pathMismatch(path, v.value.model, v.value.version);
         versions.set(v.value.version, { record: v.value, file: path, blob: v.blob });
       }
     }
     const state: ModelState = { name: loc.name, dir: loc.dir, file, record: m!.value, blob: m!.blob, versions };
-    this.parsed.setModel(loc.tree, state);
+    if (retain) this.parsed.setModel(loc.tree, state);
     this.persisted?.set(loc.tree, {
       record: state.record, blob: state.blob,
       versions: [...versions.values()].map((v) => ({ record: v.record, name: v.file.slice(v.file.lastIndexOf('/') + 1), ...(v.blob ? { blob: v.blob } : {}) })),

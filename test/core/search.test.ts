@@ -112,3 +112,27 @@ describe('compare and best', () => {
     expect(r.stdout).toBe('churn 1.2.0 (Staging): auc=0.95 (best of 1)\n');
   });
 });
+
+describe('search over a registry too large to keep in memory (more than 2,000 model folders)', () => {
+  it('answers exactly, reading one model at a time, and the same again from the on-disk cache', async () => {
+    const files: Record<string, string> = { 'modelreg.yaml': CONFIG_YAML };
+    const expected: string[] = [];
+    for (let k = 0; k < 2101; k++) {
+      const name = `m${String(k).padStart(4, '0')}`;
+      const stage = k % 7 === 0 ? 'Production' : 'None';
+      const auc = k / 10000;
+      files[`registry/${name}/model.yaml`] = modelYaml(name);
+      files[`registry/${name}/versions/1.0.0.yaml`] = version(name, '1.0.0', stage, '2024-01-01T00:00:00Z', `metrics:\n  auc: ${auc}\n`);
+      if (stage === 'Production' && auc > 0.1) expected.push(`${name}@1.0.0`);
+    }
+    const big = await makeRepo(files);
+    const query = { filter: 'version.stage == "Production" && version.metrics.auc > 0.1', orderBy: 'model' };
+    const first = await openRegistry({ dir: big, identity: ADA, env: {} });
+    expect(ids(await first.search(query))).toEqual(expected);
+    expect(ids(await first.search(query))).toEqual(expected);
+    const later = await openRegistry({ dir: big, identity: ADA, env: {} });
+    const r = await later.search({ ...query, orderBy: 'metrics.auc', desc: true, limit: 2 });
+    expect(ids(r)).toEqual(expected.slice(-2).reverse());
+    expect(r.total).toBe(expected.length);
+  }, 60_000);
+});
