@@ -11,22 +11,24 @@
 // compile and one with what every other command compiles; a read picks the small one.
 //
 // A cache file is a header and V8's data. The header names the bundle it was made from (CRC-32
-// and length), the Node version and platform that made it, and the CRC-32 of the data: V8 does
-// not check its data in a release build, and damaged data crashes the process. A file whose
-// header does not match is not handed to V8. When the cache in dist/ cannot be used (another
-// Node version, say, for a package built elsewhere), the launcher tries the user's cache folder
-// ($XDG_CACHE_HOME/modelreg or ~/.cache/modelreg), and after the command writes a fresh cache
-// where it may: dist/ when it is writable, else the user's folder (written to a temporary file,
-// fsynced, renamed). A cache written after a command holds that command's functions only, so
-// the next seven commands that use it write it again with theirs added; the build's caches are
-// final. A failed write is ignored: the command has already done its work.
+// and length), the setting that made it (Node version, platform, node's arguments and
+// NODE_OPTIONS: V8 refuses data made under other flags) and the CRC-32 of the data: V8 does not
+// check its data in a release build, and damaged data crashes the process. A file whose header
+// does not match is not handed to V8. When the cache in dist/ does not match, the launcher tries
+// the user's cache folder ($XDG_CACHE_HOME/modelreg, or ~/.cache/modelreg; none without a home
+// folder), and after the command writes a fresh cache: into dist/ when it is writable and does
+// not hold the build's cache of this bundle (which stays, for the setting it was made for), else
+// into the user's folder, where caches of other bundles are removed. Each write goes to a
+// temporary file, fsynced, then renamed. A cache written after a command holds that command's
+// functions only, so the next seven commands that use it write it again with theirs added; the
+// build's caches are final. A failed write is ignored: the command has already done its work.
 //
-// MODELREG_CODE_CACHE=off loads the bundle with a plain require; =update writes the cache after
-// the command whatever it held (the build uses it to collect the functions of a session of
-// commands); =report also prints on stderr whether the cache was used, rejected, stale, corrupt
-// or missing. --debug loads the bundle with a plain require and its source map, so a stack
-// trace names the modules under dist/ (ops/read.js, storage/odb.js...) it was built from. So
-// does a Node without zlib.crc32 (before 20.15), which runs without the cache.
+// MODELREG_CODE_CACHE=off loads the bundle with a plain require; =update writes the cache into
+// dist/ after the command whatever it held (the build uses it to collect the functions of a
+// session of commands); =report also prints on stderr whether the cache was used, rejected,
+// stale, corrupt or missing. --debug loads the bundle with a plain require and its source map,
+// so a stack trace names the modules under dist/ (ops/read.js, storage/odb.js...) it was built
+// from. A Node without zlib.crc32 (before 20.15) loads it with a plain require too, uncached.
 const fs = require('node:fs');
 const path = require('node:path');
 const Module = require('node:module');
@@ -52,12 +54,17 @@ function runCached() {
   const { Script } = require('node:vm');
   const source = fs.readFileSync(bundle);
   const group = cacheGroup(process.argv);
-  const want = { bundle: crc32(source), length: source.length, node: crc32(`${process.version} ${process.platform} ${process.arch}`) };
+  // V8 refuses data made under other flags: NODE_OPTIONS and node's own arguments are part of
+  // what a cache was made for, so a cache of another setting is not even tried.
+  const setting = `${process.version} ${process.platform} ${process.arch} ${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
+  const want = { bundle: crc32(source), length: source.length, node: crc32(setting) };
   const shipped = `${bundle}.${group}.codecache`;
+  const user = userCacheFile(group, want);
   let found = readCache(shipped, want);
   let from = shipped;
-  if (!found.data) {
-    const user = userCacheFile(group, want);
+  // Damaged data under a good header (a torn write, a disk error) is of no use to any setting.
+  if (found.state === 'corrupt') try { fs.unlinkSync(shipped); } catch { /* read-only: it stays unused */ }
+  if (!found.data && user) {
     const mine = readCache(user, want);
     if (mine.data) { found = mine; from = user; }
   }
@@ -72,7 +79,16 @@ function runCached() {
   if (mode === 'update') generation = FINAL;
   else if (!used) generation = 1;
   else if (found.generation < GROW_UNTIL) generation = found.generation + 1;
-  run(mod.exports, generation === undefined ? undefined : () => writeCache(shipped, group, want, generation, script));
+  if (generation === undefined) return run(mod.exports, undefined);
+  // Where the new cache goes: the build's (update) into dist/; one V8 refused although its
+  // header claims this setting replaces that file; else dist/ only when it is writable and
+  // does not hold the build's final cache for this bundle (made for another setting: it stays
+  // for the commands run with that one), else the user's folder.
+  let target;
+  if (mode === 'update') target = shipped;
+  else if (found.data && !used && writable(path.dirname(from))) target = from;
+  else target = writable(path.dirname(shipped)) && !isFinal(shipped, want) ? shipped : user;
+  run(mod.exports, target ? () => writeCache(target, want, generation, script, target === user) : undefined);
 }
 
 /** `read` for a read command (or none: usage), `full` otherwise. */
@@ -96,23 +112,48 @@ function readCache(file, want) {
   return { state: 'ok', data, generation: buf[24] };
 }
 
+/**
+ * The cache file in the user's cache folder: $XDG_CACHE_HOME/modelreg (an absolute path, as
+ * the XDG spec requires) or ~/.cache/modelreg; undefined without a home folder. Named by the
+ * bundle and the setting, so switching Node versions does not make two of them take turns.
+ */
 function userCacheFile(group, want) {
-  const base = process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache');
-  return path.join(base, 'modelreg', `modelreg-${want.bundle.toString(16).padStart(8, '0')}.${group}.codecache`);
+  let base = process.env.XDG_CACHE_HOME;
+  if (!base || !path.isAbsolute(base)) {
+    let home;
+    try { home = require('node:os').homedir(); } catch { return undefined; }
+    if (!home || !path.isAbsolute(home)) return undefined;
+    base = path.join(home, '.cache');
+  }
+  const hex = (n) => n.toString(16).padStart(8, '0');
+  return path.join(base, 'modelreg', `modelreg-${hex(want.bundle)}-${hex(want.node)}.${group}.codecache`);
+}
+
+function writable(dir) {
+  try { fs.accessSync(dir, fs.constants.W_OK); return true; } catch { return false; }
+}
+
+/** Whether `file` is the build's cache (generation FINAL) of this bundle, for whatever setting. */
+function isFinal(file, want) {
+  let fd;
+  try {
+    fd = fs.openSync(file, 'r');
+    const head = Buffer.alloc(HEADER);
+    if (fs.readSync(fd, head, 0, HEADER, 0) !== HEADER) return false;
+    return head.toString('latin1', 0, 8) === MAGIC && head.readUInt32LE(8) === want.bundle && head.readUInt32LE(12) === want.length && head[24] === FINAL;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
 
 function run(cli, after) {
   cli.main(process.argv).finally(() => { if (after) after(); });
 }
 
-function writeCache(shipped, group, want, generation, script) {
-  let file = shipped;
-  try {
-    fs.accessSync(path.dirname(shipped), fs.constants.W_OK);
-  } catch {
-    file = userCacheFile(group, want);
-    try { fs.mkdirSync(path.dirname(file), { recursive: true }); } catch { return; }
-  }
+function writeCache(file, want, generation, script, inUserFolder) {
+  try { fs.mkdirSync(path.dirname(file), { recursive: true }); } catch { return; }
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
   try {
     const data = script.createCachedData();
@@ -131,7 +172,18 @@ function writeCache(shipped, group, want, generation, script) {
       fs.closeSync(fd);
     }
     fs.renameSync(tmp, file);
+    if (inUserFolder) removeOtherBundles(path.dirname(file), want);
   } catch {
     try { fs.unlinkSync(tmp); } catch { /* nothing was written */ }
+  }
+}
+
+/** Caches of other bundles in the user's folder are of no use to anyone: an upgrade leaves them behind. */
+function removeOtherBundles(dir, want) {
+  const mine = `modelreg-${want.bundle.toString(16).padStart(8, '0')}-`;
+  for (const name of fs.readdirSync(dir)) {
+    if (name.startsWith('modelreg-') && name.endsWith('.codecache') && !name.startsWith(mine)) {
+      try { fs.unlinkSync(path.join(dir, name)); } catch { /* another process took it */ }
+    }
   }
 }

@@ -15,7 +15,8 @@ export function warmCodeCache(root) {
   const tmp = mkdtempSync(join(tmpdir(), 'modelreg-build-'));
   const repo = join(tmp, 'registry');
   const env = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('GIT_') || k.startsWith('MODELREG_')) delete env[k];
+  // The caches are made for the default setting: NODE_OPTIONS is part of what a cache is for.
+  for (const k of Object.keys(env)) if (k.startsWith('GIT_') || k.startsWith('MODELREG_') || k === 'NODE_OPTIONS') delete env[k];
   Object.assign(env, {
     HOME: tmp,
     XDG_CONFIG_HOME: join(tmp, '.config'),

@@ -9,7 +9,7 @@ import { cp, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/pr
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ROOT, baseEnv, homeDir, tempDir, makeRepo, CONFIG_YAML, modelYaml, versionYaml } from '../helpers/repo.js';
 
 const HEADER = 28;
@@ -58,6 +58,18 @@ beforeAll(async () => {
   });
 });
 
+// Every test starts from the caches the build wrote and an empty user cache folder.
+beforeEach(async () => {
+  spawnSync('chattr', ['-i', join(install, 'dist', 'cli')]);
+  for (const group of ['read', 'full']) {
+    const file = `${bundle}.${group}.codecache`;
+    await rm(file, { recursive: true, force: true });
+    await cp(join(ROOT, 'dist', 'cli', `modelreg.cjs.${group}.codecache`), file);
+  }
+  await rm(userCache, { recursive: true, force: true });
+  await mkdir(userCache);
+});
+
 describe('the CLI code cache', () => {
   it('is written by the build and used by a command: the small one by reads', async () => {
     for (const group of ['read', 'full']) {
@@ -96,12 +108,15 @@ describe('the CLI code cache', () => {
     checksummed.writeUInt32LE(crc32(junk), 20);
     const cases: Array<[Buffer, string]> = [[damaged, 'corrupt'], [checksummed, 'rejected'], [real.subarray(0, 10), 'stale'], [Buffer.alloc(0), 'stale']];
     for (const [bytes, state] of cases) {
+      await rm(userCache, { recursive: true, force: true });
       await writeFile(cacheFile, bytes);
       const r = await modelreg(resolveArgs());
       expect(r.report).toBe(state);
       expect(outcome(r)).toEqual(outcome(good));
+      // The next command uses the cache this one wrote in dist/ (the damaged one is gone).
       const next = await modelreg(resolveArgs());
       expect(next.report).toBe('used');
+      expect(next.from).toBeUndefined();
       expect(outcome(next)).toEqual(outcome(good));
     }
   });
@@ -125,13 +140,51 @@ describe('the CLI code cache', () => {
     expect(r.stdout).toContain(before);
   });
 
-  it('does not use a cache another Node version made', async () => {
-    const real = await readFile(cacheFile);
-    const other = Buffer.from(real);
-    other.writeUInt32LE(crc32('v19.0.0 linux x64'), 16);
+  it('does not hand V8 a cache made for another Node or other flags, and keeps the build\'s for its own', async () => {
+    const built = await readFile(cacheFile);
+    // Another Node version's cache where the build's was: stale, and replaced (it is not final).
+    const other = Buffer.from(built);
+    other.writeUInt32LE(crc32('v19.0.0 linux x64  '), 16);
+    other[24] = 1;
     await writeFile(cacheFile, other);
     expect((await modelreg(resolveArgs())).report).toBe('stale');
     expect((await modelreg(resolveArgs())).report).toBe('used');
+    // Flags in NODE_OPTIONS (as CI jobs set them): the build's cache is not for them. The
+    // command keeps its own in the user folder and leaves the build's in place.
+    await writeFile(cacheFile, built);
+    const flags = { NODE_OPTIONS: '--max-old-space-size=4096' };
+    const first = await modelreg(resolveArgs(), flags);
+    expect(first.report).toBe('stale');
+    const second = await modelreg(resolveArgs(), flags);
+    expect(second.report).toBe('used');
+    expect(second.from).toMatch(new RegExp(`^${userCache}/modelreg/modelreg-[0-9a-f]{8}-[0-9a-f]{8}\\.read\\.codecache$`));
+    expect(outcome(second)).toEqual(outcome(first));
+    expect((await readFile(cacheFile)).equals(built)).toBe(true);
+    const plain = await modelreg(resolveArgs());
+    expect(plain.report).toBe('used');
+    expect(plain.from).toBeUndefined();
+  });
+
+  it('without a home folder, runs without a user cache and writes nothing outside dist/', async () => {
+    const dir = join(install, 'dist', 'cli');
+    await rm(cacheFile, { force: true });
+    const cwd = await tempDir('mrcache-cwd-');
+    const chattr = spawnSync('chattr', ['+i', dir], { encoding: 'utf8' });
+    expect(chattr.status, `chattr +i ${dir}: ${chattr.stderr}`).toBe(0);
+    try {
+      for (const env of [{ HOME: '', XDG_CACHE_HOME: '' }, { HOME: '', XDG_CACHE_HOME: 'relative/cache' }]) {
+        const r = spawnSync(process.execPath, [join(install, 'bin', 'modelreg.js'), ...resolveArgs()], {
+          cwd, encoding: 'utf8', env: { ...baseEnv(''), ...env, MODELREG_CODE_CACHE: 'report' },
+        });
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stderr).toBe('modelreg: code cache missing\n');
+        expect(JSON.parse(r.stdout)).toMatchObject({ version: '1.0.0' });
+      }
+      expect(await readdir(cwd)).toEqual([]);
+      expect(await readdir(userCache)).toEqual([]);
+    } finally {
+      spawnSync('chattr', ['-i', dir]);
+    }
   });
 
   it('without a writable dist/, keeps its cache in the user\'s cache folder and grows it over the next commands', async () => {
@@ -147,16 +200,21 @@ describe('the CLI code cache', () => {
       const first = await modelreg(resolveArgs());
       expect(first.report).toBe('missing');
       expect(outcome(first)).toEqual(outcome(off));
-      const [name] = (await readdir(join(userCache, 'modelreg'))).filter((f) => f.endsWith('.read.codecache'));
-      const mine = join(userCache, 'modelreg', name);
+      const names = (await readdir(join(userCache, 'modelreg'))).filter((f) => f.endsWith('.read.codecache'));
+      expect(names).toHaveLength(1);
+      const mine = join(userCache, 'modelreg', names[0]);
       expect(await generation(mine)).toBe(1);
+      const sizes = [(await readFile(mine)).length];
       // Each later command that uses it adds what it compiled, seven times, then leaves it be.
       for (let g = 2; g <= 9; g++) {
         const r = await modelreg(g % 2 ? ['-C', repo, 'list'] : resolveArgs());
         expect(r.report).toBe('used');
         expect(r.from).toBe(mine);
         expect(await generation(mine)).toBe(Math.min(g, 8));
+        sizes.push((await readFile(mine)).length);
       }
+      // It grew: list's functions were added to resolve's.
+      expect(sizes[1]).toBeGreaterThan(sizes[0]);
       expect(outcome(await modelreg(resolveArgs()))).toEqual(outcome(off));
       expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
       expect((await readdir(join(userCache, 'modelreg'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
