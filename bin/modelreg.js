@@ -11,14 +11,15 @@
 // compile and one with what every other command compiles; a read picks the small one.
 //
 // A cache file is a header and V8's data. The header names the bundle it was made from (CRC-32
-// and length), the setting that made it (Node version, platform, node's arguments and
-// NODE_OPTIONS: V8 refuses data made under other flags) and the CRC-32 of the data: V8 does not
-// check its data in a release build, and damaged data crashes the process. A file whose header
-// does not match is not handed to V8. When the cache in dist/ does not match, the launcher tries
-// the user's cache folder ($XDG_CACHE_HOME/modelreg, or ~/.cache/modelreg; none without a home
-// folder), and after the command writes a fresh cache: into dist/ when it is writable and does
-// not hold the build's cache of this bundle (which stays, for the setting it was made for), else
-// into the user's folder, where caches of other bundles are removed. Each write goes to a
+// and length), the Node version and platform that made it, and the CRC-32 of the data: V8 does
+// not check its data in a release build, and damaged data crashes the process. A file whose
+// header does not match is not handed to V8 (a damaged one is removed). V8 itself refuses data
+// made under other V8 flags. When the cache in dist/ does not match or V8 refuses it, the
+// launcher tries the user's cache folder ($XDG_CACHE_HOME/modelreg, or ~/.cache/modelreg; none
+// without a home folder), where caches are kept per bundle, Node and setting (node's arguments
+// and NODE_OPTIONS). After the command it writes a fresh cache: into dist/ when it is writable
+// and does not hold the build's cache of this bundle (which stays, for the setting it was made
+// for), else into the user's folder, where caches of other bundles are removed. Each write goes to a
 // temporary file, fsynced, then renamed. A cache written after a command holds that command's
 // functions only, so the next seven commands that use it write it again with theirs added; the
 // build's caches are final. A failed write is ignored: the command has already done its work.
@@ -54,22 +55,28 @@ function runCached() {
   const { Script } = require('node:vm');
   const source = fs.readFileSync(bundle);
   const group = cacheGroup(process.argv);
-  // V8 refuses data made under other flags: NODE_OPTIONS and node's own arguments are part of
-  // what a cache was made for, so a cache of another setting is not even tried.
-  const setting = `${process.version} ${process.platform} ${process.arch} ${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
-  const want = { bundle: crc32(source), length: source.length, node: crc32(setting) };
+  const want = { bundle: crc32(source), length: source.length, node: crc32(`${process.version} ${process.platform} ${process.arch}`) };
+  // V8 also refuses data made under other V8 flags, which only it can tell from node's own
+  // arguments and NODE_OPTIONS; the user's cache is kept per such setting.
+  const setting = crc32(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`);
   const shipped = `${bundle}.${group}.codecache`;
-  const user = userCacheFile(group, want);
+  const user = userCacheFile(group, want, setting);
+  // The build makes the bundle ASCII, so Latin-1 is a faithful and the cheapest decoding.
+  const wrapped = Module.wrap(source.toString('latin1'));
+  const compile = (data) => new Script(wrapped, { filename: bundle, cachedData: data });
   let found = readCache(shipped, want);
   let from = shipped;
   // Damaged data under a good header (a torn write, a disk error) is of no use to any setting.
   if (found.state === 'corrupt') try { fs.unlinkSync(shipped); } catch { /* read-only: it stays unused */ }
-  if (!found.data && user) {
+  let script = found.data ? compile(found.data) : undefined;
+  if ((!script || script.cachedDataRejected) && user) {
     const mine = readCache(user, want);
-    if (mine.data) { found = mine; from = user; }
+    if (mine.data) {
+      const second = compile(mine.data);
+      if (!second.cachedDataRejected || !script) { script = second; found = mine; from = user; }
+    }
   }
-  // The build makes the bundle ASCII, so Latin-1 is a faithful and the cheapest decoding.
-  const script = new Script(Module.wrap(source.toString('latin1')), { filename: bundle, cachedData: found.data });
+  script ??= compile(undefined);
   const used = found.data !== undefined && !script.cachedDataRejected;
   const state = found.data ? (used ? 'used' : 'rejected') : found.state;
   if (mode === 'report') process.stderr.write(`modelreg: code cache ${state}${used && from !== shipped ? ` (${from})` : ''}\n`);
@@ -80,14 +87,10 @@ function runCached() {
   else if (!used) generation = 1;
   else if (found.generation < GROW_UNTIL) generation = found.generation + 1;
   if (generation === undefined) return run(mod.exports, undefined);
-  // Where the new cache goes: the build's (update) into dist/; one V8 refused although its
-  // header claims this setting replaces that file; else dist/ only when it is writable and
-  // does not hold the build's final cache for this bundle (made for another setting: it stays
-  // for the commands run with that one), else the user's folder.
-  let target;
-  if (mode === 'update') target = shipped;
-  else if (found.data && !used && writable(path.dirname(from))) target = from;
-  else target = writable(path.dirname(shipped)) && !isFinal(shipped, want) ? shipped : user;
+  // Where the new cache goes: the build's (update) into dist/; else into dist/ when it is
+  // writable and does not hold the build's final cache of this bundle (made for another
+  // setting, it stays for the commands run with that one), else into the user's folder.
+  const target = mode === 'update' || (writable(path.dirname(shipped)) && !isFinal(shipped, want)) ? shipped : user;
   run(mod.exports, target ? () => writeCache(target, want, generation, script, target === user) : undefined);
 }
 
@@ -117,7 +120,7 @@ function readCache(file, want) {
  * the XDG spec requires) or ~/.cache/modelreg; undefined without a home folder. Named by the
  * bundle and the setting, so switching Node versions does not make two of them take turns.
  */
-function userCacheFile(group, want) {
+function userCacheFile(group, want, setting) {
   let base = process.env.XDG_CACHE_HOME;
   if (!base || !path.isAbsolute(base)) {
     let home;
@@ -126,7 +129,7 @@ function userCacheFile(group, want) {
     base = path.join(home, '.cache');
   }
   const hex = (n) => n.toString(16).padStart(8, '0');
-  return path.join(base, 'modelreg', `modelreg-${hex(want.bundle)}-${hex(want.node)}.${group}.codecache`);
+  return path.join(base, 'modelreg', `modelreg-${hex(want.bundle)}-${hex(want.node)}-${hex(setting)}.${group}.codecache`);
 }
 
 function writable(dir) {

@@ -10,7 +10,7 @@ import { acquireLock } from '../storage/lock.js';
 import { readRef, fullBranchRef, compareAndSwapRef } from '../storage/refs.js';
 import { assertClean, syncWorktree, worktreeTracks, writeCommit, type FileChange } from '../storage/write.js';
 import { changedPaths } from '../storage/history.js';
-import { checkedOutElsewhere } from '../storage/worktree.js';
+import { checkedOutElsewhere, worktreeExists } from '../storage/worktree.js';
 import { personAt } from '../storage/repo.js';
 import type { Snapshot } from '../storage/snapshot.js';
 import type { Context } from './context.js';
@@ -53,7 +53,8 @@ const shortRef = (ref: string) => ref.replace(/^refs\/heads\//, '');
 function assertNotCheckedOutElsewhere(ctx: Context, ref: string): void {
   const elsewhere = checkedOutElsewhere(ctx.repo.gitdir, ref);
   if (elsewhere) {
-    throw new RegistryError('CONFLICT', `${shortRef(ref)} is checked out in ${elsewhere}; changing it from here would leave that checkout's files and index behind the branch. Run the command there, or switch that checkout to another branch first.`, { ref, worktree: elsewhere });
+    const next = worktreeExists(elsewhere) ? 'Run the command there, or switch that checkout to another branch first.' : 'That folder is gone: run `git worktree prune`, then try again.';
+    throw new RegistryError('CONFLICT', `${shortRef(ref)} is checked out in ${elsewhere}; changing it from here would leave that checkout's files and index behind the branch. ${next}`, { ref, worktree: elsewhere });
   }
 }
 
@@ -137,8 +138,12 @@ export async function runWrite<R>(ctx: Context, opts: WriteOptions, plan: (snap:
   const token = remote.remoteToken(ctx.env);
   const maxAttempts = opts.maxAttempts ?? 16;
   const target = await ctx.targetRef();
+  // With --branch, the target branch is only the base: when another checkout has it checked
+  // out, it is not moved (Git refuses as well) and the change is planned on its local tip.
+  const baseElsewhere = opts.branch ? checkedOutElsewhere(ctx.repo.gitdir, target) : undefined;
   for (let attempt = 1; ; attempt++) {
-    await syncFromRemote(ctx, target, token);
+    if (baseElsewhere) ctx.options.onProgress?.(`${shortRef(target)} is checked out in ${baseElsewhere}: not fast-forwarding it; the branch starts from its local tip`);
+    else await syncFromRemote(ctx, target, token);
     const out = await commitOnce(ctx, opts, plan);
     if (!out.commit) return { ...out, pushed: false, attempts: attempt };
     const ref = fullBranchRef(out.branch);

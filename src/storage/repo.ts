@@ -16,6 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { RegistryError } from '../errors/index.js';
 import type { Person } from './objects.js';
 import { commonDir } from './worktree.js';
+import { parseGitConfig } from './git-config.js';
 
 export interface RepoPaths {
   /** The working tree, or undefined for a bare repository. */
@@ -54,27 +55,7 @@ export async function findRepo(start: string): Promise<RepoPaths> {
   throw new RegistryError('NOT_A_REGISTRY', `${resolve(start)} is not inside a Git repository. Run \`modelreg init\` to create a registry there, or pass -C with the folder of one.`, { dir: resolve(start) });
 }
 
-/** A tiny reader for Git's config format: enough for [user], [remote] and [branch] values. */
-export function parseGitConfig(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  let section = '';
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.replace(/(^|\s)[#;].*$/, '').trim();
-    if (!line) continue;
-    const sec = /^\[([A-Za-z0-9.-]+)(?:\s+"((?:[^"\\]|\\.)*)")?\]$/.exec(line);
-    if (sec) {
-      section = sec[2] !== undefined ? `${sec[1].toLowerCase()}.${sec[2]}` : sec[1].toLowerCase();
-      continue;
-    }
-    const kv = /^([A-Za-z][A-Za-z0-9-]*)\s*(?:=\s*(.*))?$/.exec(line);
-    if (kv && section) {
-      let v = (kv[2] ?? 'true').trim();
-      if (v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1).replace(/\\(.)/g, '$1');
-      out.set(`${section}.${kv[1].toLowerCase()}`, v);
-    }
-  }
-  return out;
-}
+export { parseGitConfig } from './git-config.js';
 
 export async function readGitConfig(gitdir: string, env: NodeJS.ProcessEnv = process.env): Promise<Map<string, string>> {
   const files = [

@@ -17,10 +17,11 @@ import type { CheckoutReader } from './head-worker.js';
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Model folders up to which a whole-registry question (forEachModel) keeps what it read in the
- * process: about 10-20k versions, 80-150 MB. Beyond, `search` at 100k versions held 390-800 MB.
+ * Versions up to which a whole-registry question (forEachModel) keeps what it read in the
+ * process, for the next question: about 80-150 MB. Beyond, `search` at 100k versions held
+ * 390-800 MB.
  */
-const KEEP_MODELS = 2000;
+const KEEP_VERSIONS = 20_000;
 let validateModule: typeof import('../domain/validate.js') | undefined;
 
 export interface ModelLocation {
@@ -205,23 +206,26 @@ export class Snapshot {
   }
 
   /**
-   * Calls `visit` with each model's state in turn, in the order of `locations()`. Beyond
-   * KEEP_MODELS model folders the states are not kept in this process (each is read from the
-   * on-disk cache or its files and dropped after its visit), so a question over a registry of
-   * 100k versions holds one model at a time; smaller registries are kept, as by `models()`, for
-   * the next question in the same process.
+   * Calls `visit` with each model's state in turn, in the order of `locations()`. The models
+   * visited before KEEP_VERSIONS versions were seen are kept in this process (as by `models()`,
+   * for the next question); the rest are read from the on-disk cache or their files and dropped
+   * after their visit, so a question over 100k versions holds a bounded part of them.
    */
   async forEachModel(visit: (m: ModelState) => void): Promise<void> {
-    const locs = await this.locations();
-    const retain = locs.length <= KEEP_MODELS;
-    for (const loc of locs) {
+    let seen = 0;
+    for (const loc of await this.locations()) {
       const key = modelKey(loc.name);
-      let m = this.modelCache.get(key);
+      const cached = this.modelCache.get(key);
+      // (A folder whose name differs only by case from another is its own model here.)
+      let m = cached && cached.name === loc.name ? cached : undefined;
       if (m === undefined) {
-        m = (await this.readModelAt(loc, retain)) ?? null;
-        if (retain) this.modelCache.set(key, m);
+        const retain = seen < KEEP_VERSIONS;
+        m = await this.readModelAt(loc, retain);
+        if (retain && m && !this.modelCache.has(key)) this.modelCache.set(key, m);
       }
-      if (m) visit(m);
+      if (!m) continue;
+      seen += m.versions.size;
+      visit(m);
     }
   }
 

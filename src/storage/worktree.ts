@@ -9,8 +9,9 @@
  * thing lives, so a write from a linked worktree lands in the objects and branches that Git
  * (and every other worktree) reads.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { parseGitConfig } from './git-config.js';
 
 function readSmall(path: string): string | undefined {
   try { return readFileSync(path, 'utf8').trim(); } catch { return undefined; }
@@ -46,7 +47,10 @@ export function worktrees(gitdir: string): Worktree[] {
     const t = readSmall(join(g, 'HEAD'));
     return t?.startsWith('ref: ') ? t.slice(5) : t;
   };
-  if (basename(common) === '.git') out.push({ dir: dirname(common), gitdir: common, head: head(common) });
+  // The main checkout, unless the repository is bare (a bare clone with linked worktrees is a
+  // common layout, its folder often named .git); Git names it after the common gitdir.
+  const bare = /^(true|yes|on|1)$/i.test(parseGitConfig(readSmall(join(common, 'config')) ?? '').get('core.bare') ?? 'false');
+  if (!bare) out.push({ dir: basename(common) === '.git' ? dirname(common) : common, gitdir: common, head: head(common) });
   let names: string[] = [];
   try { names = readdirSync(join(common, 'worktrees')); } catch { names = []; }
   for (const name of names) {
@@ -69,4 +73,9 @@ const PER_WORKTREE = /^(?!refs\/)|^refs\/(?:worktree|bisect|rewritten)\//;
 /** The gitdir that holds `ref` (a full ref name, or HEAD). */
 export function refDir(gitdir: string, ref: string): string {
   return PER_WORKTREE.test(ref) ? gitdir : commonDir(gitdir);
+}
+
+/** Whether a checkout's folder is still there (a linked worktree whose folder was deleted is "prunable"). */
+export function worktreeExists(dir: string): boolean {
+  return existsSync(dir);
 }

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { unlink, writeFile } from 'node:fs/promises';
+import { rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -119,7 +119,7 @@ describe('a linked worktree', () => {
     expectClean(wt);
   });
 
-  it('a writer clears the lock a dead writer of another checkout left, with that checkout\'s index.lock, not its own', async () => {
+  it('a writer in one checkout clears the lock a dead writer of another left, and that writer\'s index.lock', async () => {
     const dead = spawnSync(process.execPath, ['-e', '0']).pid;
     await writeFile(join(main, '.git', 'modelreg.lock'), JSON.stringify({ pid: dead, host: hostname(), token: 't', ref: 'refs/heads/main', at: new Date().toISOString(), gitdir: join(main, '.git') }));
     await writeFile(join(main, '.git', 'index.lock'), '');
@@ -142,6 +142,38 @@ describe('a linked worktree', () => {
     expect(git(wt, ['rev-parse', 'feature~1']).stdout.trim()).toBe(before);
     expect(git(main, ['log', '-1', '--format=%s', 'feature']).stdout.trim()).toMatch(/^describe churn 1\.1\.0/);
     expectClean(wt);
+  });
+
+  it('names a checkout whose folder is gone (prunable) and says to prune it', async () => {
+    const gone = join(await tempDir('mrcore-wt-gone-'), 'old');
+    git(main, ['worktree', 'add', '-q', '-b', 'abandoned', gone]);
+    await rm(gone, { recursive: true, force: true });
+    const r = await runCli(['register', 'churn', '--artifact', 's3://models/churn/7.0.0', '--branch', 'abandoned'], { cwd: main });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(`modelreg: abandoned is checked out in ${gone}; changing it from here would leave that checkout's files and index behind the branch. That folder is gone: run \`git worktree prune\`, then try again.\n`);
+    git(main, ['worktree', 'prune']);
+    const again = await runCli(['register', 'churn', '--artifact', 's3://models/churn/7.0.0', '--branch', 'abandoned'], { cwd: main });
+    expect(again.code, again.stderr).toBe(0);
+    expectClean(main);
+  });
+
+  it('with a bare repository and linked worktrees, the bare HEAD is no checkout', async () => {
+    const parent = await tempDir('mrcore-bare-');
+    const bare = join(parent, 'proj', '.git');
+    git(parent, ['clone', '-q', '--bare', main, bare]);
+    const one = join(parent, 'one');
+    git(bare, ['worktree', 'add', '-q', '-b', 'one', one, 'main']);
+    const before = git(bare, ['rev-parse', 'main']).stdout.trim();
+    // main is the bare repository's HEAD, checked out nowhere: a --branch write to it is fine.
+    const r = await runCli(['register', 'churn', '--artifact', 's3://models/churn/3.0.0', '--branch', 'main'], { cwd: one });
+    expect(r.code, r.stderr).toBe(0);
+    expect(git(bare, ['rev-parse', 'main~1']).stdout.trim()).toBe(before);
+    expect(git(bare, ['log', '-1', '--format=%s', 'main']).stdout.trim()).toBe('register churn 1.1.0');
+    expect(git(bare, ['ls-tree', '--name-only', 'main', 'registry/churn/versions/']).stdout.trim().split('\n')).toEqual([
+      'registry/churn/versions/1.0.0.yaml', 'registry/churn/versions/1.1.0.yaml',
+    ]);
+    expect(git(bare, ['fsck', '--strict', '--no-progress']).code).toBe(0);
+    expectClean(one);
   });
 
   it('takes the repository lock in the shared gitdir, so writers of every worktree exclude each other', async () => {
