@@ -11,7 +11,7 @@ import { readIndexOids } from './index-file.js';
 import { syncWorktree } from './write.js';
 import { firstParentLog } from './history.js';
 import type { RepoPaths } from './repo.js';
-import { alive } from './lock.js';
+import { alive, madeSince } from './lock.js';
 import { commonDir, refDir } from './worktree.js';
 
 export interface DoctorReport {
@@ -27,7 +27,7 @@ export async function clearStaleLocks(repo: RepoPaths, ref: string | undefined):
   const lock = join(commonDir(repo.gitdir), 'modelreg.lock');
   const text = await readFile(lock, 'utf8').catch(() => undefined);
   let ownerDead = false;
-  let holder: { gitdir?: string; ref?: string } = {};
+  let holder: { gitdir?: string; ref?: string; at?: string } = {};
   if (text !== undefined) {
     try {
       const info = JSON.parse(text) as { pid: number; host: string; gitdir?: string; ref?: string };
@@ -48,7 +48,7 @@ export async function clearStaleLocks(repo: RepoPaths, ref: string | undefined):
     const gitdir = holder.gitdir ?? repo.gitdir;
     const heldRef = holder.ref ?? ref;
     if (heldRef) candidates.push(held(join(refDir(gitdir, heldRef), `${heldRef}.lock`)));
-    candidates.push(held(join(gitdir, 'index.lock')));
+    if (await madeSince(join(gitdir, 'index.lock'), holder)) candidates.push(held(join(gitdir, 'index.lock')));
   }
   for (const c of candidates) {
     if (removed.includes(c.path)) continue;

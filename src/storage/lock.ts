@@ -75,6 +75,17 @@ async function isStale(path: string, info: LockInfo | 'unreadable'): Promise<boo
   return info.host === hostname() && !alive(info.pid);
 }
 
+/**
+ * Whether `file` was made while the dead holder held the lock (or its lock is unreadable): an
+ * older index.lock is not the holder's, but a git process's that was there first.
+ */
+export async function madeSince(file: string, holder: { at?: string } | 'unreadable'): Promise<boolean> {
+  const s = await stat(file).catch(() => undefined);
+  if (!s) return false;
+  const since = holder !== 'unreadable' && holder.at ? Date.parse(holder.at) : Number.NaN;
+  return Number.isNaN(since) || s.mtimeMs >= since - 1000;
+}
+
 async function clearStale(gitdir: string, path: string, seen: LockInfo | 'unreadable'): Promise<boolean> {
   const takeover = `${path}.takeover`;
   if (!(await tryCreate(takeover, JSON.stringify({ pid: process.pid, host: hostname() })))) {
@@ -86,11 +97,12 @@ async function clearStale(gitdir: string, path: string, seen: LockInfo | 'unread
     const now = await readInfo(path);
     if (now && JSON.stringify(now) === JSON.stringify(seen)) {
       // The dead owner may have died holding a ref lock too; it was ours to hold.
-      // So may its index.lock (a native git process could hold one too; we accept that small risk
-      // over leaving every later write stuck).
+      // So may its index.lock: one made while it held the lock is taken for its (a native git
+      // process could have made one then too; we accept that small risk over leaving every
+      // later write stuck); an older one is a git process's and stays.
       const holderGitdir = now !== 'unreadable' && now.gitdir ? now.gitdir : gitdir;
       if (now !== 'unreadable' && now.ref) await unlink(join(refDir(holderGitdir, now.ref), `${now.ref}.lock`)).catch(() => undefined);
-      await unlink(join(holderGitdir, 'index.lock')).catch(() => undefined);
+      if (await madeSince(join(holderGitdir, 'index.lock'), now)) await unlink(join(holderGitdir, 'index.lock')).catch(() => undefined);
       await unlink(path).catch(() => undefined);
       return true;
     }

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { rm, unlink, writeFile } from 'node:fs/promises';
+import { rm, unlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -129,6 +129,21 @@ describe('a linked worktree', () => {
     expect(existsSync(join(main, '.git', 'index.lock'))).toBe(false);
     expectClean(wt);
     expectClean(main);
+    // An index.lock older than the dead writer's lock was not its: a git process that was there
+    // first holds it, and it stays.
+    const at = new Date();
+    await writeFile(join(main, '.git', 'index.lock'), '');
+    const earlier = new Date(at.getTime() - 60_000);
+    await utimes(join(main, '.git', 'index.lock'), earlier, earlier);
+    await writeFile(join(main, '.git', 'modelreg.lock'), JSON.stringify({ pid: dead, host: hostname(), token: 't', ref: 'refs/heads/main', at: at.toISOString(), gitdir: join(main, '.git') }));
+    try {
+      const again = await runCli(['tag', 'set', 'churn', '1.1.0', 'owner=ml-research'], { cwd: wt });
+      expect(again.code, again.stderr).toBe(0);
+      expect(existsSync(join(main, '.git', 'modelreg.lock'))).toBe(false);
+      expect(existsSync(join(main, '.git', 'index.lock'))).toBe(true);
+    } finally {
+      await unlink(join(main, '.git', 'index.lock')).catch(() => undefined);
+    }
   });
 
   it('reads and writes with packed refs (git pack-refs --all)', async () => {
