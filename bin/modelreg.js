@@ -60,20 +60,24 @@ function runCached() {
   // arguments and NODE_OPTIONS; the user's cache is kept per such setting.
   const setting = crc32(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`);
   const shipped = `${bundle}.${group}.codecache`;
-  const user = userCacheFile(group, want, setting);
+  // The user's cache is looked up only when dist/'s cannot serve (most starts never need it).
+  let userFile;
+  const user = () => (userFile ??= { path: userCacheFile(group, want, setting) }).path;
   // The build makes the bundle ASCII, so Latin-1 is a faithful and the cheapest decoding.
   const wrapped = Module.wrap(source.toString('latin1'));
   const compile = (data) => new Script(wrapped, { filename: bundle, cachedData: data });
   let found = readCache(shipped, want);
   let from = shipped;
+  // The build's cache of this bundle, though perhaps for another setting: it is never replaced.
+  const shippedFinal = found.final === true;
   // Damaged data under a good header (a torn write, a disk error) is of no use to any setting.
   if (found.state === 'corrupt') try { fs.unlinkSync(shipped); } catch { /* read-only: it stays unused */ }
   let script = found.data ? compile(found.data) : undefined;
-  if ((!script || script.cachedDataRejected) && user) {
-    const mine = readCache(user, want);
+  if ((!script || script.cachedDataRejected) && user()) {
+    const mine = readCache(user(), want);
     if (mine.data) {
       const second = compile(mine.data);
-      if (!second.cachedDataRejected || !script) { script = second; found = mine; from = user; }
+      if (!second.cachedDataRejected || !script) { script = second; found = mine; from = user(); }
     }
   }
   script ??= compile(undefined);
@@ -90,8 +94,8 @@ function runCached() {
   // Where the new cache goes: the build's (update) into dist/; else into dist/ when it is
   // writable and does not hold the build's final cache of this bundle (made for another
   // setting, it stays for the commands run with that one), else into the user's folder.
-  const target = mode === 'update' || (writable(path.dirname(shipped)) && !isFinal(shipped, want)) ? shipped : user;
-  run(mod.exports, target ? () => writeCache(target, want, generation, script, target === user) : undefined);
+  const target = mode === 'update' || (writable(path.dirname(shipped)) && !shippedFinal) ? shipped : user();
+  run(mod.exports, target ? () => writeCache(target, want, generation, script, target !== shipped) : undefined);
 }
 
 /** `read` for a read command (or none: usage), `full` otherwise. */
@@ -104,15 +108,19 @@ function cacheGroup(argv) {
   return 'read';
 }
 
-/** The cache's V8 data when its header matches `want` and the data its checksum; else why not. */
+/**
+ * The cache's V8 data when its header matches `want` and the data its checksum; else why not.
+ * `final`: the build wrote it for this bundle (whatever Node or setting it was made for).
+ */
 function readCache(file, want) {
   let buf;
   try { buf = fs.readFileSync(file); } catch { return { state: 'missing' }; }
-  if (buf.length <= HEADER || buf.toString('latin1', 0, 8) !== MAGIC || buf.readUInt32LE(8) !== want.bundle
-    || buf.readUInt32LE(12) !== want.length || buf.readUInt32LE(16) !== want.node) return { state: 'stale' };
+  if (buf.length <= HEADER || buf.toString('latin1', 0, 8) !== MAGIC || buf.readUInt32LE(8) !== want.bundle || buf.readUInt32LE(12) !== want.length) return { state: 'stale' };
+  const final = buf[24] === FINAL;
+  if (buf.readUInt32LE(16) !== want.node) return { state: 'stale', final };
   const data = buf.subarray(HEADER);
   if (crc32(data) !== buf.readUInt32LE(20)) return { state: 'corrupt' };
-  return { state: 'ok', data, generation: buf[24] };
+  return { state: 'ok', data, generation: buf[24], final };
 }
 
 /**
@@ -134,21 +142,6 @@ function userCacheFile(group, want, setting) {
 
 function writable(dir) {
   try { fs.accessSync(dir, fs.constants.W_OK); return true; } catch { return false; }
-}
-
-/** Whether `file` is the build's cache (generation FINAL) of this bundle, for whatever setting. */
-function isFinal(file, want) {
-  let fd;
-  try {
-    fd = fs.openSync(file, 'r');
-    const head = Buffer.alloc(HEADER);
-    if (fs.readSync(fd, head, 0, HEADER, 0) !== HEADER) return false;
-    return head.toString('latin1', 0, 8) === MAGIC && head.readUInt32LE(8) === want.bundle && head.readUInt32LE(12) === want.length && head[24] === FINAL;
-  } catch {
-    return false;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
 }
 
 function run(cli, after) {
