@@ -1,8 +1,26 @@
-/** The one place errors become output and exit codes. */
+/**
+ * The one place errors and results become output and exit codes: `handleError` for what a
+ * command threw, `exitFor` for what a command returned (a check result or a policy decision).
+ */
+import type { RegistryError } from '../errors/index.js';
+
+/** Sets the exit code a command's result calls for (0 clean or allowed, 1 failed or denied). */
+export async function exitFor(result: Parameters<typeof import('../domain/check-result.js').exitCode>[0]): Promise<void> {
+  const { exitCode } = await import('../domain/check-result.js');
+  process.exitCode = exitCode(result);
+}
+
+/** A policy denial under --json: the decision (what was judged, its checklist) beside the error. */
+function denialJson(e: RegistryError): Record<string, unknown> | undefined {
+  const d = e.data.decision as { checks?: unknown[]; message?: string } | undefined;
+  if (e.code !== 'DENIED' || !d) return undefined;
+  return { allowed: false, ...(e.data.subject as Record<string, unknown> | undefined), checks: d.checks, message: d.message, error: e.toJSON() };
+}
+
 export async function handleError(e: unknown, o: { json: boolean; debug: boolean }): Promise<number> {
   const { RegistryError } = await import('../errors/index.js');
   if (e instanceof RegistryError) {
-    if (o.json) process.stdout.write(`${JSON.stringify({ error: e.toJSON() }, null, 2)}\n`);
+    if (o.json) process.stdout.write(`${JSON.stringify(denialJson(e) ?? { error: e.toJSON() }, null, 2)}\n`);
     const { printable } = await import('../domain/issues.js');
     process.stderr.write(`modelreg: ${printable(e.message)}\n`);
     if (o.debug && e.stack) process.stderr.write(`${e.stack}\n`);

@@ -69,7 +69,7 @@ export async function afterWrite(cmd: Command, result: { commit?: string; branch
   const o = cmd.opts();
   if (!o.pr || !result.commit) return;
   const ctx = await context(cmd);
-  const { openPullRequest } = await import('../ops/forge.js');
+  const { openPullRequest } = await import('../ops/pull-request.js');
   const pr = await openPullRequest(ctx, { branch: result.branch, title });
   if (pr.url) process.stderr.write(`Opened pull request ${pr.url}\n`);
   else process.stderr.write(`${pr.manual}\n`);

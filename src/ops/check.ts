@@ -5,11 +5,13 @@
  */
 import { CONFIG_FILE } from '../domain/state.js';
 import type { Issue } from '../domain/issues.js';
-import type { RegistryEvent } from '../domain/events.js';
+import { checkResult, type CheckResult } from '../domain/check-result.js';
 import { readTreeFiles, readWorktreeFiles } from '../storage/files.js';
 import { changedPaths } from '../storage/history.js';
 import { issue } from '../domain/issues.js';
-import { checkFiles, checkConfig } from './check-rules.js';
+import { checkFiles, checkConfig, type CheckFile } from './check-rules.js';
+import { checkAgainstBase, pinpoint } from './check-base.js';
+import { forgeApprovers } from './forge-approvals.js';
 import type { Context } from './context.js';
 
 export interface CheckInput {
@@ -23,18 +25,7 @@ export interface CheckInput {
   forge?: 'github';
 }
 
-export interface CheckResult {
-  ok: boolean;
-  files: number;
-  models: number;
-  versions: number;
-  problems: Issue[];
-  events: Array<RegistryEvent & { description: string }>;
-  base?: string;
-  head?: string;
-  /** Per-change policy checklists (with base). */
-  decisions?: Array<{ event: string; model: string; version?: string; allowed: boolean; checks: Array<{ name: string; ok: boolean; expected: string; actual: string }>; message: string }>;
-}
+export type { CheckResult };
 
 async function changedScope(ctx: Context, base: string, head: string) {
   const store = ctx.store();
@@ -65,41 +56,32 @@ async function caseCollisions(ctx: Context, head: string, checked: ReturnType<ty
   return out;
 }
 
-export async function check(ctx: Context, input: CheckInput = {}): Promise<CheckResult> {
+/** The files a check reads: what changed (with base), a commit's, or the checked-out ones. */
+async function filesToCheck(ctx: Context, input: CheckInput): Promise<{ files: CheckFile[]; scope?: string }> {
+  // A pull request check validates what changed: the changed files and every file of the
+  // models they belong to, so its cost follows the size of the change. (Base passed its own check.)
+  if (input.base !== undefined) return changedScope(ctx, input.base, input.head ?? 'HEAD');
   const readAt = input.head ?? input.ref;
-  let files;
-  let scope: string | undefined;
-  if (input.base !== undefined) {
-    // A pull request check validates what changed: the changed files and every file of the
-    // models they belong to, so its cost follows the size of the change. (Base passed its own check.)
-    const scoped = await changedScope(ctx, input.base, input.head ?? 'HEAD');
-    files = scoped.files;
-    scope = scoped.scope;
-  } else if (readAt !== undefined || !ctx.repo.dir) {
+  if (readAt !== undefined || !ctx.repo.dir) {
     const snap = await ctx.snapshotAt(readAt);
-    const probe: Issue[] = [];
     const first = await readTreeFiles(snap.store, snap.tree, [], [CONFIG_FILE]);
-    const cfg = checkConfig(first, probe);
-    files = [...first, ...(await readTreeFiles(snap.store, snap.tree, [cfg.registry, cfg.policies], []))];
-  } else {
-    const first = await readWorktreeFiles(ctx.repo.dir, [], [CONFIG_FILE]);
     const cfg = checkConfig(first, []);
-    files = [...first, ...(await readWorktreeFiles(ctx.repo.dir, [cfg.registry, cfg.policies], []))];
+    return { files: [...first, ...(await readTreeFiles(snap.store, snap.tree, [cfg.registry, cfg.policies], []))] };
   }
+  const first = await readWorktreeFiles(ctx.repo.dir, [], [CONFIG_FILE]);
+  const cfg = checkConfig(first, []);
+  return { files: [...first, ...(await readWorktreeFiles(ctx.repo.dir, [cfg.registry, cfg.policies], []))] };
+}
+
+export async function check(ctx: Context, input: CheckInput = {}): Promise<CheckResult> {
+  const { files, scope } = await filesToCheck(ctx, input);
   const checked = checkFiles(files);
+  const totals = { files: checked.files, models: checked.models.size, versions: [...checked.models.values()].reduce((n, m) => n + m.versions.size, 0) };
+  if (input.base === undefined) return checkResult({ ...totals, problems: checked.issues, events: [], decisions: [] });
   if (scope) checked.issues.push(...(await caseCollisions(ctx, input.head ?? 'HEAD', checked)));
-  const result: CheckResult = {
-    ok: true,
-    files: checked.files,
-    models: checked.models.size,
-    versions: [...checked.models.values()].reduce((n, m) => n + m.versions.size, 0),
-    problems: checked.issues,
-    events: [],
-  };
-  if (input.base !== undefined) {
-    const { checkAgainstBase } = await import('./check-base.js');
-    await checkAgainstBase(ctx, input, result);
-  }
-  result.ok = !result.problems.some((p) => p.severity === 'error');
-  return result;
+  const forgeApproved = input.forge ? await forgeApprovers(ctx, input.forge) : [];
+  const compared = await checkAgainstBase(ctx, { base: input.base, head: input.head, forgeApprovers: forgeApproved });
+  const store = ctx.store();
+  await pinpoint(ctx.snapshot(store, compared.head, (await store.readCommit(compared.head)).tree), checked.issues);
+  return checkResult({ ...totals, base: compared.base, head: compared.head, events: compared.events, decisions: compared.decisions, problems: [...checked.issues, ...compared.problems] });
 }

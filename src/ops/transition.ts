@@ -58,7 +58,7 @@ export async function transition(ctx: Context, input: TransitionInput): Promise<
     const pendingOk = input.allowPending && input.branch && decision.checks.every((c) => c.ok || c.name.startsWith('approvals'));
     if (!decision.allowed && !pendingOk) {
       if (input.dryRun) return { changes: [], message: { subject: '', trailers: [] }, result: { ...base, dryRun: true } };
-      throw deniedError(`${model.name} ${v.record.version}: ${from} -> ${input.stage}`, decision);
+      throw deniedError(`${model.name} ${v.record.version}: ${from} -> ${input.stage}`, decision, { model: model.name, version: v.record.version, stage: input.stage });
     }
     const archiveTo = policy.archiveStage ?? 'Archived';
     const changes = [{ path: v.file, content: editYaml(await snap.text(v.file) ?? '', [{ path: ['stage'], value: input.stage }]) }];

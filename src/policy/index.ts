@@ -10,3 +10,4 @@ export { isEligibleApprover, normalizeIdentity, actorIdentities } from './identi
 export { parseDuration, formatDuration } from './duration.js';
 export { compileGuard, evaluateGuard, CEL_LIMITS, MAX_COMPREHENSION_DEPTH, MAX_ITERATIONS, type CompiledGuard } from './cel.js';
 export { guardContext } from './checks.js';
+export { describeCheck, failedChecks, renderChecklist, renderFailedChecks, denialSentence } from './checklist.js';

@@ -66,9 +66,8 @@ export function renderHistory(entries: HistoryEntry[]): string {
   return entries.map((e) => `${e.commit.slice(0, 12)}  ${e.time.replace('T', ' ').slice(0, 19)}  ${e.author}\n${e.events.map((x) => `  ${x.description}`).join('\n')}`).join('\n');
 }
 
-export function renderChecklist(checks: Array<{ name: string; ok: boolean; expected: string; actual: string }>): string {
-  return checks.map((c) => `  ${c.ok ? '✓' : '✗'} ${c.name}: needs ${c.expected}; found ${c.actual}`).join('\n');
-}
+/** The policy checklist (worded in one place, policy/checklist.ts). */
+export { renderChecklist } from '../policy/checklist.js';
 
 export function renderSearch(versions: ModelVersion[], orderBy: string): string {
   if (!versions.length) return 'No matching versions.';

@@ -358,7 +358,7 @@ describe('attacks: each must fail `modelreg check --base main` with a message th
     for (const v of ['1.0.0', '1.1.0', '1.2.0']) await editText(dir, `registry/m2/versions/${v}.yaml`, (s) => s.replace(/^model: m$/m, 'model: m2'));
     await commitAll(dir, 'rename m to m2', MALLORY);
     const r = await checkPr(dir);
-    expectCaught(r, 'model-removed', /model folder m was removed or renamed/);
+    expectCaught(r, 'model-renamed', /model m was renamed or moved to m2 \(registry\/m → registry\/m2\)/);
   });
 
   it('a rename of a model folder that only changes case', async () => {

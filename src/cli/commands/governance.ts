@@ -24,9 +24,10 @@ export function governanceCommands(program: Command): void {
       const { explain } = await import('../../ops/explain.js');
       const { renderChecklist } = await import('../../report/text.js');
       const r = await explain(ctx, { model, version, stage });
+      const { exitFor } = await import('../errors.js');
+      await exitFor(r.decision);
       if (globals(cmd).json) return json({ ...r, allowed: r.decision.allowed, checks: r.decision.checks });
       out(`${r.model} ${r.version}: ${r.from} -> ${r.stage} under policy ${r.policy}: ${r.decision.allowed ? 'allowed' : 'denied'}\n${r.decision.message}\n${renderChecklist(r.decision.checks)}`);
-      if (!r.decision.allowed) process.exitCode = 1;
     });
 
   writeOptions(program.command('rollback').description('revert the commit that put the current holder of a stage there (or restore --to VERSION)')

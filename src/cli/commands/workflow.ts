@@ -1,31 +1,19 @@
+import { appendFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { afterWrite, context, globals, json, out, writeOptions } from '../io.js';
+import { exitFor } from '../errors.js';
 
 async function runTransition(cmd: Command, model: string, version: string, stage: string, o: Record<string, unknown>) {
   const ctx = await context(cmd);
   const { transition } = await import('../../ops/transition.js');
   const { renderChecklist } = await import('../../report/text.js');
-  try {
-    const r = await transition(ctx, { model, version, stage, message: o.message as string | undefined, dryRun: !!o.dryRun, push: !!o.push, branch: o.branch as string | boolean | undefined, allowPending: !!o.branch });
-    if (!r.dryRun) await afterWrite(cmd, r, `promote ${r.model} ${r.version}: ${r.from} -> ${r.stage}`);
-    if (globals(cmd).json) return json(r);
-    if (r.dryRun) {
-      out(`${r.allowed ? 'Allowed' : 'Denied'}: ${r.model} ${r.version} ${r.from} -> ${r.stage} (dry run, nothing written)\n${renderChecklist(r.decision.checks)}`);
-      if (!r.allowed) process.exitCode = 1;
-      return;
-    }
-    out(`${r.model} ${r.version}: ${r.from} -> ${r.stage}${r.archived.length ? `, archived ${r.archived.join(', ')}` : ''} in ${r.commit?.slice(0, 12)} on ${r.branch}${r.pushed ? ', pushed' : ''}`);
-    if (!r.allowed) out(`Not yet allowed on the registry branch; the pull request check lists what is missing:\n${renderChecklist(r.decision.checks)}`);
-  } catch (e) {
-    const { isRegistryError } = await import('../../errors/index.js');
-    if (isRegistryError(e, 'DENIED') && globals(cmd).json && e.data.decision) {
-      const d = e.data.decision as { allowed: boolean; checks: unknown[]; message: string };
-      json({ allowed: false, model, version, stage, checks: d.checks, message: d.message });
-      process.exitCode = 1;
-      return;
-    }
-    throw e;
-  }
+  const r = await transition(ctx, { model, version, stage, message: o.message as string | undefined, dryRun: !!o.dryRun, push: !!o.push, branch: o.branch as string | boolean | undefined, allowPending: !!o.branch });
+  if (!r.dryRun) await afterWrite(cmd, r, `promote ${r.model} ${r.version}: ${r.from} -> ${r.stage}`);
+  if (r.dryRun) await exitFor(r);
+  if (globals(cmd).json) return json(r);
+  if (r.dryRun) return out(`${r.allowed ? 'Allowed' : 'Denied'}: ${r.model} ${r.version} ${r.from} -> ${r.stage} (dry run, nothing written)\n${renderChecklist(r.decision.checks)}`);
+  out(`${r.model} ${r.version}: ${r.from} -> ${r.stage}${r.archived.length ? `, archived ${r.archived.join(', ')}` : ''} in ${r.commit?.slice(0, 12)} on ${r.branch}${r.pushed ? ', pushed' : ''}`);
+  if (!r.allowed) out(`Not yet allowed on the registry branch; the pull request check lists what is missing:\n${renderChecklist(r.decision.checks)}`);
 }
 
 export function workflowCommands(program: Command): void {
@@ -50,17 +38,15 @@ export function workflowCommands(program: Command): void {
     .option('--format <format>', 'text, json or github', 'text')
     .option('--forge <name>', 'count approving pull-request reviews (github)')
     .action(async (o, cmd: Command) => {
-      const { RegistryError } = await import('../../errors/index.js');
-      const format = globals(cmd).json ? 'json' : o.format;
-      if (!['text', 'json', 'github'].includes(format)) throw new RegistryError('BAD_INPUT', `Unknown --format ${format}; use text, json or github.`, {});
+      const { rendererFor } = await import('../../report/render.js');
+      const render = rendererFor(globals(cmd).json ? 'json' : o.format);
       const ctx = await context(cmd);
       const { check } = await import('../../ops/check.js');
       const r = await check(ctx, { base: o.base, head: o.head, ref: o.ref, forge: o.forge });
-      const report = await import('../../report/check.js');
-      if (format === 'json') json(report.checkJson(r));
-      else if (format === 'github') await report.writeGithub(r, process.env);
-      else out(report.checkText(r));
-      process.exitCode = r.ok ? 0 : 1;
+      const rendered = render(r, process.env);
+      process.stdout.write(rendered.stdout);
+      for (const a of rendered.appends ?? []) await appendFile(a.path, a.text);
+      await exitFor(r);
     });
 
   program.command('init')

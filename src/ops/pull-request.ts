@@ -1,15 +1,10 @@
 /**
- * Pull requests through a forge adapter: counting approving reviews for `check --forge`, and
- * opening a pull request for `--pr` (or printing what to open by hand when there is no token).
+ * Opening a pull request through a forge adapter for `--pr` (or printing what to open by hand
+ * when there is no token). Counting approving reviews for `check --forge` is forge-approvals.ts.
  */
-import { forgeFor, forgeToken, manualPullRequestText, parseGithubRemote, pullRequestApprovals } from '../forge/index.js';
+import { forgeFor, forgeToken, manualPullRequestText, parseGithubRemote } from '../forge/index.js';
 import type { Context } from './context.js';
 import { diff } from './diff.js';
-
-/** Logins whose latest review of the current pull request (from GITHUB_EVENT_PATH) approves it. */
-export async function githubApprovals(ctx: Context): Promise<string[]> {
-  return (await pullRequestApprovals(forgeFor('github', ctx.env), ctx.env))?.approvers ?? [];
-}
 
 export interface OpenedPullRequest {
   url?: string;

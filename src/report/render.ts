@@ -1,0 +1,31 @@
+/**
+ * Renderers of a check result, chosen by format: `renderers[format](result, env)`. A renderer
+ * is pure: it returns what to print and what to append to files (GitHub's job summary); the
+ * caller writes them. A new format (gitlab, html) is one more entry in the table.
+ */
+import { RegistryError } from '../errors/index.js';
+import type { CheckResult } from '../domain/check-result.js';
+import { checkGithub } from './check-github.js';
+import { checkJson } from './check-json.js';
+import { checkText } from './check-text.js';
+
+export interface Rendered {
+  stdout: string;
+  /** Text to append to files the environment names (e.g. GITHUB_STEP_SUMMARY). */
+  appends?: Array<{ path: string; text: string }>;
+}
+
+export type Renderer = (result: CheckResult, env: Record<string, string | undefined>) => Rendered;
+
+export const renderers: Record<string, Renderer> = {
+  text: (r) => ({ stdout: `${checkText(r)}\n` }),
+  json: (r) => ({ stdout: `${JSON.stringify(checkJson(r), null, 2)}\n` }),
+  github: checkGithub,
+};
+
+/** The renderer of `format`; an unknown format is BAD_INPUT naming the known ones. */
+export function rendererFor(format: string): Renderer {
+  const known = Object.keys(renderers);
+  if (!Object.hasOwn(renderers, format)) throw new RegistryError('BAD_INPUT', `Unknown --format ${format}; use ${known.slice(0, -1).join(', ')} or ${known[known.length - 1]}.`, { format, known });
+  return renderers[format];
+}
