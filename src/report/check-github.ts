@@ -2,7 +2,7 @@
 import { describeEvent } from '../domain/events.js';
 import type { CheckResult } from '../domain/check-result.js';
 import { checkText } from './check-text.js';
-import type { Rendered } from './render.js';
+import type { Rendered } from './types.js';
 
 function escapeData(s: string): string {
   return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');

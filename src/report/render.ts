@@ -4,18 +4,12 @@
  * caller writes them. A new format (gitlab, html) is one more entry in the table.
  */
 import { RegistryError } from '../errors/index.js';
-import type { CheckResult } from '../domain/check-result.js';
+import type { Rendered, Renderer } from './types.js';
 import { checkGithub } from './check-github.js';
 import { checkJson } from './check-json.js';
 import { checkText } from './check-text.js';
 
-export interface Rendered {
-  stdout: string;
-  /** Text to append to files the environment names (e.g. GITHUB_STEP_SUMMARY). */
-  appends?: Array<{ path: string; text: string }>;
-}
-
-export type Renderer = (result: CheckResult, env: Record<string, string | undefined>) => Rendered;
+export type { Rendered, Renderer };
 
 export const renderers: Record<string, Renderer> = {
   text: (r) => ({ stdout: `${checkText(r)}\n` }),

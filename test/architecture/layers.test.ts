@@ -1,11 +1,12 @@
 /**
  * The layering of docs/architecture.md, enforced: dependencies point down
  * (cli -> ops -> policy, storage, forge -> domain -> errors), domain/ and policy/ do no I/O,
- * and only storage/ talks to isomorphic-git.
+ * only storage/ talks to isomorphic-git, and no module imports itself through others (no
+ * import cycles, static, dynamic or type-only).
  */
 import { describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { ROOT } from '../helpers/repo.js';
 
 const SRC = join(ROOT, 'src');
@@ -26,6 +27,38 @@ function imports(file: string): string[] {
   }
   for (const m of text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)) out.push(m[1]);
   return out;
+}
+
+/** Every relative import of a file (static, dynamic and type-only), resolved to the source file. */
+function importedFiles(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specs = [
+    ...[...text.matchAll(/(?:^|\n)\s*(?:import|export)\s+(?:type\s+)?(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]/g)].map((m) => m[1]),
+    ...[...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]),
+  ];
+  return specs.filter((s) => s.startsWith('.')).flatMap((s) => {
+    const base = join(dirname(file), s).replace(/\.js$/, '');
+    return [`${base}.ts`, join(base, 'index.ts')].filter((p) => existsSync(p)).slice(0, 1);
+  });
+}
+
+/** The import cycles among `all`, each as its path (a.ts -> b.ts -> a.ts), found by a depth-first search. */
+export function importCycles(all: string[], edges: (file: string) => string[] = importedFiles): string[] {
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const cycles: string[] = [];
+  const visit = (f: string): void => {
+    state.set(f, 'open');
+    stack.push(f);
+    for (const g of edges(f)) {
+      if (state.get(g) === 'open') cycles.push([...stack.slice(stack.indexOf(g)), g].map((x) => relative(SRC, x)).join(' -> '));
+      else if (!state.has(g)) visit(g);
+    }
+    stack.pop();
+    state.set(f, 'done');
+  };
+  for (const f of all) if (!state.has(f)) visit(f);
+  return cycles;
 }
 
 const layer = (file: string) => relative(SRC, file).split('/')[0];
@@ -77,5 +110,16 @@ describe('layers', () => {
       }
     }
     expect(violations).toEqual([]);
+  });
+
+  it('no import cycles (static, dynamic or type-only)', () => {
+    expect(importCycles(all)).toEqual([]);
+  });
+
+  it('the cycle search names the path of a cycle', () => {
+    const graph: Record<string, string[]> = { a: ['b'], b: ['c', 'd'], c: ['a'], d: [] };
+    const at = (n: string) => join(SRC, `${n}.ts`);
+    const cycles = importCycles(Object.keys(graph).map(at), (f) => graph[relative(SRC, f).replace(/\.ts$/, '')].map(at));
+    expect(cycles).toEqual(['a.ts -> b.ts -> c.ts -> a.ts']);
   });
 });
