@@ -45,7 +45,7 @@ export interface CheckResult {
 
 /** A check result from its parts; `ok` is derived from the problems. */
 export function checkResult(parts: Omit<CheckResult, 'ok'>): CheckResult {
-  return { ok: !hasErrors(parts.problems), ...parts };
+  return { ...parts, ok: !hasErrors(parts.problems) };
 }
 
 export function hasErrors(problems: Issue[]): boolean {
