@@ -33,6 +33,7 @@ export { parseVersion, nextVersion, compareVersions } from './domain/versions.js
 export { parseModelUri, formatModelUri, type ModelRef } from './domain/uri.js';
 export { describeEvent, type RegistryEvent } from './domain/events.js';
 export type { Issue } from './domain/issues.js';
+export { exitCode, type CheckResult, type PolicyDecision } from './domain/check-result.js';
 export type { ModelVersion, RegisteredModel, Policy, RegistryConfig } from './domain/state.js';
 export type { ShowModelResult, ModelSummary, Resolved } from './ops/read.js';
 export type { RegistryOptions, RegisterInput, ReadInput, TagInput, DescribeInput, AliasInput, HistoryInput, CheckInput, TransitionInput, InitInput, ApproveInput, RollbackInput, DeprecateInput, DeleteInput, SearchInput, WriteOptions };

@@ -2,11 +2,11 @@
  * The one place errors and results become output and exit codes: `handleError` for what a
  * command threw, `exitFor` for what a command returned (a check result or a policy decision).
  */
+import { exitCode } from '../domain/check-result.js';
 import type { RegistryError } from '../errors/index.js';
 
 /** Sets the exit code a command's result calls for (0 clean or allowed, 1 failed or denied). */
-export async function exitFor(result: Parameters<typeof import('../domain/check-result.js').exitCode>[0]): Promise<void> {
-  const { exitCode } = await import('../domain/check-result.js');
+export function exitFor(result: Parameters<typeof exitCode>[0]): void {
   process.exitCode = exitCode(result);
 }
 

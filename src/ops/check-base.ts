@@ -5,7 +5,6 @@
  * only when the commit that added them was authored by the approver (or the forge says the
  * approver approved the pull request). The rules themselves are in base-rules.ts.
  */
-import type { PolicyDecision } from '../domain/check-result.js';
 import { describeEvent, type RegistryEvent } from '../domain/events.js';
 import { issue, type Issue } from '../domain/issues.js';
 import { modelKey } from '../domain/names.js';
@@ -43,7 +42,7 @@ export async function checkAgainstBase(ctx: Context, input: BaseCheckInput): Pro
   const base = ctx.snapshot(store, baseOid, (await store.readCommit(baseOid)).tree);
   const head = ctx.snapshot(store, headOid, (await store.readCommit(headOid)).tree);
   const found: Findings = { problems: [], decisions: [] };
-  const { events: settingEvents, changes } = await settingChanges(base, head);
+  const settings = await settingChanges(base, head);
   const modelEvents = await eventsBetween(ctx, base, head);
   const range = await rangeCommits(ctx, store, baseOid, headOid);
   const renamed = await renamedModels(base, head, found.problems);
@@ -55,9 +54,9 @@ export async function checkAgainstBase(ctx: Context, input: BaseCheckInput): Pro
     await verifyApprovals(change, forge);
     await applyRules(change);
   }
-  settingsAlone(changes, modelEvents.length > 0, found.problems);
+  settingsAlone(settings, modelEvents.length > 0, found.problems);
   await pinpoint(head, found.problems);
-  return { base: baseOid, head: headOid, events: [...settingEvents, ...modelEvents], ...found };
+  return { base: baseOid, head: headOid, events: [...settings, ...modelEvents], ...found };
 }
 
 /** The model's context for the rules, or undefined (with a problem) when its policy does not load. */
@@ -100,7 +99,7 @@ async function verifyApprovals(m: ModelChange, forge: Set<string>): Promise<void
 type SettingEvent = Extract<RegistryEvent, { type: 'policy-change' | 'config-change' }>;
 
 /** Policy and configuration changes, reported as such. */
-async function settingChanges(base: Snapshot, head: Snapshot): Promise<{ events: SettingEvent[]; changes: SettingEvent[] }> {
+async function settingChanges(base: Snapshot, head: Snapshot): Promise<SettingEvent[]> {
   const cfg = await base.config();
   const events: SettingEvent[] = [];
   for (const c of await changedPaths(base.store, (await base.entry(cfg.policies))?.oid, (await head.entry(cfg.policies))?.oid, cfg.policies)) {
@@ -108,7 +107,7 @@ async function settingChanges(base: Snapshot, head: Snapshot): Promise<{ events:
     events.push({ type: 'policy-change', policy: name, file: c.path, change: !c.before ? 'added' : !c.after ? 'deleted' : 'modified' });
   }
   if ((await base.entry('modelreg.yaml'))?.oid !== (await head.entry('modelreg.yaml'))?.oid) events.push({ type: 'config-change', file: 'modelreg.yaml' });
-  return { events, changes: events };
+  return events;
 }
 
 /** Policies and modelreg.yaml change in their own pull request: with registry changes beside them, an error. */
@@ -139,5 +138,3 @@ export async function pinpoint(head: Snapshot, problems: Issue[]): Promise<void>
     p.column = at.column;
   }
 }
-
-export type { PolicyDecision };

@@ -7,17 +7,11 @@ import { validateText } from '../domain/validate.js';
 import { locate } from '../domain/yaml-file.js';
 import { CONFIG_FILE, resolveConfig, type RegistryConfig, type ResolvedConfig } from '../domain/state.js';
 import { loadPolicy, type LoadedPolicy } from '../policy/index.js';
+import type { SourceFile } from '../storage/files.js';
 import { DEFAULT_POLICY } from './policies.js';
 
-export interface CheckFile {
-  path: string;
-  text?: string;
-  kind: 'file' | 'symlink' | 'other';
-  size?: number;
-  encodingError?: boolean;
-  /** Reads the text when the check reaches the file (so a 100k-file check holds one text at a time). */
-  load?: () => { text?: string; size?: number; encodingError?: boolean };
-}
+/** A file as the check reads it (text loaded when the check reaches it). */
+export type CheckFile = SourceFile;
 
 const MAX_BYTES = 1024 * 1024;
 

@@ -5,31 +5,20 @@
  * "Staging" contains "tag"). And a policy denial under --json prints the decision and the
  * error, with exit 1, from the one error handler.
  */
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/repo.js';
-import { DANA, MAINT, STRICT_POLICY, commitAll, editText, git, mr, mrOk, versionPath, writeText } from './helpers.js';
+import { DANA, MAINT, STRICT_POLICY, commitAll, editText, git, mr, mrOk, prBranch, registryWithPolicy, versionPath } from './helpers.js';
 
 const POLICY = `${STRICT_POLICY}aliases:\n  champion: { requireStage: Production }\n`;
 const V100 = versionPath('m', '1.0.0');
 let base: string;
 
 beforeAll(async () => {
-  const parent = await tempDir('modelreg-diff-');
-  base = join(parent, 'registry');
-  await mrOk(parent, ['init', base], MAINT);
-  await writeText(base, 'policies/default.yaml', POLICY);
-  await commitAll(base, 'policies: two approvals for Production; champion only in Production', MAINT);
+  base = await registryWithPolicy(POLICY);
   await mrOk(base, ['register', 'm', '--artifact', 's3://models/m/1.0.0']);
   await mrOk(base, ['promote', 'm', '1.0.0', '--to', 'Staging']);
 }, 60_000);
 
-async function branch(name: string): Promise<string> {
-  const dir = join(await tempDir('modelreg-diff-pr-'), 'pr');
-  await git(join(dir, '..'), ['clone', '-q', base, dir]);
-  await git(dir, ['checkout', '-q', '-b', name]);
-  return dir;
-}
+const branch = (name: string) => prBranch(base, name);
 
 describe('diff shows the policy decision of each change', () => {
   it('a promotion shows what it needs; a tag change of the same version shows nothing of it', async () => {

@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
-import { homeDir, nextGitDate, runCli, type CliResult, type Person } from '../helpers/repo.js';
+import { homeDir, nextGitDate, runCli, tempDir, type CliResult, type Person } from '../helpers/repo.js';
 
 export type { Person, CliResult };
 
@@ -194,6 +194,25 @@ export async function addApprovalsByHand(dir: string, path: string, records: Arr
 /** Sets `stage:` of a version file by hand. */
 export async function setStageByHand(dir: string, path: string, stage: string): Promise<void> {
   await editText(dir, path, (s) => s.replace(/^stage: .*$/m, `stage: ${stage}`));
+}
+
+/** A new registry (`modelreg init` by the maintainer) whose default policy is `policy`, committed. */
+export async function registryWithPolicy(policy: string): Promise<string> {
+  const parent = await tempDir('modelreg-base-');
+  const base = join(parent, 'registry');
+  await mrOk(parent, ['init', base], MAINT);
+  await writeText(base, 'policies/default.yaml', policy);
+  await commitAll(base, 'policies: the policy under test', MAINT);
+  return base;
+}
+
+/** A fresh clone of the repository at `base` with a new branch `name` checked out: a pull request. */
+export async function prBranch(base: string, name: string): Promise<string> {
+  const parent = await tempDir('modelreg-pr-');
+  const dir = join(parent, 'pr');
+  await git(parent, ['clone', '-q', base, dir]);
+  await git(dir, ['checkout', '-q', '-b', name]);
+  return dir;
 }
 
 /** `git add -A && git commit` as `who`; returns the new commit id. */

@@ -7,29 +7,19 @@
 import { cp, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/repo.js';
-import { DANA, MAINT, STRICT_POLICY, checkJson, commitAll, dump, editText, errors, git, mr, mrOk, writeText } from './helpers.js';
+import { DANA, MAINT, STRICT_POLICY, checkJson, commitAll, dump, editText, errors, git, mr, mrOk, prBranch, registryWithPolicy } from './helpers.js';
 
 let base: string;
 
 beforeAll(async () => {
-  const parent = await tempDir('modelreg-rename-');
-  base = join(parent, 'registry');
-  await mrOk(parent, ['init', base], MAINT);
-  await writeText(base, 'policies/default.yaml', STRICT_POLICY);
-  await commitAll(base, 'policies: two approvals for Production', MAINT);
+  base = await registryWithPolicy(STRICT_POLICY);
   await mrOk(base, ['register', 'fraud', '--artifact', 's3://models/fraud/1.0.0']);
   await mrOk(base, ['register', 'fraud', '--artifact', 's3://models/fraud/1.1.0']);
   await mrOk(base, ['register', 'churn', '--artifact', 's3://models/churn/1.0.0']);
   await mrOk(base, ['promote', 'churn', '1.0.0', '--to', 'Staging']);
 }, 60_000);
 
-async function branch(name: string): Promise<string> {
-  const dir = join(await tempDir('modelreg-rename-pr-'), 'pr');
-  await git(join(dir, '..'), ['clone', '-q', base, dir]);
-  await git(dir, ['checkout', '-q', '-b', name]);
-  return dir;
-}
+const branch = (name: string) => prBranch(base, name);
 
 function renames(report: Awaited<ReturnType<typeof checkJson>>['report']) {
   return errors(report).filter((p) => p.rule === 'model-renamed');

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { afterWrite, context, globals, json, out, writeOptions } from '../io.js';
+import { exitFor } from '../errors.js';
 
 export function governanceCommands(program: Command): void {
   writeOptions(program.command('approve').description('approve a version\'s move to a stage (a commit you author)')
@@ -24,8 +25,7 @@ export function governanceCommands(program: Command): void {
       const { explain } = await import('../../ops/explain.js');
       const { renderChecklist } = await import('../../report/text.js');
       const r = await explain(ctx, { model, version, stage });
-      const { exitFor } = await import('../errors.js');
-      await exitFor(r.decision);
+      exitFor(r.decision);
       if (globals(cmd).json) return json({ ...r, allowed: r.decision.allowed, checks: r.decision.checks });
       out(`${r.model} ${r.version}: ${r.from} -> ${r.stage} under policy ${r.policy}: ${r.decision.allowed ? 'allowed' : 'denied'}\n${r.decision.message}\n${renderChecklist(r.decision.checks)}`);
     });

@@ -9,7 +9,7 @@ async function runTransition(cmd: Command, model: string, version: string, stage
   const { renderChecklist } = await import('../../report/text.js');
   const r = await transition(ctx, { model, version, stage, message: o.message as string | undefined, dryRun: !!o.dryRun, push: !!o.push, branch: o.branch as string | boolean | undefined, allowPending: !!o.branch });
   if (!r.dryRun) await afterWrite(cmd, r, `promote ${r.model} ${r.version}: ${r.from} -> ${r.stage}`);
-  if (r.dryRun) await exitFor(r);
+  if (r.dryRun) exitFor(r);
   if (globals(cmd).json) return json(r);
   if (r.dryRun) return out(`${r.allowed ? 'Allowed' : 'Denied'}: ${r.model} ${r.version} ${r.from} -> ${r.stage} (dry run, nothing written)\n${renderChecklist(r.decision.checks)}`);
   out(`${r.model} ${r.version}: ${r.from} -> ${r.stage}${r.archived.length ? `, archived ${r.archived.join(', ')}` : ''} in ${r.commit?.slice(0, 12)} on ${r.branch}${r.pushed ? ', pushed' : ''}`);
@@ -46,7 +46,7 @@ export function workflowCommands(program: Command): void {
       const rendered = render(r, process.env);
       process.stdout.write(rendered.stdout);
       for (const a of rendered.appends ?? []) await appendFile(a.path, a.text);
-      await exitFor(r);
+      exitFor(r);
     });
 
   program.command('init')
