@@ -2,6 +2,7 @@
  * The one place errors and results become output and exit codes: `handleError` for what a
  * command threw, `exitFor` for what a command returned (a check result or a policy decision).
  */
+import { CommanderError } from 'commander';
 import { exitCode } from '../domain/check-result.js';
 import type { RegistryError } from '../errors/index.js';
 
@@ -18,6 +19,8 @@ function denialJson(e: RegistryError): Record<string, unknown> | undefined {
 }
 
 export async function handleError(e: unknown, o: { json: boolean; debug: boolean }): Promise<number> {
+  // Usage errors: commander has printed the message and the help (--help and --version exit 0).
+  if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
   const { RegistryError } = await import('../errors/index.js');
   if (e instanceof RegistryError) {
     if (o.json) process.stdout.write(`${JSON.stringify(denialJson(e) ?? { error: e.toJSON() }, null, 2)}\n`);

@@ -2,7 +2,7 @@
  * The `modelreg` command. Commands load their modules lazily so `--help` and light commands
  * start fast; one handler turns errors into a message and an exit code.
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { registerCommand } from './commands/register.js';
 import { readCommands } from './commands/read.js';
 import { writeCommands } from './commands/write.js';
@@ -41,10 +41,6 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (e) {
-    if (e instanceof CommanderError) {
-      process.exitCode = e.exitCode === 0 ? 0 : 2;
-      return;
-    }
     process.exitCode = await handleError(e, { json: argv.includes('--json'), debug: argv.includes('--debug') });
   }
 }
