@@ -35,6 +35,11 @@ export interface BaseCheck extends Findings {
   events: RegistryEvent[];
 }
 
+/**
+ * The events between base and head, the base policy's decision on each, and the problems.
+ * @example
+ * const { events, decisions, problems } = await checkAgainstBase(ctx, { base: 'origin/main' });
+ */
 export async function checkAgainstBase(ctx: Context, input: BaseCheckInput): Promise<BaseCheck> {
   const store = ctx.store();
   const baseOid = await resolveCommitish(store, input.base);

@@ -17,7 +17,11 @@ export const renderers: Record<string, Renderer> = {
   github: checkGithub,
 };
 
-/** The renderer of `format`; an unknown format is BAD_INPUT naming the known ones. */
+/**
+ * The renderer of `format`; an unknown format is BAD_INPUT naming the known ones.
+ * @example
+ * const { stdout, appends } = rendererFor('github')(await check(ctx, { base: 'origin/main' }), process.env);
+ */
 export function rendererFor(format: string): Renderer {
   const known = Object.keys(renderers);
   if (!Object.hasOwn(renderers, format)) throw new RegistryError('BAD_INPUT', `Unknown --format ${format}; use ${known.slice(0, -1).join(', ')} or ${known[known.length - 1]}.`, { format, known });
