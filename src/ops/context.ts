@@ -12,15 +12,15 @@ import { findRepo, resolveIdentity, type Identity, type RepoPaths } from '../sto
 import { currentBranch, fullBranchRef, readRef } from '../storage/refs.js';
 import { commitAtDate, parseDateArg, resolveCommitish } from '../storage/history.js';
 import { CONFIG_FILE, resolveConfig, type RegistryConfig } from '../domain/state.js';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 
 export interface RegistryOptions {
   /** A folder inside the registry repository (default: the current directory). */
   dir?: string;
   env?: NodeJS.ProcessEnv;
-  /** The clock (tests pass a fixed one). */
+  /** The clock: commit times, approval times, `now` in policy guards, derived branch names (tests pass a fixed one). */
   now?: () => Date;
+  /** Random numbers in [0, 1), as `Math.random`: the jitter of push retries (tests pass a fixed one). */
+  random?: () => number;
   /** Who acts; default: who Git says (GIT_AUTHOR_*, repository config, global config). */
   identity?: Identity;
   lockTimeoutMs?: number;
@@ -45,6 +45,10 @@ export class Context {
     return this.options.now?.() ?? new Date();
   }
 
+  random(): number {
+    return this.options.random?.() ?? Math.random();
+  }
+
   private odb?: ObjectDatabase;
   /** An object store for one operation; all share the context's object database (pack indexes, commits, trees). */
   store(): ObjectStore {
@@ -64,21 +68,31 @@ export class Context {
     return this.id;
   }
 
-  /** The branch the registry is written on: modelreg.yaml `branch`, else the checked-out branch. */
+  /**
+   * The branch the registry is written on: `branch:` in modelreg.yaml as committed at HEAD, else
+   * the checked-out branch. Read at the commit, never from the working tree, so an uncommitted
+   * edit of modelreg.yaml does not decide where a write goes.
+   */
   async targetRef(): Promise<string> {
-    let configured: string | undefined;
-    if (this.repo.dir) {
-      let text: string | undefined;
-      try { text = readFileSync(join(this.repo.dir, CONFIG_FILE), 'utf8'); } catch { text = undefined; }
-      if (text && /^branch\s*:/m.test(text)) {
-        const { validateText } = await import('../domain/validate.js');
-        configured = resolveConfig(validateText<RegistryConfig>('config', text, CONFIG_FILE).value).branch;
-      }
-    }
+    const configured = await this.configuredBranch();
     if (configured) return fullBranchRef(configured);
     const head = await currentBranch(this.repo.gitdir);
     if (!head) throw new RegistryError('BAD_INPUT', 'HEAD is detached, so modelreg does not know which branch to write. Check out the registry branch (git switch main) or set `branch:` in modelreg.yaml.', {});
     return head;
+  }
+
+  /** `branch:` of modelreg.yaml in the commit HEAD points at (undefined before the first commit). */
+  private async configuredBranch(): Promise<string | undefined> {
+    const head = await readRef(this.repo.gitdir, 'HEAD');
+    if (!head) return undefined;
+    const store = this.store();
+    const entry = await store.entryAt((await store.readCommit(head)).tree, CONFIG_FILE);
+    if (entry?.type !== 'blob') return undefined;
+    const text = await store.readText(entry.oid);
+    // Most configurations name no branch: they need no YAML parser or validator.
+    if (!/^branch\s*:/m.test(text)) return undefined;
+    const { validateText } = await import('../domain/validate.js');
+    return resolveConfig(validateText<RegistryConfig>('config', text, CONFIG_FILE).value).branch;
   }
 
   private models?: ModelCache;
