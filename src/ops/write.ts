@@ -1,19 +1,21 @@
 /**
- * The write path every change goes through: take the repository lock, read the state at the
- * branch tip, plan the change (pure), refuse to overwrite uncommitted edits, write one commit,
- * move the branch by compare-and-swap, update the working tree and index, release the lock.
- * With `push`, a rejected push fetches, re-plans on the new tip and retries.
+ * The write path every change goes through (docs/architecture.md, "Writing: one change, one
+ * commit"): 1. take the repository lock; 2. read the state at the branch tip; 3. plan the
+ * change (pure); 4. refuse to overwrite uncommitted edits; 5. write the blobs, the trees on the
+ * changed paths and the commit; 6. move the branch by compare-and-swap; 7. update the working
+ * tree and index of the touched paths; 8. release the lock. With `push`, ops/push-retry.ts
+ * pushes the commit and runs this again on the new tip when the push is rejected.
  */
-import { RegistryError, isRegistryError } from '../errors/index.js';
 import { formatCommitMessage, type CommitMessage } from '../domain/trailers.js';
 import { acquireLock } from '../storage/lock.js';
-import { readRef, fullBranchRef, compareAndSwapRef } from '../storage/refs.js';
-import { assertClean, syncWorktree, worktreeTracks, writeCommit, type FileChange } from '../storage/write.js';
-import { changedPaths } from '../storage/history.js';
-import { checkedOutElsewhere, worktreeExists } from '../storage/worktree.js';
+import { readRef, fullBranchRef } from '../storage/refs.js';
+import { assertClean, worktreeTracks, writeCommit, type FileChange } from '../storage/write.js';
 import { personAt } from '../storage/repo.js';
+import type { ObjectStore } from '../storage/objects.js';
 import type { Snapshot } from '../storage/snapshot.js';
 import type { Context } from './context.js';
+import { assertNotCheckedOutElsewhere, shortRef } from './fast-forward.js';
+import { pushWithRetry } from './push-retry.js';
 
 export interface WriteOptions {
   /** Write on a new (or existing) branch instead of the registry branch; `true` derives a name. */
@@ -22,7 +24,7 @@ export interface WriteOptions {
   push?: boolean;
   /** Plan and evaluate, but write nothing. */
   dryRun?: boolean;
-  /** Maximum push attempts (default 8). */
+  /** Maximum push attempts (default 16). */
   maxAttempts?: number;
 }
 
@@ -43,23 +45,8 @@ export interface WriteOutcome {
   attempts?: number;
 }
 
-const shortRef = (ref: string) => ref.replace(/^refs\/heads\//, '');
-
-/**
- * Refuses to move a branch that another checkout of the repository (a linked worktree, or the
- * main one) has checked out: its files and index would be left behind the branch. Git refuses
- * the same ("is already used by worktree").
- */
-function assertNotCheckedOutElsewhere(ctx: Context, ref: string): void {
-  const elsewhere = checkedOutElsewhere(ctx.repo.gitdir, ref);
-  if (elsewhere) {
-    const next = worktreeExists(elsewhere) ? 'Run the command there, or switch that checkout to another branch first.' : 'That folder is gone: run `git worktree prune`, then try again.';
-    throw new RegistryError('CONFLICT', `${shortRef(ref)} is checked out in ${elsewhere}; changing it from here would leave that checkout's files and index behind the branch. ${next}`, { ref, worktree: elsewhere });
-  }
-}
-
 /** A writer died holding the lock: bring the working tree and index of registry files up to the tip. */
-async function repairAfterCrash(ctx: Context, store: ReturnType<Context['store']>, ref: string): Promise<void> {
+async function repairAfterCrash(ctx: Context, store: ObjectStore, ref: string): Promise<void> {
   if (!(await worktreeTracks(ctx.repo, ref))) return;
   const { repair } = await import('../storage/doctor.js');
   const tip = await readRef(ctx.repo.gitdir, ref);
@@ -68,52 +55,42 @@ async function repairAfterCrash(ctx: Context, store: ReturnType<Context['store']
   if (report.repaired.length) ctx.options.onProgress?.(`repaired after an interrupted command: ${report.repaired.join(', ')}`);
 }
 
-/** Fast-forwards `ref` from `from` to `to`, updating the working tree when it tracks the ref. Caller holds the lock. */
-export async function fastForwardLocked(ctx: Context, ref: string, from: string | undefined, to: string): Promise<void> {
-  const store = ctx.store();
-  const tracks = await worktreeTracks(ctx.repo, ref);
-  if (!tracks) assertNotCheckedOutElsewhere(ctx, ref);
-  const fromTree = from ? (await store.readCommit(from)).tree : undefined;
-  const toTree = (await store.readCommit(to)).tree;
-  const changed = tracks ? await changedPaths(store, fromTree, toTree) : [];
-  if (tracks) await assertClean(ctx.repo, store, fromTree, changed.map((c) => c.path));
-  const who = personAt(await ctx.identity().catch(() => ({ name: 'modelreg', email: 'modelreg@localhost' })), ctx.now().getTime());
-  await compareAndSwapRef(ctx.repo.gitdir, ref, from, to, { who, message: `modelreg: fast-forward to ${to.slice(0, 12)}` });
-  if (tracks) {
-    const files = [];
-    for (const c of changed) files.push({ path: c.path, content: c.after ? await store.readText(c.after) : null, oid: c.after ?? null });
-    await syncWorktree(ctx.repo, files);
-  }
+async function snapshotAtCommit(ctx: Context, store: ObjectStore, commit: string | undefined): Promise<Snapshot> {
+  return ctx.snapshot(store, commit, commit ? (await store.readCommit(commit)).tree : undefined);
 }
 
+/**
+ * Steps 2-3: the branch to write and the plan on its tip. With `branch`, the plan on the target
+ * branch's tip names the new branch; when that branch exists, the change is planned again on it.
+ */
+async function planOnTip<R>(ctx: Context, store: ObjectStore, target: string, opts: WriteOptions, plan: (snap: Snapshot) => Promise<Planned<R>>): Promise<{ ref: string; tip: string | undefined; planned: Planned<R> }> {
+  const baseTip = await readRef(ctx.repo.gitdir, target);
+  const planned = await plan(await snapshotAtCommit(ctx, store, baseTip));
+  if (!opts.branch) return { ref: target, tip: baseTip, planned };
+  const name = typeof opts.branch === 'string' ? opts.branch : planned.branchName ?? `modelreg/change-${ctx.now().getTime()}`;
+  const ref = fullBranchRef(name);
+  const tip = await readRef(ctx.repo.gitdir, ref);
+  if (!tip) return { ref, tip: baseTip, planned };
+  return { ref, tip, planned: await plan(await snapshotAtCommit(ctx, store, tip)) };
+}
+
+/** One pass of the write path: one commit, or none for a dry run or a plan that changes nothing. */
 async function commitOnce<R>(ctx: Context, opts: WriteOptions, plan: (snap: Snapshot) => Promise<Planned<R>>): Promise<R & WriteOutcome> {
   const target = await ctx.targetRef();
-  // A dry run reads a snapshot and writes nothing: it takes no lock, so a slow evaluation never blocks writers.
+  // 1. A dry run reads a snapshot and writes nothing: it takes no lock, so a slow evaluation never blocks writers.
   const lock = opts.dryRun ? { recovered: false, release: async () => undefined } : await acquireLock(ctx.repo.gitdir, { ref: target, timeoutMs: ctx.options.lockTimeoutMs });
   try {
     const store = ctx.store();
     if (lock.recovered) await repairAfterCrash(ctx, store, target);
-    const baseTip = await readRef(ctx.repo.gitdir, target);
-    let ref = target;
-    let tip = baseTip;
-    let planned: Planned<R>;
-    if (opts.branch) {
-      // Plan on the base branch first to learn the default name, then on the branch if it exists.
-      const baseSnap = ctx.snapshot(store, baseTip, baseTip ? (await store.readCommit(baseTip)).tree : undefined);
-      planned = await plan(baseSnap);
-      const name = typeof opts.branch === 'string' ? opts.branch : planned.branchName ?? `modelreg/change-${Date.now()}`;
-      ref = fullBranchRef(name);
-      tip = await readRef(ctx.repo.gitdir, ref);
-      if (tip) planned = await plan(ctx.snapshot(store, tip, (await store.readCommit(tip)).tree));
-      else tip = baseTip;
-    } else {
-      planned = await plan(ctx.snapshot(store, tip, tip ? (await store.readCommit(tip)).tree : undefined));
-    }
+    // 2-3. Read the tip, plan (the plan evaluates the policy and throws DENIED without writing).
+    const { ref, tip, planned } = await planOnTip(ctx, store, target, opts, plan);
     if (opts.dryRun || planned.changes.length === 0) return { ...planned.result, branch: shortRef(ref) };
+    // 4. Never overwrite uncommitted edits of a touched file (DIRTY).
     const tipTree = tip ? (await store.readCommit(tip)).tree : undefined;
     const tracks = await worktreeTracks(ctx.repo, ref);
     if (tracks) await assertClean(ctx.repo, store, tipTree, planned.changes.map((c) => c.path));
     else assertNotCheckedOutElsewhere(ctx, ref);
+    // 5-7. Objects on the changed paths, the commit, the branch by compare-and-swap, the working tree and index.
     const id = await ctx.identity();
     const now = ctx.now().getTime();
     const author = personAt(id, now, ctx.env.GIT_AUTHOR_DATE);
@@ -124,6 +101,7 @@ async function commitOnce<R>(ctx: Context, opts: WriteOptions, plan: (snap: Snap
     });
     return { ...planned.result, commit: written.commit, branch: shortRef(ref) };
   } finally {
+    // 8.
     await lock.release();
   }
 }
@@ -134,61 +112,5 @@ async function commitOnce<R>(ctx: Context, opts: WriteOptions, plan: (snap: Snap
  */
 export async function runWrite<R>(ctx: Context, opts: WriteOptions, plan: (snap: Snapshot) => Promise<Planned<R>>): Promise<R & WriteOutcome> {
   if (!opts.push) return commitOnce(ctx, opts, plan);
-  const remote = await import('../storage/remote.js');
-  const token = remote.remoteToken(ctx.env);
-  const maxAttempts = opts.maxAttempts ?? 16;
-  const target = await ctx.targetRef();
-  // With --branch, the target branch is only the base: when another checkout has it checked
-  // out, it is not moved (Git refuses as well) and the change is planned on its local tip.
-  const baseElsewhere = opts.branch ? checkedOutElsewhere(ctx.repo.gitdir, target) : undefined;
-  for (let attempt = 1; ; attempt++) {
-    if (baseElsewhere) ctx.options.onProgress?.(`${shortRef(target)} is checked out in ${baseElsewhere}: not fast-forwarding it; the branch starts from its local tip`);
-    else await syncFromRemote(ctx, target, token);
-    const out = await commitOnce(ctx, opts, plan);
-    if (!out.commit) return { ...out, pushed: false, attempts: attempt };
-    const ref = fullBranchRef(out.branch);
-    try {
-      await remote.pushBranch(ctx.repo, ref, ref, { token, onProgress: ctx.options.onProgress });
-      return { ...out, pushed: true, attempts: attempt };
-    } catch (e) {
-      if (!isRegistryError(e, 'CONFLICT')) throw e;
-      // Drop our unpushed commit (it is recomputed on the new tip) and try again.
-      const lock = await acquireLock(ctx.repo.gitdir, { ref, timeoutMs: ctx.options.lockTimeoutMs });
-      try {
-        const parent = (await ctx.store().readCommit(out.commit)).parents[0];
-        if (parent && ref === target) await fastForwardLocked(ctx, ref, out.commit, parent);
-        else if (ref !== target) await compareAndSwapRef(ctx.repo.gitdir, ref, out.commit, parent ?? out.commit, { who: personAt(await ctx.identity(), Date.now()), message: 'modelreg: drop rejected commit' });
-      } finally {
-        await lock.release();
-      }
-      if (attempt >= maxAttempts) {
-        throw new RegistryError('CONFLICT', `The push was rejected ${attempt} times because others pushed at the same time. Nothing was lost; run the command again.`, { attempts: attempt });
-      }
-      ctx.options.onProgress?.(`push rejected (attempt ${attempt}); fetching and retrying`);
-      // Full-jitter exponential back-off: a fetch and push takes about a second, so waits must grow past it.
-      await new Promise((r) => setTimeout(r, Math.random() * Math.min(3000, 100 * 2 ** attempt)));
-    }
-  }
-}
-
-/** Fetches the registry branch and fast-forwards the local branch to it; refuses when they diverge. */
-export async function syncFromRemote(ctx: Context, ref: string, token: string | undefined): Promise<{ from?: string; to?: string; changed: boolean }> {
-  const remote = await import('../storage/remote.js');
-  const { isAncestor } = await import('../storage/ancestry.js');
-  const remoteTip = await remote.fetchBranch(ctx.repo, ref, { token, onProgress: ctx.options.onProgress });
-  if (!remoteTip) return { changed: false };
-  const lock = await acquireLock(ctx.repo.gitdir, { ref, timeoutMs: ctx.options.lockTimeoutMs });
-  try {
-    const local = await readRef(ctx.repo.gitdir, ref);
-    if (local === remoteTip) return { from: local, to: remoteTip, changed: false };
-    const store = ctx.store();
-    if (local && (await isAncestor(store, remoteTip, local))) return { from: local, to: local, changed: false };
-    if (local && !(await isAncestor(store, local, remoteTip))) {
-      throw new RegistryError('CONFLICT', `Your ${shortRef(ref)} has commits that are not on the remote, and the remote has commits you do not have. Push or rebase them with git (git pull --rebase), then run the command again.`, { local, remote: remoteTip });
-    }
-    await fastForwardLocked(ctx, ref, local, remoteTip);
-    return { from: local, to: remoteTip, changed: true };
-  } finally {
-    await lock.release();
-  }
+  return pushWithRetry(ctx, opts, () => commitOnce(ctx, opts, plan));
 }
