@@ -19,8 +19,6 @@ export type RegistryEvent =
   | { type: 'policy-change'; policy: string; file: string; change: 'added' | 'modified' | 'deleted' }
   | { type: 'config-change'; file: string };
 
-export type EventType = RegistryEvent['type'];
-
 /**
  * Whether an event only describes the starting content of a model or version created in the
  * same change (its owners, tags, description): part of the creation, not a change of its own.

@@ -1,7 +1,5 @@
 import { RegistryError } from '../errors/index.js';
-
-/** One segment of a model name: `[A-Za-z0-9][A-Za-z0-9._-]{0,127}`. */
-const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+import { MODEL_NAME } from './schema-patterns.js';
 
 /**
  * Validates a model name (`name` or `namespace/name`) and returns it unchanged. Anything that
@@ -25,7 +23,8 @@ export function parseModelName(input: string): string {
   if (parts.length > 2) fail('it has more than one namespace');
   for (const part of parts) {
     if (part === '..' || part === '.') fail(`'${part}' is not allowed`);
-    if (!SEGMENT.test(part)) fail(/[^\x20-\x7e]/.test(part) ? 'it contains a non-ASCII character' : `'${part}' is not a valid name segment`);
+    // A part holds no '/', so it matches the schema's name pattern exactly when it is a valid segment.
+    if (!MODEL_NAME.test(part)) fail(/[^\x20-\x7e]/.test(part) ? 'it contains a non-ASCII character' : `'${part}' is not a valid name segment`);
     if (part.endsWith('.lock') || part.endsWith('.')) fail(`'${part}' may not end with '.lock' or '.'`);
   }
   return input;

@@ -13,6 +13,8 @@
  * the file is valid: `list` reads these three fields only; `check`, `show` and every write
  * validate whole files.
  */
+import { MODEL_NAME, SEMVER } from './schema-patterns.js';
+
 export interface VersionHead {
   model: string;
   version: string;
@@ -22,8 +24,8 @@ export interface VersionHead {
 const FIELDS: ReadonlySet<string> = new Set(['model', 'version', 'stage']);
 const PATTERNS: Record<keyof VersionHead, RegExp> = {
   // The schema patterns (schemas/version.schema.json): ModelName, SemVer, stage.
-  model: /^([A-Za-z0-9][A-Za-z0-9._-]{0,127}\/)?[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
-  version: /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/,
+  model: MODEL_NAME,
+  version: SEMVER,
   stage: /^[A-Za-z][A-Za-z0-9_-]*$/,
 };
 /** The schema's maxLength of each field. */

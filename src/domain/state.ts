@@ -49,9 +49,6 @@ export function isInsideRepo(p: string): boolean {
   return p.length > 0 && !p.startsWith('/') && !p.includes('\\') && !p.includes('\0') && !p.split('/').some((s) => s === '..' || s === '.' || s === '') && p !== '.git' && !p.startsWith('.git/');
 }
 
-export function modelDir(cfg: ResolvedConfig, name: string): string {
-  return `${cfg.registry}/${name}`;
-}
 export function modelFile(cfg: ResolvedConfig, name: string): string {
   return `${cfg.registry}/${name}/model.yaml`;
 }

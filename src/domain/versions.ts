@@ -8,16 +8,16 @@ import diff from 'semver/functions/diff.js';
 import satisfies from 'semver/functions/satisfies.js';
 import validRange from 'semver/ranges/valid.js';
 import { RegistryError } from '../errors/index.js';
+import { SEMVER } from './schema-patterns.js';
 
 export type Bump = 'major' | 'minor' | 'patch';
-const STRICT = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
 
 /**
  * Parses a strict semantic version (`MAJOR.MINOR.PATCH[-pre]`, no `v`, no build metadata).
  * @example parseVersion('2.1.0') // '2.1.0'
  */
 export function parseVersion(input: string): string {
-  if (typeof input !== 'string' || input.length > 256 || !STRICT.test(input) || valid(input) !== input) {
+  if (typeof input !== 'string' || input.length > 256 || !SEMVER.test(input) || valid(input) !== input) {
     const shown = typeof input === 'string' && input.length > 64 ? `${input.slice(0, 64)}…` : input;
     throw new RegistryError('INVALID_VERSION', `Invalid version ${JSON.stringify(shown)}: use a semantic version MAJOR.MINOR.PATCH such as 1.2.0 (optionally -rc.1).`, { version: shown });
   }

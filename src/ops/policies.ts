@@ -4,36 +4,9 @@ import { formatIssue } from '../domain/issues.js';
 import { policyFile, type RegisteredModel } from '../domain/state.js';
 import { loadPolicy, policyCacheEntry, restorePolicy, type LoadedPolicy } from '../policy/index.js';
 import type { Snapshot } from '../storage/snapshot.js';
+import { DEFAULT_POLICY } from './default-policy.js';
 
-/** The policy `modelreg init` writes, and the one used when a registry has no policies/default.yaml. */
-export const DEFAULT_POLICY = `# yaml-language-server: $schema=../.modelreg/schemas/policy.schema.json
-# The default workflow: a team can adopt it as is. See docs/policy.md for every field.
-apiVersion: modelreg/v1
-kind: Policy
-name: default
-stages:
-  - name: None
-  - name: Staging
-  - name: Production
-    exclusive: true # entering Production archives the previous holder in the same commit
-  - name: Archived
-initialStage: None
-transitions:
-  - from: None
-    to: Staging
-  - from: Staging
-    to: Production
-    approvals: { min: 1, from: [owners], allowAuthor: false }
-  - from: "*"
-    to: Archived
-  - from: Archived
-    to: Staging
-rollback:
-  approvals: { min: 0 } # on-call may roll back at once; the revert is still recorded
-versioning:
-  defaultBump: minor
-  signatureChangeRequires: major
-`;
+export { DEFAULT_POLICY };
 
 export function policyNameOf(model: RegisteredModel | undefined): string {
   return model?.policy ?? 'default';
