@@ -2,7 +2,7 @@
  * Registry files as a flat list, from the checked-out working tree (what CI validates) or
  * from a commit. Symbolic links are reported, never followed.
  */
-import { lstatSync, readFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, type Dirent } from 'node:fs';
 
 // Checked-out files are read synchronously: one awaited lstat and readFile per file left the
 // main thread idle most of a full check (22 s of 32 s at 100k files; 1.3 s synchronously).
@@ -48,26 +48,45 @@ function readChecked(file: string): { text?: string; encodingError?: boolean } {
   return decode(bytes);
 }
 
+/**
+ * Every entry under the folder `dir` (relative to `root`) that is not a folder, in `out`.
+ * Symbolic links are listed, never followed. One readdir with file types per folder: a
+ * recursive readdir would do it in one call, but on Node 20 it follows symbolically linked
+ * folders without `withFileTypes` (seen on 20.20) and misses entries with it before 20.7
+ * (nodejs/node#48858, #49299), both within `engines`.
+ */
+function listUnder(root: string, dir: string, out: Set<string>): void {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(join(root, dir), { withFileTypes: true });
+  } catch {
+    return; // gone, or not a folder: nothing under it
+  }
+  for (const e of entries) {
+    const p = `${dir}/${e.name}`;
+    if (e.isDirectory()) listUnder(root, p, out);
+    else out.add(p);
+  }
+}
+
 export async function readWorktreeFiles(root: string, prefixes: string[], single: string[]): Promise<SourceFile[]> {
-  const { globby } = await import('globby');
   const out: SourceFile[] = [];
-  // globby descends into a symbolically linked base folder even with followSymbolicLinks off:
-  // check every folder on the way to each prefix ourselves, and report a link instead.
-  const safe: string[] = [];
+  // A symbolically linked folder on the way to a prefix is reported, not read through.
+  const paths = new Set<string>();
   for (const prefix of prefixes) {
     let cur = '';
-    let linked = false;
+    let s;
     for (const part of prefix.split('/')) {
       cur = cur ? `${cur}/${part}` : part;
-      const s = lstat(join(root, cur));
-      if (s?.isSymbolicLink()) { out.push({ path: cur, kind: 'symlink' }); linked = true; break; }
-      if (!s) break;
+      s = lstat(join(root, cur));
+      if (!s || s.isSymbolicLink()) break;
     }
-    if (!linked) safe.push(prefix);
+    if (s?.isSymbolicLink()) out.push({ path: cur, kind: 'symlink' });
+    else if (s?.isDirectory()) listUnder(root, prefix, paths);
+    // A prefix that is a file is listed as itself, as readTreeFiles does (globby threw ENOTDIR).
+    else if (s) paths.add(prefix);
   }
-  const patterns = safe.map((p) => `${p}/**`);
-  const paths = await globby(patterns, { cwd: root, dot: true, onlyFiles: false, followSymbolicLinks: false, markDirectories: true, gitignore: false });
-  for (const p of [...single, ...paths.filter((x) => !x.endsWith('/'))]) {
+  for (const p of [...single, ...paths]) {
     const s = lstat(join(root, p));
     if (!s) continue;
     if (s.isSymbolicLink()) out.push({ path: p, kind: 'symlink' });

@@ -17,7 +17,6 @@ const { openRegistry } = await import(lib);
 for (const m of ['ops/check.js', 'ops/read.js', 'ops/register.js', 'ops/transition.js', 'storage/files.js', 'policy/index.js']) {
   await import(new URL(m, lib).href).catch(() => undefined);
 }
-await import('globby').catch(() => undefined);
 const before = getHeapStatistics();
 const growth = () => {
   const after = getHeapStatistics();
