@@ -10,6 +10,7 @@ import YAML from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initRegistry, openRegistry, type Registry } from '../../src/index.js';
 import { RegistryError } from '../../src/errors/index.js';
+import { policyYaml } from '../policy/fixtures.js';
 import {
   ADA, BOB, CONFIG_YAML, changedFiles, commitCount, commitFiles, diffLines, fixedClock, git, gitFsck, gitLog, gitStatus,
   headCommit, makeRepo, modelYaml, tempDir, versionYaml,
@@ -532,20 +533,7 @@ describe('transitions', () => {
   });
 
   it('entering an exclusive stage archives the previous holder in the same commit', async () => {
-    const policy = `apiVersion: modelreg/v1
-kind: Policy
-name: default
-stages:
-  - name: None
-  - name: Staging
-  - name: Production
-    exclusive: true
-  - name: Archived
-initialStage: None
-transitions:
-  - from: "*"
-    to: "*"
-`;
+    const policy = policyYaml({ rules: [{ from: '*', to: '*' }] });
     const { dir, reg } = await fresh({
       'policies/default.yaml': policy,
       'registry/churn/model.yaml': modelYaml('churn'),

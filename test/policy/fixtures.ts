@@ -77,3 +77,52 @@ export const DAVE: Actor = { email: 'dave@example.com', name: 'Dave' };
 export function approval(by: string, stage: string): ApprovalRecord {
   return { by, stage, at: '2024-03-09T00:00:00Z' };
 }
+
+// ---------------------------------------------------------------- policy files for registries
+
+/** A transition rule; `approvals` in the DSL's flow form, e.g. `{ min: 2, from: [ml-leads], allowAuthor: false }`. */
+export interface RuleSpec { from: string; to: string; when?: string; approvals?: string }
+
+const scalar = (s: string) => (s === '*' ? '"*"' : s);
+
+/**
+ * The text of a policy file over the usual lifecycle (None, Staging, Production exclusive,
+ * Archived; initial stage None), for tests that write one into a registry.
+ * @example policyYaml({ name: 'lax', rules: [{ from: '*', to: '*' }] })
+ */
+export function policyYaml(spec: { name?: string; groups?: Record<string, string[]>; rules: RuleSpec[]; rollback?: string; tail?: string }): string {
+  const lines = ['apiVersion: modelreg/v1', 'kind: Policy', `name: ${spec.name ?? 'default'}`];
+  if (spec.groups) {
+    lines.push('groups:');
+    for (const [group, members] of Object.entries(spec.groups)) lines.push(`  ${group}: [${members.join(', ')}]`);
+  }
+  lines.push('stages:', '  - name: None', '  - name: Staging', '  - name: Production', '    exclusive: true', '  - name: Archived', 'initialStage: None', 'transitions:');
+  for (const r of spec.rules) {
+    lines.push(`  - from: ${scalar(r.from)}`, `    to: ${scalar(r.to)}`);
+    if (r.when) lines.push(`    when: ${r.when}`);
+    if (r.approvals) lines.push(`    approvals: ${r.approvals}`);
+  }
+  if (spec.rollback) lines.push('rollback:', `  approvals: ${spec.rollback}`);
+  return `${lines.join('\n')}\n${spec.tail ?? ''}`;
+}
+
+/** Two approvals from ml-leads (alice, bob), not the author's, for Production; free rollbacks. */
+export const STRICT_POLICY = policyYaml({
+  groups: { 'ml-leads': ['alice@example.com', 'bob@example.com'] },
+  rules: [
+    { from: 'None', to: 'Staging' },
+    { from: 'Staging', to: 'Production', approvals: '{ min: 2, from: [ml-leads], allowAuthor: false }' },
+    { from: '*', to: 'Archived' },
+  ],
+  rollback: '{ min: 0 }',
+  tail: 'versioning:\n  defaultBump: minor\n',
+});
+
+/** Any move, no approvals (named `lax`; rename it to use it as the default). */
+export const LAX_POLICY = policyYaml({ name: 'lax', rules: [{ from: '*', to: '*' }], rollback: '{ min: 0 }' });
+
+/** One approval from the model's owners, not the author's, for Production. */
+export const OWNED_POLICY = policyYaml({
+  name: 'owned',
+  rules: [{ from: 'None', to: 'Staging' }, { from: 'Staging', to: 'Production', approvals: '{ min: 1, from: [owners], allowAuthor: false }' }, { from: '*', to: 'Archived' }],
+});

@@ -14,6 +14,7 @@ import { symlink, unlink, writeFile, rm, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/repo.js';
+import { OWNED_POLICY } from '../policy/fixtures.js';
 import {
   ALICE, BOB, DANA, LAX_POLICY, MAINT, MALLORY, STRICT_POLICY,
   addApprovalsByHand, checkJson, commitAll, dump, editText, errors, expectProblemShape, git, mrOk, readText, rev,
@@ -27,26 +28,6 @@ const V130 = versionPath('m', '1.3.0');
 const MODEL = 'registry/m/model.yaml';
 
 const EVE: Person = { name: 'Eve Accomplice', email: 'eve@example.com' };
-
-/** Production needs one approval from the model's owners, not the author. */
-const OWNED_POLICY = `apiVersion: modelreg/v1
-kind: Policy
-name: owned
-stages:
-  - name: None
-  - name: Staging
-  - name: Production
-    exclusive: true
-  - name: Archived
-transitions:
-  - from: None
-    to: Staging
-  - from: Staging
-    to: Production
-    approvals: { min: 1, from: [owners], allowAuthor: false }
-  - from: "*"
-    to: Archived
-`;
 
 let base: string;
 /** The commit on main that promoted 1.1.0 to Production and archived 1.0.0. */

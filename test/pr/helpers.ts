@@ -22,52 +22,11 @@ export const MALLORY: Person = { name: 'Mallory Intruder', email: 'mallory@examp
 export const MAINT: Person = { name: 'Max Maintainer', email: 'maint@example.com' };
 
 /**
- * The policy both suites put in policies/default.yaml at base: Staging -> Production needs two
- * approvals from ml-leads (alice, bob), the author does not count; rollbacks need nothing.
+ * The policies both suites put in policies/ at base: STRICT_POLICY (the default: Staging ->
+ * Production needs two approvals from ml-leads, alice and bob, not the author's; rollbacks need
+ * nothing) and LAX_POLICY (any move, no approvals).
  */
-export const STRICT_POLICY = `apiVersion: modelreg/v1
-kind: Policy
-name: default
-groups:
-  ml-leads: [alice@example.com, bob@example.com]
-stages:
-  - name: None
-  - name: Staging
-  - name: Production
-    exclusive: true
-  - name: Archived
-initialStage: None
-transitions:
-  - from: None
-    to: Staging
-  - from: Staging
-    to: Production
-    approvals: { min: 2, from: [ml-leads], allowAuthor: false }
-  - from: "*"
-    to: Archived
-rollback:
-  approvals: { min: 0 }
-versioning:
-  defaultBump: minor
-`;
-
-/** A laxer policy that also exists at base: any move, no approvals. */
-export const LAX_POLICY = `apiVersion: modelreg/v1
-kind: Policy
-name: lax
-stages:
-  - name: None
-  - name: Staging
-  - name: Production
-    exclusive: true
-  - name: Archived
-initialStage: None
-transitions:
-  - from: "*"
-    to: "*"
-rollback:
-  approvals: { min: 0 }
-`;
+export { LAX_POLICY, STRICT_POLICY } from '../policy/fixtures.js';
 
 export interface GitResult { code: number; stdout: string; stderr: string }
 

@@ -7,34 +7,20 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initRegistry, openRegistry, isRegistryError, type Registry } from '../../src/index.js';
+import { policyYaml } from '../policy/fixtures.js';
 import { ADA, BOB, CAROL, MALLORY, cleanup, commitCount, fixedClock, git, gitFsck, gitStatus, tempDir, type Person } from '../helpers/repo.js';
 
 afterAll(cleanup);
 
-const POLICY = `apiVersion: modelreg/v1
-kind: Policy
-name: default
-groups:
-  ml-leads: [bob@example.com, carol@example.com, ada@example.com]
-stages:
-  - name: None
-  - name: Staging
-  - name: Production
-    exclusive: true
-  - name: Archived
-initialStage: None
-transitions:
-  - from: None
-    to: Staging
-    when: version.metrics.auc >= 0.8
-  - from: Staging
-    to: Production
-    approvals: { min: 2, from: [ml-leads], allowAuthor: false }
-  - from: "*"
-    to: Archived
-rollback:
-  approvals: { min: 0 }
-`;
+const POLICY = policyYaml({
+  groups: { 'ml-leads': ['bob@example.com', 'carol@example.com', 'ada@example.com'] },
+  rules: [
+    { from: 'None', to: 'Staging', when: 'version.metrics.auc >= 0.8' },
+    { from: 'Staging', to: 'Production', approvals: '{ min: 2, from: [ml-leads], allowAuthor: false }' },
+    { from: '*', to: 'Archived' },
+  ],
+  rollback: '{ min: 0 }',
+});
 
 describe('the promotion workflow with approvals, archiving and rollback', () => {
   it('runs end to end, one commit per step, with answers at every point in time', async () => {
