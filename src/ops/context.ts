@@ -74,25 +74,41 @@ export class Context {
    * edit of modelreg.yaml does not decide where a write goes.
    */
   async targetRef(): Promise<string> {
-    const configured = await this.configuredBranch();
-    if (configured) return fullBranchRef(configured);
-    const head = await currentBranch(this.repo.gitdir);
-    if (!head) throw new RegistryError('BAD_INPUT', 'HEAD is detached, so modelreg does not know which branch to write. Check out the registry branch (git switch main) or set `branch:` in modelreg.yaml.', {});
-    return head;
+    return (await this.target()).ref;
   }
 
-  /** `branch:` of modelreg.yaml in the commit HEAD points at (undefined before the first commit). */
-  private async configuredBranch(): Promise<string | undefined> {
-    const head = await readRef(this.repo.gitdir, 'HEAD');
-    if (!head) return undefined;
+  /** The target branch and its tip; HEAD's commit is read once for both (every read asks). */
+  private async target(): Promise<{ ref: string; tip: string | undefined }> {
+    const head = await currentBranch(this.repo.gitdir);
+    const headCommit = await readRef(this.repo.gitdir, head ?? 'HEAD');
+    const configured = headCommit ? await this.configuredBranch(headCommit) : undefined;
+    if (configured) {
+      const ref = fullBranchRef(configured);
+      return { ref, tip: ref === head ? headCommit : await readRef(this.repo.gitdir, ref) };
+    }
+    if (!head) throw new RegistryError('BAD_INPUT', 'HEAD is detached, so modelreg does not know which branch to write. Check out the registry branch (git switch main) or set `branch:` in modelreg.yaml.', {});
+    return { ref: head, tip: headCommit };
+  }
+
+  /** The last answer of configuredBranch, by commit id (which names content: never stale). */
+  private branchAt?: { commit: string; branch: string | undefined };
+
+  /** `branch:` of modelreg.yaml in `commit`; every read asks, so the answer for the last commit is kept. */
+  private async configuredBranch(commit: string): Promise<string | undefined> {
+    if (this.branchAt?.commit === commit) return this.branchAt.branch;
     const store = this.store();
-    const entry = await store.entryAt((await store.readCommit(head)).tree, CONFIG_FILE);
-    if (entry?.type !== 'blob') return undefined;
-    const text = await store.readText(entry.oid);
-    // Most configurations name no branch: they need no YAML parser or validator.
-    if (!/^branch\s*:/m.test(text)) return undefined;
-    const { validateText } = await import('../domain/validate.js');
-    return resolveConfig(validateText<RegistryConfig>('config', text, CONFIG_FILE).value).branch;
+    const entry = await store.entryAt((await store.readCommit(commit)).tree, CONFIG_FILE);
+    let branch: string | undefined;
+    if (entry?.type === 'blob') {
+      const text = await store.readText(entry.oid);
+      // Most configurations name no branch: they need no YAML parser or validator.
+      if (/^branch\s*:/m.test(text)) {
+        const { validateText } = await import('../domain/validate.js');
+        branch = resolveConfig(validateText<RegistryConfig>('config', text, CONFIG_FILE).value).branch;
+      }
+    }
+    this.branchAt = { commit, branch };
+    return branch;
   }
 
   private models?: ModelCache;
@@ -105,11 +121,11 @@ export class Context {
   async snapshotAt(at?: string, store = this.store()): Promise<Snapshot> {
     let commit: string | undefined;
     if (at === undefined) {
-      commit = await readRef(this.repo.gitdir, await this.targetRef());
+      commit = (await this.target()).tip;
     } else {
       const date = parseDateArg(at);
       if (date) {
-        const tip = await readRef(this.repo.gitdir, await this.targetRef());
+        const { tip } = await this.target();
         commit = await commitAtDate(store, tip, date);
         if (!commit) throw new RegistryError('NOT_FOUND', `The registry has no commit at or before ${date.toISOString()}.`, { at });
       } else commit = await resolveCommitish(store, at);
