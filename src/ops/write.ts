@@ -50,7 +50,7 @@ async function repairAfterCrash(ctx: Context, store: ObjectStore, ref: string): 
   if (!(await worktreeTracks(ctx.repo, ref))) return;
   const { repair } = await import('../storage/doctor.js');
   const tip = await readRef(ctx.repo.gitdir, ref);
-  const cfg = await ctx.snapshot(store, tip, tip ? (await store.readCommit(tip)).tree : undefined).config();
+  const cfg = await (await snapshotAtCommit(ctx, store, tip)).config();
   const report = await repair(ctx.repo, store, tip, [cfg.registry, cfg.policies, 'modelreg.yaml'], []);
   if (report.repaired.length) ctx.options.onProgress?.(`repaired after an interrupted command: ${report.repaired.join(', ')}`);
 }
