@@ -2,7 +2,7 @@
  * Concurrent clients of one remote: C clients, each with its own clone, each register R
  * versions of one model with `--push` at the same time, to one bare repository behind the real
  * smart-HTTP server (git http-backend). A rejected push fetches, re-plans on the new tip and
- * retries (up to 8 attempts); a command that still gives up (exit 3, CONFLICT) is run again by
+ * retries (up to 16 attempts); a command that still gives up (exit 3, CONFLICT) is run again by
  * the client, as its message says, and counted. At the end the server's main holds exactly
  * C × R registrations, every reported one exactly once, all versions distinct, the history
  * linear, and `git fsck --strict` is clean on the server; no client is left with a commit the
