@@ -73,7 +73,7 @@ const ALLOWED: Record<string, string[]> = {
   report: ['errors', 'domain', 'ops', 'report', 'policy'],
   cli: ['errors', 'domain', 'ops', 'report', 'cli', 'storage'],
 };
-const IO_MODULES = /^node:(fs|fs\/promises|child_process|net|http|https|os|worker_threads)$|^(isomorphic-git|globby)/;
+const IO_MODULES = /^node:(fs|fs\/promises|child_process|net|http|https|os|worker_threads)$|^isomorphic-git/;
 
 describe('layers', () => {
   const all = files(SRC);
