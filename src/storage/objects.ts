@@ -1,15 +1,17 @@
 /**
- * Git objects. Reads go through isomorphic-git (loose and packed objects alike) with one
- * shared cache per operation; writes are ours: each loose object is written to a temporary
- * file and renamed into place, so a killed process never leaves a truncated object behind
- * (isomorphic-git writes objects in place), and a write costs only the objects it needs.
+ * Git objects, typed and parsed: `ObjectStore` is the ObjectReader the rest of storage reads
+ * through, over an ObjectSource (odb.ts: loose objects, packs, alternates). Parsed trees are
+ * shared by the stores of one context. Writes are ours too: each loose object is written to a
+ * temporary file and renamed into place, so a killed process never leaves a truncated object
+ * behind, and a write costs only the objects it needs.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, stat, writeFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { RegistryError } from '../errors/index.js';
-import { ObjectDatabase, type ObjectType } from './odb.js';
+import { ObjectDatabase } from './odb.js';
+import type { ObjectReader, ObjectSource, ObjectType, RawObject } from './object-reader.js';
 import { commonDir } from './worktree.js';
 
 export interface TreeEntry {
@@ -38,17 +40,28 @@ export interface CommitInfo {
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
 /** A handle on a repository's object database with a per-operation cache. */
-export class ObjectStore {
-  readonly cache: object = {};
-  readonly odb: ObjectDatabase;
+export class ObjectStore implements ObjectReader {
+  readonly odb: ObjectSource;
   /** `odb` may be shared by the stores of one context, so pack indexes load once. */
-  constructor(readonly gitdir: string, odb?: ObjectDatabase) {
+  constructor(readonly gitdir: string, odb?: ObjectSource) {
     this.odb = odb ?? new ObjectDatabase(gitdir);
   }
 
-  private object(oid: string, want: ObjectType): Buffer {
+  has(oid: string): boolean {
+    return this.odb.has(oid);
+  }
+
+  readObject(oid: string): RawObject {
     const o = this.odb.read(oid);
-    if (!o) throw new RegistryError('NOT_FOUND', `Git object ${oid} is missing from ${commonDir(this.gitdir)}. The repository is incomplete: fetch it again or run \`git fsck\`.`, { oid });
+    if (!o) {
+      const objects = join(commonDir(this.gitdir), 'objects');
+      throw new RegistryError('MISSING_OBJECT', `Git object ${oid} is missing from ${objects} (and its alternates). The repository is incomplete: run \`git fsck --full\` to see what else is missing, then fetch again (git fetch) or clone again.`, { oid, file: objects });
+    }
+    return o;
+  }
+
+  private object(oid: string, want: ObjectType): Buffer {
+    const o = this.readObject(oid);
     if (o.type !== want) throw new RegistryError('BAD_INPUT', `Git object ${oid} is a ${o.type}, not a ${want}.`, { oid, type: o.type });
     return o.content;
   }

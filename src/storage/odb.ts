@@ -1,19 +1,32 @@
 /**
- * Reading Git objects directly: loose objects and packfiles (idx v2, OFS/REF deltas), with a
+ * Reading Git objects directly: loose objects and packfiles (idx v2, OFS/REF deltas), in the
+ * repository's own object folder and in those its `objects/info/alternates` names, with a
  * positional read of only the bytes an object needs. isomorphic-git loads a whole packfile
  * into memory to read one object (hundreds of MB and most of a second for a 100k-version
  * registry); a point lookup here reads a few kilobytes.
+ *
+ * Every failure to read an object the repository has is a CORRUPT_OBJECT RegistryError naming
+ * the object, the file and what failed; an absent object is `undefined` (ObjectStore turns it
+ * into MISSING_OBJECT where the object was needed).
  */
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { RegistryError } from '../errors/index.js';
 import { inflatePrefix } from './inflate.js';
 import { commonDir } from './worktree.js';
 import { inflateSync } from 'node:zlib';
+import type { ObjectSource, ObjectType, RawObject } from './object-reader.js';
 
-export type ObjectType = 'commit' | 'tree' | 'blob' | 'tag';
-export interface RawObject { type: ObjectType; content: Buffer }
+export type { ObjectType, RawObject } from './object-reader.js';
 
 const TYPES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
+const LOOSE_TYPES = new Set<string>(Object.values(TYPES));
+
+/** File system errors (permissions, a full disk) stay what they are: the CLI reports them as IO. */
+function isIoError(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code);
+}
 
 interface Pack {
   idxPath: string;
@@ -32,9 +45,20 @@ interface Pack {
   large: Buffer;
 }
 
+/** A damaged object (or pack index): what failed, where. */
+export function corruptObject(oid: string | undefined, file: string, what: string, cause?: unknown): RegistryError {
+  const subject = oid ? `Git object ${oid} in ${file}` : file;
+  return new RegistryError('CORRUPT_OBJECT', `${subject} is corrupt: ${what}. Nothing was changed; run \`git fsck --full\` to see the damage, and restore the object from another clone (git fetch, or clone again).`, { ...(oid ? { oid } : {}), file, what }, { cause });
+}
+
 function loadIdx(idxPath: string, packPath: string): Pack | undefined {
   const buf = readFileSync(idxPath);
-  if (buf.readUInt32BE(0) !== 0xff744f63 || buf.readUInt32BE(4) !== 2) return undefined; // only idx v2
+  const size = statSync(packPath, { throwIfNoEntry: false })?.size;
+  if (size === undefined) return undefined; // an index whose pack is gone (a repack in progress): Git skips it too
+  if (buf.length < 8 + 1024 + 40 || buf.readUInt32BE(0) !== 0xff744f63) {
+    throw new RegistryError('UNSUPPORTED_REPOSITORY', `${idxPath} is not a version 2 pack index (Git has written version 2 since 2007). Rewrite it with \`git index-pack ${packPath}\` or run \`git repack -a -d\`.`, { file: idxPath });
+  }
+  if (buf.readUInt32BE(4) !== 2) throw corruptObject(undefined, idxPath, `pack index version ${buf.readUInt32BE(4)}, where 2 is expected`);
   const fanout = new Uint32Array(256);
   for (let i = 0; i < 256; i++) fanout[i] = buf.readUInt32BE(8 + i * 4);
   const count = fanout[255];
@@ -42,8 +66,9 @@ function loadIdx(idxPath: string, packPath: string): Pack | undefined {
   const crcStart = shaStart + count * 20;
   const offStart = crcStart + count * 4;
   const largeStart = offStart + count * 4;
+  if (largeStart + 40 > buf.length) throw corruptObject(undefined, idxPath, `the index lists ${count} objects but holds only ${buf.length} bytes`);
   return {
-    idxPath, packPath, size: statSync(packPath).size, reads: 0, bases: new Map(), fanout, count,
+    idxPath, packPath, size, reads: 0, bases: new Map(), fanout, count,
     shas: buf.subarray(shaStart, crcStart), offsets: buf.subarray(offStart, largeStart), large: buf.subarray(largeStart, buf.length - 40),
   };
 }
@@ -78,16 +103,21 @@ function findInPack(p: Pack, oid: Buffer): number | undefined {
   return undefined;
 }
 
+/** Applies a Git delta; a delta that does not fit its base throws (the caller names the object). */
 function applyDelta(base: Buffer, delta: Buffer): Buffer {
   let i = 0;
   const varint = () => {
     let n = 0;
     let shift = 0;
     let b;
-    do { b = delta[i++]; n += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80);
+    do {
+      if (i >= delta.length) throw new Error('the delta ends inside its header');
+      b = delta[i++]; n += (b & 0x7f) * 2 ** shift; shift += 7;
+    } while (b & 0x80);
     return n;
   };
-  varint(); // source size
+  const source = varint();
+  if (source !== base.length) throw new Error(`the delta expects a base of ${source} bytes, the base has ${base.length}`);
   const size = varint();
   const out = Buffer.allocUnsafe(size);
   let o = 0;
@@ -99,14 +129,67 @@ function applyDelta(base: Buffer, delta: Buffer): Buffer {
       for (let b = 0; b < 4; b++) if (op & (1 << b)) off |= delta[i++] << (8 * b);
       for (let b = 0; b < 3; b++) if (op & (0x10 << b)) len |= delta[i++] << (8 * b);
       if (len === 0) len = 0x10000;
-      base.copy(out, o, off >>> 0, (off >>> 0) + len);
+      off >>>= 0;
+      if (off + len > base.length || o + len > size) throw new Error('a delta copy reaches outside its base or result');
+      base.copy(out, o, off, off + len);
       o += len;
     } else if (op) {
+      if (i + op > delta.length || o + op > size) throw new Error('a delta insert reaches outside the delta or result');
       delta.copy(out, o, i, i + op);
       o += op;
       i += op;
-    } else throw new Error('corrupt delta');
+    } else throw new Error('a delta holds the reserved opcode 0');
   }
+  if (o !== size) throw new Error(`the delta gives ${o} bytes where its header says ${size}`);
+  return out;
+}
+
+/** Git's limit on nested alternates (sha1-file.c, link_alt_odb_entries): deeper ones are ignored. */
+const ALTERNATE_DEPTH = 5;
+
+/** Unquotes a C-style quoted alternates line, as Git writes paths with special characters. */
+function unquote(line: string): string {
+  if (!line.startsWith('"')) return line;
+  const body = line.slice(1, line.lastIndexOf('"') > 0 ? line.lastIndexOf('"') : undefined);
+  const esc: Record<string, string> = { n: '\n', t: '\t', '"': '"', '\\': '\\', a: '\x07', b: '\b', f: '\f', r: '\r', v: '\v' };
+  const bytes: number[] = [];
+  for (let k = 0; k < body.length; k++) {
+    const c = body[k];
+    if (c !== '\\') { bytes.push(...Buffer.from(c, 'utf8')); continue; }
+    const n = body[++k];
+    if (/[0-7]/.test(n)) { bytes.push(parseInt(body.slice(k, k + 3), 8)); k += 2; } else bytes.push(...Buffer.from(esc[n] ?? n, 'utf8'));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/**
+ * The object folders a repository reads: its own, then those `objects/info/alternates` names
+ * (absolute, or relative to the folder whose file names them), nested up to Git's depth limit,
+ * each once. GIT_ALTERNATE_OBJECT_DIRECTORIES is honoured as Git honours it.
+ */
+export function objectDirectories(objects: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const out: string[] = [resolve(objects)];
+  const seen = new Set(out);
+  const add = (dir: string, depth: number) => {
+    const abs = resolve(dir);
+    if (seen.has(abs) || !existsSync(abs)) return;
+    seen.add(abs);
+    out.push(abs);
+    follow(abs, depth + 1);
+  };
+  const follow = (dir: string, depth: number) => {
+    if (depth > ALTERNATE_DEPTH) return;
+    let text = '';
+    try { text = readFileSync(join(dir, 'info', 'alternates'), 'utf8'); } catch { return; }
+    for (const raw of text.split('\n')) {
+      const line = raw.trim();
+      if (!line || line.startsWith('#')) continue;
+      const path = unquote(line);
+      add(isAbsolute(path) ? path : resolve(dir, path), depth);
+    }
+  };
+  for (const p of (env.GIT_ALTERNATE_OBJECT_DIRECTORIES ?? '').split(':')) if (p) add(p, 0);
+  follow(out[0], 0);
   return out;
 }
 
@@ -120,24 +203,39 @@ function applyDelta(base: Buffer, delta: Buffer): Buffer {
 const BULK_READS = 500;
 const BULK_MAX_BYTES = 256 * 1024 * 1024;
 
-export class ObjectDatabase {
+export class ObjectDatabase implements ObjectSource {
   private packs?: Pack[];
+  private dirs?: string[];
   private cache = new Map<string, RawObject>();
   /** Parsed tree entries by tree id, filled by ObjectStore (the parse is the cost of a large folder). */
   readonly parsedTrees = new Map<string, unknown>();
   /** The objects folder, shared by every worktree. */
-  private readonly objects: string;
-  constructor(readonly gitdir: string) {
+  readonly objects: string;
+  constructor(readonly gitdir: string, private readonly env: NodeJS.ProcessEnv = process.env) {
     this.objects = join(commonDir(gitdir), 'objects');
+  }
+
+  /** The repository's objects folder and its alternates, in the order they are searched. */
+  directories(): string[] {
+    this.dirs ??= objectDirectories(this.objects, this.env);
+    return this.dirs;
   }
 
   private loadPacks(): Pack[] {
     if (this.packs) return this.packs;
-    const dir = join(this.objects, 'pack');
-    let names: string[] = [];
-    try { names = readdirSync(dir); } catch { /* no packs */ }
-    this.packs = names.filter((n) => n.endsWith('.idx')).map((n) => loadIdx(join(dir, n), join(dir, n.replace(/\.idx$/, '.pack')))).filter((p): p is Pack => !!p);
-    return this.packs;
+    const packs: Pack[] = [];
+    for (const objects of this.directories()) {
+      const dir = join(objects, 'pack');
+      let names: string[] = [];
+      try { names = readdirSync(dir); } catch { /* no packs */ }
+      for (const n of names) {
+        if (!n.endsWith('.idx')) continue;
+        const p = loadIdx(join(dir, n), join(dir, n.replace(/\.idx$/, '.pack')));
+        if (p) packs.push(p);
+      }
+    }
+    this.packs = packs;
+    return packs;
   }
 
   private readAt(p: Pack, pos: number, len: number): Buffer {
@@ -177,8 +275,16 @@ export class ObjectDatabase {
     return obj;
   }
 
+  /** Inflates exactly `size` bytes at `pos`, or throws saying what the stream gave. */
+  private inflateExactly(p: Pack, pos: number, size: number): Buffer {
+    const out = this.inflateAt(p, pos, size);
+    if (out.length !== size) throw new Error(`its data inflates to ${out.length} bytes where its header says ${size}`);
+    return out;
+  }
+
   private readPackedUncached(p: Pack, offset: number, depth: number): RawObject {
-    if (depth > 100) throw new Error('delta chain too deep');
+    if (depth > 100) throw new Error('a delta chain longer than 100');
+    if (offset < 12 || offset >= p.size - 20) throw new Error(`the index points at offset ${offset}, outside the pack`);
     if (!p.data && ++p.reads > BULK_READS && p.size <= BULK_MAX_BYTES) p.data = readFileSync(p.packPath);
     const head = this.readAt(p, offset, 32);
     let i = 0;
@@ -191,19 +297,52 @@ export class ObjectDatabase {
       b = head[i++];
       let back = b & 0x7f;
       while (b & 0x80) { b = head[i++]; back = ((back + 1) * 128) + (b & 0x7f); }
+      if (back <= 0 || back > offset) throw new Error(`a delta base offset ${back} before ${offset}, outside the pack`);
       const base = this.readPacked(p, offset - back, depth + 1);
-      return { type: base.type, content: applyDelta(base.content, this.inflateAt(p, offset + i, size)) };
+      return { type: base.type, content: applyDelta(base.content, this.inflateExactly(p, offset + i, size)) };
     }
     if (type === 7) {
       const baseOid = head.subarray(i, i + 20).toString('hex');
       i += 20;
       const base = this.read(baseOid);
-      if (!base) throw new Error(`missing delta base ${baseOid}`);
-      return { type: base.type, content: applyDelta(base.content, this.inflateAt(p, offset + i, size)) };
+      if (!base) throw new RegistryError('MISSING_OBJECT', `Git object ${baseOid}, the delta base of an object in ${p.packPath}, is missing from ${this.directories().join(' and ')}. The pack is thin or an object was deleted: run \`git fsck --full\`, and fetch again (git fetch) or clone again.`, { oid: baseOid, file: p.packPath });
+      return { type: base.type, content: applyDelta(base.content, this.inflateExactly(p, offset + i, size)) };
     }
     const t = TYPES[type];
-    if (!t) throw new Error(`unknown object type ${type} in ${p.packPath}`);
-    return { type: t, content: this.inflateAt(p, offset + i, size) };
+    if (!t) throw new Error(`an object of unknown type ${type} at offset ${offset}`);
+    return { type: t, content: this.inflateExactly(p, offset + i, size) };
+  }
+
+  /** A packed object by its index offset; any failure becomes CORRUPT_OBJECT naming it and the pack. */
+  private readFromPack(p: Pack, offset: number, oid: string): RawObject {
+    try {
+      return this.readPacked(p, offset);
+    } catch (e) {
+      if (e instanceof RegistryError) throw e;
+      if (isIoError(e)) throw e;
+      throw corruptObject(oid, p.packPath, (e as Error).message, e);
+    }
+  }
+
+  private readLoose(oid: string): RawObject | undefined {
+    for (const dir of this.directories()) {
+      const file = join(dir, oid.slice(0, 2), oid.slice(2));
+      let bytes: Buffer;
+      try { bytes = readFileSync(file); } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') continue;
+        throw e;
+      }
+      let raw: Buffer;
+      try { raw = inflateSync(bytes); } catch (e) { throw corruptObject(oid, file, `it does not inflate (${(e as Error).message})`, e); }
+      const sp = raw.indexOf(0x20);
+      const nul = sp < 0 ? -1 : raw.indexOf(0, sp);
+      const type = sp < 0 ? '' : raw.toString('latin1', 0, sp);
+      const size = nul < 0 ? NaN : Number(raw.toString('latin1', sp + 1, nul));
+      if (nul < 0 || !LOOSE_TYPES.has(type)) throw corruptObject(oid, file, 'its header is not "<type> <size>"');
+      if (size !== raw.length - nul - 1) throw corruptObject(oid, file, `its header says ${size} bytes, it holds ${raw.length - nul - 1}`);
+      return { type: type as ObjectType, content: raw.subarray(nul + 1) };
+    }
+    return undefined;
   }
 
   /** The object with id `oid`, or undefined when the repository does not have it. */
@@ -213,24 +352,18 @@ export class ObjectDatabase {
     let obj: RawObject | undefined;
     // Packs first (a lookup in memory), loose objects next, then packs again in case a gc or
     // fetch repacked meanwhile.
+    if (!/^[0-9a-f]{40}$/.test(oid)) return undefined;
     const key = Buffer.from(oid, 'hex');
     for (const p of this.loadPacks()) {
       const off = findInPack(p, key);
-      if (off !== undefined) { obj = this.readPacked(p, off); break; }
+      if (off !== undefined) { obj = this.readFromPack(p, off, oid); break; }
     }
-    if (!obj) try {
-      const raw = inflateSync(readFileSync(join(this.objects, oid.slice(0, 2), oid.slice(2))));
-      const sp = raw.indexOf(0x20);
-      const nul = raw.indexOf(0, sp);
-      obj = { type: raw.toString('latin1', 0, sp) as ObjectType, content: raw.subarray(nul + 1) };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
+    obj ??= this.readLoose(oid);
     if (!obj) {
       this.refreshPacks();
       for (const p of this.loadPacks()) {
         const off = findInPack(p, key);
-        if (off !== undefined) { obj = this.readPacked(p, off); break; }
+        if (off !== undefined) { obj = this.readFromPack(p, off, oid); break; }
       }
     }
     if (obj && obj.type !== 'blob') {
@@ -241,7 +374,8 @@ export class ObjectDatabase {
   }
 
   has(oid: string): boolean {
-    try { statSync(join(this.objects, oid.slice(0, 2), oid.slice(2))); return true; } catch { /* packed? */ }
+    if (!/^[0-9a-f]{40}$/.test(oid)) return false;
+    for (const dir of this.directories()) if (existsSync(join(dir, oid.slice(0, 2), oid.slice(2)))) return true;
     const key = Buffer.from(oid, 'hex');
     return this.loadPacks().some((p) => findInPack(p, key) !== undefined);
   }
@@ -250,9 +384,11 @@ export class ObjectDatabase {
   expand(prefix: string): string[] {
     const out = new Set<string>();
     const dir = prefix.slice(0, 2);
-    try {
-      for (const n of readdirSync(join(this.objects, dir))) if ((dir + n).startsWith(prefix)) out.add(dir + n);
-    } catch { /* none loose */ }
+    for (const objects of this.directories()) {
+      try {
+        for (const n of readdirSync(join(objects, dir))) if ((dir + n).startsWith(prefix) && /^[0-9a-f]{38}$/.test(n)) out.add(dir + n);
+      } catch { /* none loose */ }
+    }
     for (const p of this.loadPacks()) {
       for (let i = 0; i < p.count; i++) {
         const sha = p.shas.toString('hex', i * 20, i * 20 + 20);
@@ -265,6 +401,7 @@ export class ObjectDatabase {
   refreshPacks(): void {
     this.close();
     this.packs = undefined;
+    this.dirs = undefined;
   }
 
   close(): void {

@@ -17,6 +17,7 @@ import { RegistryError } from '../errors/index.js';
 import type { Person } from './objects.js';
 import { commonDir } from './worktree.js';
 import { parseGitConfig } from './git-config.js';
+import { checkRepositoryFormat } from './format.js';
 
 export interface RepoPaths {
   /** The working tree, or undefined for a bare repository. */
@@ -32,8 +33,17 @@ async function looksBare(p: string): Promise<boolean> {
   return (await isDir(join(p, 'objects'))) && (await isDir(join(p, 'refs'))) && (await stat(join(p, 'HEAD')).catch(() => undefined)) !== undefined;
 }
 
-/** The repository that contains `start` (its working tree or a bare repository). */
+/**
+ * The repository that contains `start` (its working tree or a bare repository), once its
+ * format is one modelreg reads (storage/format.ts: UNSUPPORTED_REPOSITORY otherwise).
+ */
 export async function findRepo(start: string): Promise<RepoPaths> {
+  const repo = await locateRepo(start);
+  checkRepositoryFormat(repo.gitdir);
+  return repo;
+}
+
+async function locateRepo(start: string): Promise<RepoPaths> {
   let cur = resolve(start);
   if (!(await stat(cur).catch(() => undefined))) {
     throw new RegistryError('NOT_A_REGISTRY', `${cur} does not exist. Pass -C with the folder of a registry repository, or create one with \`modelreg init\`.`, { dir: cur });
