@@ -101,7 +101,8 @@ export class Snapshot {
     let text: string;
     try {
       text = known ?? UTF8.decode(await this.store.readBlob(entry.oid));
-    } catch {
+    } catch (e) {
+      if (e instanceof RegistryError) throw e; // a corrupt or missing object, not a bad file
       throw new RegistryError('INVALID_FILE', `${path}: is not valid UTF-8; registry files must be UTF-8 text. Fix the file (modelreg check lists every problem).`, { file: path });
     }
     // The validators and YAML parsers load only when a file is actually parsed (a cached read
