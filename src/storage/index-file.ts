@@ -1,9 +1,12 @@
 /**
- * The Git index (`.git/index`, versions 2 and 3), read and rewritten for only the entries a
+ * The Git index (`.git/index`, versions 2, 3 and 4), read and rewritten for only the entries a
  * write touched. isomorphic-git's index writer rewrites the file in place without Git's
  * `index.lock`; this one takes `index.lock` exclusively (so native git and modelreg exclude
  * each other) and renames it into place, so a killed process leaves the old index or the new.
- * The cached-tree extension is dropped (Git rebuilds it); split and sparse indexes are refused.
+ * Optional extensions other than REUC (the cached tree, the untracked cache, fsmonitor) are
+ * dropped (Git rebuilds them); split and sparse indexes and unknown required extensions are
+ * refused. Version 4 (`feature.manyFiles`) compresses each path against the previous one: it
+ * is expanded to the version 3 layout on reading and compressed again on writing.
  */
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
@@ -40,10 +43,11 @@ function parse(buf: Buffer, file: string): ParsedIndex {
     throw new RegistryError('IO', `${file} is not a Git index. Run \`git reset\` to rebuild it.`, { file });
   }
   const version = buf.readUInt32BE(4);
-  if (version !== 2 && version !== 3) {
-    throw new RegistryError('UNSUPPORTED', `${file} uses index format v${version}; modelreg writes v2 and v3. Run \`git update-index --index-version 2\`.`, { file, version });
+  if (version !== 2 && version !== 3 && version !== 4) {
+    throw new RegistryError('UNSUPPORTED', `${file} uses index format v${version}; modelreg reads and writes v2, v3 and v4. Run \`git update-index --index-version 2\`.`, { file, version });
   }
   const count = buf.readUInt32BE(8);
+  if (version === 4) buf = expandV4(buf, count, file);
   const starts = new Uint32Array(count + 1);
   const pathStart = new Uint32Array(count);
   const pathEnd = new Uint32Array(count);
@@ -51,7 +55,7 @@ function parse(buf: Buffer, file: string): ParsedIndex {
   for (let i = 0; i < count; i++) {
     starts[i] = off;
     const flags = buf.readUInt16BE(off + 60);
-    const extended = version === 3 && (flags & 0x4000) !== 0;
+    const extended = version >= 3 && (flags & 0x4000) !== 0;
     const ps = off + 62 + (extended ? 2 : 0);
     const nameLen = flags & 0xfff;
     const nul = nameLen < 0xfff ? ps + nameLen : buf.indexOf(0, ps);
@@ -69,9 +73,77 @@ function parse(buf: Buffer, file: string): ParsedIndex {
       throw new RegistryError('UNSUPPORTED', `${file} is a ${sig === 'link' ? 'split' : 'sparse'} index, which modelreg does not update. Run \`git update-index --no-split-index\` or disable sparse-index.`, { file });
     }
     if (sig === 'REUC') extensions.push(buf.subarray(off, off + 8 + size));
+    else if (!/^[A-Z]/.test(sig)) {
+      throw new RegistryError('UNSUPPORTED', `${file} holds the index extension "${sig}", which Git marks as required and modelreg does not know. Let Git rewrite the index (\`git update-index --index-version 2\`) or use git for this write.`, { file, extension: sig });
+    }
     off += 8 + size;
   }
   return { buf, version, count, starts, pathStart, pathEnd, extensions };
+}
+
+/** Git's offset varint (varint.c): the number of bytes a v4 entry drops from the previous path. */
+function readVarint(buf: Buffer, at: number): [value: number, next: number] {
+  let c = buf[at++];
+  let value = c & 127;
+  while (c & 128) {
+    c = buf[at++];
+    value = ((value + 1) * 128) + (c & 127);
+  }
+  return [value, at];
+}
+
+function writeVarint(value: number): Buffer {
+  const bytes = [value & 127];
+  while ((value = Math.floor(value / 128)) > 0) {
+    value -= 1;
+    bytes.unshift(128 | (value & 127));
+  }
+  return Buffer.from(bytes);
+}
+
+/** Fixed part of an entry: 62 bytes, 64 with extended flags (v3 and later). */
+const fixedSize = (buf: Buffer, off: number) => ((buf.readUInt16BE(off + 60) & 0x4000) !== 0 ? 64 : 62);
+
+/** A v4 index in the v3 layout (full, NUL-padded paths), its extensions and checksum after. */
+function expandV4(buf: Buffer, count: number, file: string): Buffer {
+  const parts: Buffer[] = [buf.subarray(0, 12)];
+  let prev: Buffer = Buffer.alloc(0);
+  let off = 12;
+  for (let i = 0; i < count; i++) {
+    const fixed = fixedSize(buf, off);
+    const [drop, at] = readVarint(buf, off + fixed);
+    const nul = buf.indexOf(0, at);
+    if (nul < 0 || drop > prev.length) throw new RegistryError('IO', `${file} is a damaged version 4 index (entry ${i}). Run \`git reset\` to rebuild it.`, { file });
+    const path = Buffer.concat([prev.subarray(0, prev.length - drop), buf.subarray(at, nul)]);
+    const entry = Buffer.alloc((fixed + path.length + 8) & ~7);
+    buf.copy(entry, 0, off, off + fixed);
+    path.copy(entry, fixed);
+    parts.push(entry);
+    prev = path;
+    off = nul + 1;
+  }
+  parts.push(buf.subarray(off));
+  return Buffer.concat(parts);
+}
+
+/** Entries in the v3 layout, compressed to v4: each path as the bytes to drop from the previous one and a new suffix. */
+function compressV4(entries: Buffer[]): Buffer[] {
+  const out: Buffer[] = [];
+  let prev: Buffer = Buffer.alloc(0);
+  for (const chunk of entries) {
+    for (let off = 0; off < chunk.length;) {
+      const fixed = fixedSize(chunk, off);
+      const nul = chunk.indexOf(0, off + fixed);
+      const path = chunk.subarray(off + fixed, nul);
+      let common = 0;
+      const max = Math.min(prev.length, path.length);
+      while (common < max && prev[common] === path[common]) common++;
+      out.push(chunk.subarray(off, off + fixed), writeVarint(prev.length - common), path.subarray(common), Buffer.alloc(1));
+      prev = path;
+      off += (nul - off + 8) & ~7;
+    }
+  }
+  return out;
 }
 
 /** First entry whose path is >= `path` (entries are sorted by path bytes, then stage). */
@@ -115,14 +187,6 @@ function encodeEntry(u: Required<Pick<IndexUpdate, 'path' | 'oid'>> & { stats?: 
   return buf;
 }
 
-
-/**
- * Applies updates to the index under `index.lock`. Without an index file (a new repository),
- * `fullTree` supplies every entry of the new commit so the index is created complete.
- */
-export async function updateIndexEntries(gitdir: string, updates: IndexUpdate[], fullTree?: () => Promise<IndexUpdate[]>): Promise<void> {
-  await (await prepareIndex(gitdir, updates, fullTree)).commit();
-}
 
 export interface PreparedIndex {
   /** Renames index.lock over the index. */
@@ -197,7 +261,7 @@ export async function prepareIndex(gitdir: string, updates: IndexUpdate[], fullT
     header.write('DIRC', 0, 'latin1');
     header.writeUInt32BE(ix.version, 4);
     header.writeUInt32BE(count, 8);
-    const body = Buffer.concat([header, ...parts, ...ix.extensions]);
+    const body = Buffer.concat([header, ...(ix.version === 4 ? compressV4(parts) : parts), ...ix.extensions]);
     const out = Buffer.concat([body, createHash('sha1').update(body).digest()]);
     let written = 0;
     while (written < out.length) written += writeSync(fd, out, written, out.length - written);
