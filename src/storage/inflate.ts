@@ -32,6 +32,12 @@ let reusable: Reusable | null | undefined;
 
 function acquire(): Reusable | undefined {
   if (reusable !== undefined) return reusable ?? undefined;
+  // MODELREG_INFLATE=public: public zlib only (the benchmark's comparison, and a way out should
+  // a Node ever misbehave here in a way the self-test does not catch).
+  if (process.env.MODELREG_INFLATE === 'public') {
+    reusable = null;
+    return undefined;
+  }
   try {
     const stream = createInflate() as unknown as { destroyed: boolean; _handle?: NativeHandle; _writeState?: unknown; on(ev: 'error', f: (e: unknown) => void): void };
     const handle = stream._handle;

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { constants, deflateSync, inflateSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { inflatePrefix, inflaterKind } from '../../src/storage/inflate.js';
 
 const reference = (input: Buffer, size: number) => inflateSync(input, { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, size);
@@ -41,5 +41,26 @@ describe('inflatePrefix', () => {
     // and the next stream is read as before, by a reused handle again
     expect(Buffer.compare(inflatePrefix(z, text.length), text)).toBe(0);
     expect(inflaterKind()).toBe('reused');
+  });
+});
+
+describe('MODELREG_INFLATE=public', () => {
+  it('turns the reused native handle off, and the answers are the same', async () => {
+    const before = process.env.MODELREG_INFLATE;
+    process.env.MODELREG_INFLATE = 'public';
+    try {
+      vi.resetModules();
+      const fresh = await import('../../src/storage/inflate.js');
+      expect(fresh.inflaterKind()).toBe('inflateSync');
+      fc.assert(fc.property(fc.uint8Array({ maxLength: 3000 }), fc.uint8Array({ maxLength: 32 }), (content, after) => {
+        const input = Buffer.concat([deflateSync(content), after]);
+        expect(Buffer.compare(fresh.inflatePrefix(input, content.length), inflatePrefix(input, content.length))).toBe(0);
+      }), { numRuns: 200 });
+      expect(() => fresh.inflatePrefix(Buffer.from('not zlib at all'), 10)).toThrow();
+    } finally {
+      if (before === undefined) delete process.env.MODELREG_INFLATE;
+      else process.env.MODELREG_INFLATE = before;
+      vi.resetModules();
+    }
   });
 });
