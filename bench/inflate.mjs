@@ -7,7 +7,7 @@
  *    (storage/inflate.ts), public `zlib.inflateSync`, and pako (pure JS).
  * 2. walk: a cold read of every tree and blob at HEAD through ObjectDatabase in a fresh child
  *    process, with MODELREG_INFLATE=reused and =public (the guard in storage/inflate.ts).
- * Prints the median of `rounds` runs of each, in ms.
+ * Prints the median of `rounds` runs of each, in ms (the walk: wall and CPU time).
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -28,6 +28,7 @@ async function walk() {
   const store = new ObjectStore(gitdir, new ObjectDatabase(gitdir));
   const head = spawnSync('git', ['rev-parse', 'HEAD^{tree}'], { cwd: dir, encoding: 'utf8' }).stdout.trim();
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   const contents = [];
   const stack = [head];
   let bytes = 0;
@@ -38,12 +39,13 @@ async function walk() {
       else if (e.type === 'blob') { const b = store.readBlobSync(e.oid); bytes += b.length; if (process.env.COLLECT) contents.push(b); }
     }
   }
-  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, bytes, contents, store, head };
+  const cpu = process.cpuUsage(c0);
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, cpuMs: (cpu.user + cpu.system) / 1000, bytes, contents, store, head };
 }
 
 if (process.env.WALK_CHILD) {
   const r = await walk();
-  process.stdout.write(JSON.stringify({ ms: r.ms, bytes: r.bytes }));
+  process.stdout.write(JSON.stringify({ ms: r.ms, cpuMs: r.cpuMs, bytes: r.bytes }));
   process.exit(0);
 }
 
@@ -70,15 +72,15 @@ for (const [name, f] of Object.entries(candidates)) {
   }
   micro[name] = { ms: median(times), usPerObject: (median(times) * 1000) / streams.length };
 }
-// 2. walk, each in a fresh process
-const walks = {};
-for (const mode of ['reused', 'public']) {
-  const times = [];
-  for (let r = 0; r < rounds; r++) {
+// 2. walk, each in a fresh process, the two modes alternating (a busy machine affects both alike)
+const runs = { reused: [], public: [] };
+for (let r = 0; r < rounds; r++) {
+  for (const mode of ['reused', 'public']) {
     const c = spawnSync(process.execPath, [process.argv[1], '--dir', dir], { env: { ...process.env, WALK_CHILD: '1', COLLECT: '', MODELREG_INFLATE: mode }, encoding: 'utf8' });
     if (c.status !== 0) throw new Error(c.stderr);
-    times.push(JSON.parse(c.stdout).ms);
+    runs[mode].push(JSON.parse(c.stdout));
   }
-  walks[mode] = { ms: median(times), all: times.map((t) => Math.round(t)) };
 }
+const walks = {};
+for (const [mode, rs] of Object.entries(runs)) walks[mode] = { wallMs: median(rs.map((x) => x.ms)), cpuMs: median(rs.map((x) => x.cpuMs)) };
 console.log(JSON.stringify({ objects: streams.length, inflater: inflaterKind(), micro, walks }, null, 2));
