@@ -104,46 +104,81 @@ function writeVarint(value: number): Buffer {
 /** Fixed part of an entry: 62 bytes, 64 with extended flags (v3 and later). */
 const fixedSize = (buf: Buffer, off: number) => ((buf.readUInt16BE(off + 60) & 0x4000) !== 0 ? 64 : 62);
 
-/** A v4 index in the v3 layout (full, NUL-padded paths), its extensions and checksum after. */
+/**
+ * A v4 index in the v3 layout (full, NUL-padded paths), its extensions and checksum after.
+ * Two passes over the entries (sizes, then bytes into one buffer): no object per entry, as a
+ * 100k-entry index is expanded on every write.
+ */
 function expandV4(buf: Buffer, count: number, file: string): Buffer {
-  const parts: Buffer[] = [buf.subarray(0, 12)];
-  let prev: Buffer = Buffer.alloc(0);
+  const damaged = (i: number) => new RegistryError('IO', `${file} is a damaged version 4 index (entry ${i}). Run \`git reset\` to rebuild it.`, { file });
+  let size = 12;
+  let prevLen = 0;
   let off = 12;
+  for (let i = 0; i < count; i++) {
+    if (off + 62 > buf.length) throw damaged(i);
+    const fixed = fixedSize(buf, off);
+    const [drop, at] = readVarint(buf, off + fixed);
+    const nul = buf.indexOf(0, at);
+    if (nul < 0 || drop > prevLen) throw damaged(i);
+    prevLen = prevLen - drop + (nul - at);
+    size += (fixed + prevLen + 8) & ~7;
+    off = nul + 1;
+  }
+  const entriesEnd = off;
+  const out = Buffer.alloc(size + (buf.length - entriesEnd));
+  buf.copy(out, 0, 0, 12);
+  let o = 12;
+  let prevStart = 0;
+  prevLen = 0;
+  off = 12;
   for (let i = 0; i < count; i++) {
     const fixed = fixedSize(buf, off);
     const [drop, at] = readVarint(buf, off + fixed);
     const nul = buf.indexOf(0, at);
-    if (nul < 0 || drop > prev.length) throw new RegistryError('IO', `${file} is a damaged version 4 index (entry ${i}). Run \`git reset\` to rebuild it.`, { file });
-    const path = Buffer.concat([prev.subarray(0, prev.length - drop), buf.subarray(at, nul)]);
-    const entry = Buffer.alloc((fixed + path.length + 8) & ~7);
-    buf.copy(entry, 0, off, off + fixed);
-    path.copy(entry, fixed);
-    parts.push(entry);
-    prev = path;
+    buf.copy(out, o, off, off + fixed);
+    const keep = prevLen - drop;
+    out.copy(out, o + fixed, prevStart, prevStart + keep);
+    buf.copy(out, o + fixed + keep, at, nul);
+    prevStart = o + fixed;
+    prevLen = keep + (nul - at);
+    o += (fixed + prevLen + 8) & ~7;
     off = nul + 1;
   }
-  parts.push(buf.subarray(off));
-  return Buffer.concat(parts);
+  buf.copy(out, o, entriesEnd);
+  return out;
 }
 
 /** Entries in the v3 layout, compressed to v4: each path as the bytes to drop from the previous one and a new suffix. */
 function compressV4(entries: Buffer[]): Buffer[] {
-  const out: Buffer[] = [];
-  let prev: Buffer = Buffer.alloc(0);
+  let bound = 0;
+  for (const chunk of entries) bound += chunk.length * 2;
+  const out = Buffer.alloc(bound);
+  let o = 0;
+  let prev: Buffer = out;
+  let prevStart = 0;
+  let prevLen = 0;
   for (const chunk of entries) {
     for (let off = 0; off < chunk.length;) {
       const fixed = fixedSize(chunk, off);
-      const nul = chunk.indexOf(0, off + fixed);
-      const path = chunk.subarray(off + fixed, nul);
+      const start = off + fixed;
+      const nul = chunk.indexOf(0, start);
+      const len = nul - start;
       let common = 0;
-      const max = Math.min(prev.length, path.length);
-      while (common < max && prev[common] === path[common]) common++;
-      out.push(chunk.subarray(off, off + fixed), writeVarint(prev.length - common), path.subarray(common), Buffer.alloc(1));
-      prev = path;
+      const max = Math.min(prevLen, len);
+      while (common < max && prev[prevStart + common] === chunk[start + common]) common++;
+      o += chunk.copy(out, o, off, start);
+      const drop = prevLen - common;
+      if (drop < 128) out[o++] = drop;
+      else o += writeVarint(drop).copy(out, o);
+      o += chunk.copy(out, o, start + common, nul);
+      out[o++] = 0;
+      prev = chunk;
+      prevStart = start;
+      prevLen = len;
       off += (nul - off + 8) & ~7;
     }
   }
-  return out;
+  return [out.subarray(0, o)];
 }
 
 /** First entry whose path is >= `path` (entries are sorted by path bytes, then stage). */
