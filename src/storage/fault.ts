@@ -20,3 +20,11 @@ export function workerFault(name: 'head-worker'): void {
   if (target === name) throw new Error(`fault injected at ${name}`);
 }
 
+/**
+ * With MODELREG_FAULT_AT=bug, opening a repository throws a plain Error, as a defect would:
+ * the test of the CLI's "this is a bug" path (exit 70) needs one now that a damaged
+ * repository is a typed error (exit 5).
+ */
+export function bugFault(): void {
+  if (target === 'bug') throw new Error('fault injected: an unexpected error (MODELREG_FAULT_AT=bug)');
+}

@@ -10,7 +10,7 @@ import { mkdir, rename, stat, writeFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { RegistryError } from '../errors/index.js';
-import { ObjectDatabase } from './odb.js';
+import { ObjectDatabase, corruptObject } from './odb.js';
 import type { ObjectReader, ObjectSource, ObjectType, RawObject } from './object-reader.js';
 import { commonDir } from './worktree.js';
 
@@ -80,7 +80,7 @@ export class ObjectStore implements ObjectReader {
     const hit = this.trees.get(oid);
     if (hit) return hit;
     if (oid === EMPTY_TREE) return [];
-    const entries = parseTree(this.object(oid, 'tree'));
+    const entries = this.parsed(oid, parseTree, this.object(oid, 'tree'));
     if (this.trees.size >= 20_000) this.trees.delete(this.trees.keys().next().value!);
     this.trees.set(oid, entries);
     return entries;
@@ -100,7 +100,16 @@ export class ObjectStore implements ObjectReader {
   }
 
   async readCommit(oid: string): Promise<CommitInfo> {
-    return parseCommit(oid, this.object(oid, 'commit'));
+    return this.parsed(oid, (b) => parseCommit(oid, b), this.object(oid, 'commit'));
+  }
+
+  /** A tree or commit that does not parse is CORRUPT_OBJECT. */
+  private parsed<T>(oid: string, parse: (b: Buffer) => T, bytes: Buffer): T {
+    try {
+      return parse(bytes);
+    } catch (e) {
+      throw corruptObject(oid, join(commonDir(this.gitdir), 'objects'), (e as Error).message, e);
+    }
   }
 
   /** The entry at a slash-separated path under a tree, walking only the trees on that path. */
@@ -194,7 +203,8 @@ export function parseTree(buf: Buffer): TreeEntry[] {
   let i = 0;
   while (i < buf.length) {
     const sp = buf.indexOf(0x20, i);
-    const nul = buf.indexOf(0, sp);
+    const nul = sp < 0 ? -1 : buf.indexOf(0, sp);
+    if (nul < 0 || nul + 21 > buf.length) throw new Error(`tree entry at byte ${i} is not "<mode> <name>\\0<20-byte id>"`);
     const rawMode = buf.toString('latin1', i, sp);
     const oid = buf.toString('hex', nul + 1, nul + 21);
     const type = rawMode === '40000' ? 'tree' : rawMode === '160000' ? 'commit' : 'blob';
@@ -226,6 +236,7 @@ export function parseCommit(oid: string, buf: Buffer): CommitInfo {
     else if (line.startsWith('author ')) author = parsePerson(line.slice(7));
     else if (line.startsWith('committer ')) committer = parsePerson(line.slice(10));
   }
+  if (!/^[0-9a-f]{40}$/.test(tree)) throw new Error('the commit has no "tree <id>" line');
   const nobody = { name: '', email: '', timestamp: 0, timezoneOffset: 0 };
   return { oid, tree, parents, message, author: author ?? nobody, committer: committer ?? author ?? nobody };
 }

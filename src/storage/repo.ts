@@ -18,6 +18,7 @@ import type { Person } from './objects.js';
 import { commonDir } from './worktree.js';
 import { parseGitConfig } from './git-config.js';
 import { checkRepositoryFormat } from './format.js';
+import { bugFault } from './fault.js';
 
 export interface RepoPaths {
   /** The working tree, or undefined for a bare repository. */
@@ -39,6 +40,7 @@ async function looksBare(p: string): Promise<boolean> {
  */
 export async function findRepo(start: string): Promise<RepoPaths> {
   const repo = await locateRepo(start);
+  bugFault();
   checkRepositoryFormat(repo.gitdir);
   return repo;
 }

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import YAML from 'yaml';
@@ -442,18 +442,14 @@ describe('usage and errors', () => {
 
   it('an unexpected error says it is a bug, exits 70, and shows the stack only with --debug', async () => {
     const dir = await makeRepo({ 'modelreg.yaml': CONFIG_YAML });
-    // Corrupt the loose object of the tip commit.
-    const head = headCommit(dir);
-    const obj = join(dir, '.git', 'objects', head.slice(0, 2), head.slice(2));
-    await copyFile(obj, `${obj}.bak`);
-    await chmod(obj, 0o644);
-    await writeFile(obj, 'not zlib');
-    const r = await runCli(['list'], { cwd: dir });
+    // A corrupt object is CORRUPT_OBJECT now (test/storage/object-errors.test.ts): a fault hook plays the defect.
+    const bug = { MODELREG_FAULT_AT: 'bug' };
+    const r = await runCli(['list'], { cwd: dir, env: bug });
     expect(r.code).toBe(70);
     expect(r.stderr).toContain('modelreg: unexpected error:');
     expect(r.stderr).toContain('This is a bug in modelreg');
     expect(r.stderr).not.toMatch(STACK);
-    const d = await runCli(['list', '--debug'], { cwd: dir });
+    const d = await runCli(['list', '--debug'], { cwd: dir, env: bug });
     expect(d.code).toBe(70);
     expect(d.stderr).toMatch(STACK);
   });

@@ -83,4 +83,17 @@ describe('object-layer failures are typed errors', () => {
     git(dir, ['index-pack', '--index-version=1', '-o', idx, idx.replace(/\.idx$/, '.pack')]);
     expect(() => store().readObject(blob)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_REPOSITORY' }));
   });
+
+  it('a tree or commit that inflates but does not parse is CORRUPT_OBJECT', async () => {
+    const { dir, objects } = await registry();
+    const write = (type: string, content: string) => {
+      writeFileSync(join(dir, '.git', 'raw-object'), content);
+      return git(dir, ['hash-object', '--literally', '-t', type, '-w', join(dir, '.git', 'raw-object')]).stdout.trim();
+    };
+    const tree = write('tree', '100644 cut-off-name');
+    const commit = write('commit', 'author nobody\n\nno tree line\n');
+    const store = new ObjectStore(join(dir, '.git'));
+    expect(() => store.readTreeSync(tree)).toThrow(expect.objectContaining({ code: 'CORRUPT_OBJECT', data: expect.objectContaining({ oid: tree, file: objects }) }));
+    await expect(store.readCommit(commit)).rejects.toMatchObject({ code: 'CORRUPT_OBJECT', data: { oid: commit } });
+  });
 });
