@@ -256,4 +256,23 @@ describe('alternates (objects/info/alternates)', () => {
     expect(blobs.map((b) => odb.read(b)?.content.toString())).toEqual(blobs.map((b, k) => (seenByGit[k] ? `blob only in r${k}\n` : undefined)));
     expect(objectDirectories(join(repos[0], 'objects'))).toHaveLength(seenByGit.filter(Boolean).length);
   });
+
+  it('reads a C-quoted alternates line and GIT_ALTERNATE_OBJECT_DIRECTORIES as git does', async () => {
+    await homeDir();
+    const parent = await tempDir();
+    const odd = join(parent, 'with\ttab "quoted".git');
+    const plain = join(parent, 'plain.git');
+    const main = join(parent, 'main.git');
+    for (const r of [odd, plain, main]) git(parent, ['init', '-q', '--bare', r]);
+    const inOdd = gitBytes(odd, ['hash-object', '-w', '--stdin'], 'in the odd one\n').toString().trim();
+    const inPlain = gitBytes(plain, ['hash-object', '-w', '--stdin'], 'in the plain one\n').toString().trim();
+    mkdirSync(join(main, 'objects/info'), { recursive: true });
+    writeFileSync(join(main, 'objects/info/alternates'), `"${join(odd, 'objects').replace(/\t/g, '\\t').replace(/"/g, '\\"')}"\n`);
+    const env = { GIT_ALTERNATE_OBJECT_DIRECTORIES: join(plain, 'objects') };
+    const byGit = [inOdd, inPlain].map((b) => git(main, ['cat-file', '-e', b], { allowFail: true, env }).code === 0);
+    expect(byGit).toEqual([true, true]);
+    expect([inOdd, inPlain].map((b) => new ObjectDatabase(main, { ...process.env, ...env }).has(b))).toEqual(byGit);
+    expect(new ObjectDatabase(main, {}).read(inOdd)?.content.toString()).toBe('in the odd one\n');
+    expect(new ObjectDatabase(main, {}).has(inPlain)).toBe(false);
+  });
 });
