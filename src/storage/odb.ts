@@ -55,10 +55,12 @@ function loadIdx(idxPath: string, packPath: string): Pack | undefined {
   const buf = readFileSync(idxPath);
   const size = statSync(packPath, { throwIfNoEntry: false })?.size;
   if (size === undefined) return undefined; // an index whose pack is gone (a repack in progress): Git skips it too
-  if (buf.length < 8 + 1024 + 40 || buf.readUInt32BE(0) !== 0xff744f63) {
+  if (buf.length < 8 || buf.readUInt32BE(0) !== 0xff744f63) {
+    // Version 1 has no magic number (it starts with the fan-out table)
     throw new RegistryError('UNSUPPORTED_REPOSITORY', `${idxPath} is not a version 2 pack index (Git has written version 2 since 2007). Rewrite it with \`git index-pack ${packPath}\` or run \`git repack -a -d\`.`, { file: idxPath });
   }
   if (buf.readUInt32BE(4) !== 2) throw corruptObject(undefined, idxPath, `pack index version ${buf.readUInt32BE(4)}, where 2 is expected`);
+  if (buf.length < 8 + 1024 + 40) throw corruptObject(undefined, idxPath, `the index is cut off after ${buf.length} bytes`);
   const fanout = new Uint32Array(256);
   for (let i = 0; i < 256; i++) fanout[i] = buf.readUInt32BE(8 + i * 4);
   const count = fanout[255];
