@@ -6,7 +6,7 @@ import { renderConfig } from '../domain/render.js';
 import { CONFIG_FILE } from '../domain/state.js';
 import { initRepository } from '../storage/init.js';
 import { readPackageFile } from '../storage/package-files.js';
-import { findRepo } from '../storage/repo.js';
+import { locateRepo } from '../storage/repo.js';
 import { Context, type RegistryOptions } from './context.js';
 import { DEFAULT_POLICY } from './policies.js';
 import { runWrite, type WriteOutcome } from './write.js';
@@ -30,7 +30,7 @@ export async function init(input: InitInput, options: RegistryOptions = {}): Pro
   if (!hasGit) {
     let existing = dir;
     while (!(await stat(existing).catch(() => undefined)) && dirname(existing) !== existing) existing = dirname(existing);
-    const enclosing = await findRepo(existing).catch(() => undefined);
+    const enclosing = await locateRepo(existing).catch(() => undefined);
     if (enclosing && enclosing.dir !== dir) {
       throw new RegistryError('BAD_INPUT', `${dir} is inside the Git repository ${enclosing.dir ?? enclosing.gitdir}. Run \`modelreg init ${enclosing.dir ?? enclosing.gitdir}\` to make that repository a registry, or choose a folder outside it.`, { dir });
     }

@@ -45,7 +45,8 @@ export async function findRepo(start: string): Promise<RepoPaths> {
   return repo;
 }
 
-async function locateRepo(start: string): Promise<RepoPaths> {
+/** The repository that contains `start`, whatever its format (init asks only whether one encloses a folder). */
+export async function locateRepo(start: string): Promise<RepoPaths> {
   let cur = resolve(start);
   if (!(await stat(cur).catch(() => undefined))) {
     throw new RegistryError('NOT_A_REGISTRY', `${cur} does not exist. Pass -C with the folder of a registry repository, or create one with \`modelreg init\`.`, { dir: cur });

@@ -46,6 +46,15 @@ describe('the repository format gate', () => {
     git(parent, ['init', '-q', '--object-format=sha256', '-b', 'main', dir]);
     expect(git(dir, ['rev-parse', '--show-object-format']).stdout.trim()).toBe('sha256');
     await expectRefused(dir, /extensions\.objectFormat is sha256; modelreg reads SHA-1 repositories only/);
+    // init adopts no such repository, and makes no repository inside one
+    const before = await listTree(dir);
+    const here = await runCli(['init'], { cwd: dir });
+    expect(here.code, here.stderr).toBe(2);
+    expect(here.stderr).toMatch(/SHA-1 repositories only/);
+    const inside = await runCli(['init', 'sub'], { cwd: dir });
+    expect(inside.code, inside.stderr).toBe(2);
+    expect(inside.stderr).toMatch(/is inside the Git repository/);
+    expect(await listTree(dir)).toEqual(before);
   });
 
   it('refuses reftable refs and says how to convert them', async () => {
