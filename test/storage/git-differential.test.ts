@@ -169,6 +169,27 @@ describe('the object reader against git cat-file, ls-tree and ls-files', () => {
     await expectReaderMatchesGit(dir);
   });
 
+  it('several packs with a multi-pack-index, a cruft pack of unreachable objects, and loose objects beside them', async () => {
+    const dir = await registry();
+    git(dir, ['repack', '-a', '-d', '-q']);
+    await commitFiles(dir, { 'registry/churn/versions/1.7.0.yaml': versionYaml('churn', '1.7.0') }, 'after the first pack');
+    git(dir, ['repack', '-d', '-q']);
+    git(dir, ['commit', '-q', '--allow-empty', '-m', 'to be dropped']);
+    git(dir, ['reset', '-q', '--hard', 'HEAD~1']);
+    git(dir, ['reflog', 'expire', '--expire=now', '--all']);
+    git(dir, ['gc', '-q', '--cruft', '--prune=1.week.ago']);
+    await commitFiles(dir, { 'registry/churn/versions/1.8.0.yaml': versionYaml('churn', '1.8.0') }, 'loose, after gc');
+    git(dir, ['repack', '-d', '-q']);
+    git(dir, ['multi-pack-index', 'write']);
+    const packs = readdirSync(join(dir, '.git/objects/pack'));
+    expect(packs.filter((n) => n.endsWith('.pack')).length).toBeGreaterThan(1);
+    expect(packs.some((n) => n.endsWith('.mtimes'))).toBe(true);
+    expect(packs).toContain('multi-pack-index');
+    await expectReaderMatchesGit(dir);
+    await registerAndCheck(dir, '2.0.0');
+    await expectReaderMatchesGit(dir);
+  });
+
   it('index v3 (an extended entry: skip-worktree) stays v3 and keeps the flag', async () => {
     const dir = await registry();
     git(dir, ['update-index', '--skip-worktree', 'docs/many/file-10.md']);
