@@ -8,8 +8,6 @@
  * Both fail with RegistryErrors only: CORRUPT_OBJECT for an object that does not inflate or
  * parse, MISSING_OBJECT for one that is needed and absent.
  */
-import type { CommitInfo, TreeEntry } from './objects.js';
-
 export type ObjectType = 'commit' | 'tree' | 'blob' | 'tag';
 export interface RawObject { type: ObjectType; content: Buffer }
 
@@ -31,4 +29,27 @@ export interface ObjectReader {
   readTreeSync(oid: string): TreeEntry[];
   readBlob(oid: string): Promise<Uint8Array>;
   readCommit(oid: string): Promise<CommitInfo>;
+}
+
+export interface TreeEntry {
+  mode: string;
+  path: string;
+  oid: string;
+  type: 'blob' | 'tree' | 'commit';
+}
+
+export interface Person {
+  name: string;
+  email: string;
+  timestamp: number;
+  timezoneOffset: number;
+}
+
+export interface CommitInfo {
+  oid: string;
+  tree: string;
+  parents: string[];
+  message: string;
+  author: Person;
+  committer: Person;
 }

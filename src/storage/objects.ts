@@ -11,31 +11,10 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { RegistryError } from '../errors/index.js';
 import { ObjectDatabase, corruptObject } from './odb.js';
-import type { ObjectReader, ObjectSource, ObjectType, RawObject } from './object-reader.js';
+import type { CommitInfo, ObjectReader, ObjectSource, ObjectType, Person, RawObject, TreeEntry } from './object-reader.js';
 import { commonDir } from './worktree.js';
 
-export interface TreeEntry {
-  mode: string;
-  path: string;
-  oid: string;
-  type: 'blob' | 'tree' | 'commit';
-}
-
-export interface Person {
-  name: string;
-  email: string;
-  timestamp: number;
-  timezoneOffset: number;
-}
-
-export interface CommitInfo {
-  oid: string;
-  tree: string;
-  parents: string[];
-  message: string;
-  author: Person;
-  committer: Person;
-}
+export type { CommitInfo, Person, TreeEntry } from './object-reader.js';
 
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
