@@ -215,8 +215,10 @@ describe('the CLI code cache', () => {
         expect(await generation(mine)).toBe(Math.min(g, 8));
         sizes.push((await readFile(mine)).length);
       }
-      // It grew: list's functions were added to resolve's.
-      expect(sizes[1]).toBeGreaterThan(sizes[0]);
+      // It grew: list's functions were added to resolve's. Not necessarily at the first step: V8
+      // may flush the bytecode of functions it has not run for a while (more so under load), so
+      // one rewrite can come out a few bytes smaller than the one before.
+      expect(Math.max(...sizes.slice(1))).toBeGreaterThan(sizes[0]);
       expect(outcome(await modelreg(resolveArgs()))).toEqual(outcome(off));
       expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
       expect((await readdir(join(userCache, 'modelreg'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
