@@ -6,6 +6,7 @@
 import { RegistryError } from '../errors/index.js';
 import { DEFAULT_API_URL, GithubClient } from './github-http.js';
 import { readPullRequestEvent } from './github-event.js';
+import { remoteParts } from './remote-url.js';
 import type { ForgeAdapter, OpenPullRequestInput } from './types.js';
 
 export interface GithubAdapterOptions {
@@ -99,39 +100,8 @@ export function latestApprovals(reviews: readonly GithubReview[]): string[] {
  * parseGithubRemote('/srv/git/registry.git');                 // undefined
  */
 export function parseGithubRemote(url: string): { owner: string; repo: string; host: string } | undefined {
-  const raw = url.trim();
-  let host: string;
-  let path: string;
-  const scp = /^(?:[^@/\s]+@)?([^:/\s]+):(?!\/)(.+)$/.exec(raw);
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
-    let u: URL;
-    try {
-      u = new URL(raw);
-    } catch {
-      return undefined;
-    }
-    if (!['https:', 'http:', 'ssh:', 'git:', 'git+ssh:', 'ssh+git:'].includes(u.protocol) || !u.hostname) return undefined;
-    host = u.protocol.startsWith('http') ? u.host : u.hostname; // an ssh port is not the web server's
-    path = safeDecode(u.pathname);
-  } else if (scp && !/^[a-z]$/i.test(scp[1])) {
-    // scp-like `git@host:owner/repo.git`; a one-letter "host" is a Windows drive (C:\…).
-    host = scp[1];
-    path = scp[2];
-  } else {
-    return undefined;
-  }
-  const segments = path.replace(/\/+$/, '').replace(/\.git$/, '').split('/').filter(Boolean);
-  if (segments.length < 2) return undefined;
-  const [owner, repo] = segments.slice(-2);
-  const valid = /^[A-Za-z0-9_.-]+$/;
-  if (!valid.test(owner) || !valid.test(repo) || repo === '.' || repo === '..') return undefined;
-  return { owner, repo, host };
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
+  const parts = remoteParts(url);
+  if (!parts || parts.segments.length < 2) return undefined;
+  const [owner, repo] = parts.segments.slice(-2);
+  return { owner, repo, host: parts.host };
 }

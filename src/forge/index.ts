@@ -1,34 +1,55 @@
 /**
- * Forge adapters: pull requests on the forge that hosts the registry repository. GitHub is
- * the one supported today; the ForgeAdapter interface is what a GitLab adapter would fill.
+ * Forge adapters: pull requests (GitLab: merge requests) on the forge that hosts the registry
+ * repository. GitHub and GitLab fill the one ForgeAdapter interface.
  */
 import { RegistryError } from '../errors/index.js';
 import { createGithubAdapter, parseGithubRemote } from './github.js';
+import { createGitlabAdapter, gitlabToken, parseGitlabRemote } from './gitlab.js';
 import type { ForgeAdapter, PullRequestRef } from './types.js';
 
 export type { ForgeAdapter, OpenPullRequestInput, PullRequestRef } from './types.js';
 export { createGithubAdapter, latestApprovals, parseGithubRemote, type GithubAdapterOptions, type GithubReview } from './github.js';
 export { pullRequestFromPayload, readPullRequestEvent } from './github-event.js';
+export { approvedUsernames, createGitlabAdapter, gitlabCheckBase, gitlabToken, isGitlabHost, mergeRequestFromEnv, parseGitlabRemote, type GitlabAdapterOptions } from './gitlab.js';
 
-export const SUPPORTED_FORGES = ['github'] as const;
+export const SUPPORTED_FORGES = ['github', 'gitlab'] as const;
+export type ForgeName = (typeof SUPPORTED_FORGES)[number];
 
-/** The forge token: MODELREG_TOKEN, then GITHUB_TOKEN (what Actions provides). */
-export function forgeToken(env: NodeJS.ProcessEnv): string | undefined {
+/** The forge token: MODELREG_TOKEN, then GITHUB_TOKEN (what Actions provides); on GitLab, MODELREG_TOKEN then CI_JOB_TOKEN. */
+export function forgeToken(env: NodeJS.ProcessEnv, forge: ForgeName = 'github'): string | undefined {
+  if (forge === 'gitlab') return gitlabToken(env)?.value;
   return env.MODELREG_TOKEN || env.GITHUB_TOKEN || undefined;
 }
 
+/** A forge name, checked: `github` or `gitlab` (any case); anything else is BAD_INPUT naming the supported ones. */
+export function forgeName(name: string): ForgeName {
+  const n = name.trim().toLowerCase();
+  if ((SUPPORTED_FORGES as readonly string[]).includes(n)) return n as ForgeName;
+  throw new RegistryError('BAD_INPUT', `Unknown forge '${name}'; supported: ${SUPPORTED_FORGES.join(', ')}.`, { forge: name, supported: [...SUPPORTED_FORGES] });
+}
+
+/** The forge and project a remote url names: GitLab when the host is taken for GitLab (or MODELREG_FORGE=gitlab), else GitHub. */
+export function forgeOfRemote(url: string, env: NodeJS.ProcessEnv = {}): { forge: ForgeName; owner: string; repo: string; host: string } | undefined {
+  const forced = env.MODELREG_FORGE?.trim().toLowerCase();
+  const gl = forced === 'github' ? undefined : parseGitlabRemote(url, env);
+  if (gl) return { forge: 'gitlab', owner: gl.owner, repo: gl.repo, host: gl.host };
+  const gh = parseGithubRemote(url);
+  return gh ? { forge: 'github', ...gh } : undefined;
+}
+
 /**
- * The adapter for a forge name, configured from the environment (MODELREG_TOKEN or
- * GITHUB_TOKEN; GITHUB_API_URL for GitHub Enterprise).
+ * The adapter for a forge name, configured from the environment. GitHub: MODELREG_TOKEN or
+ * GITHUB_TOKEN, GITHUB_API_URL for GitHub Enterprise. GitLab: MODELREG_TOKEN or CI_JOB_TOKEN,
+ * CI_API_V4_URL (or `apiUrl`, e.g. from the remote's host) for self-managed GitLab.
  *
  * @example
- * const forge = forgeFor('github', process.env);
+ * const forge = forgeFor('gitlab', process.env);
  * const pr = await forge.currentPullRequest(process.env);
  * const approvers = pr ? await forge.approvingReviewers(pr) : [];
  */
-export function forgeFor(name: string, env: NodeJS.ProcessEnv): ForgeAdapter {
-  if (name.trim().toLowerCase() === 'github') return createGithubAdapter({ token: forgeToken(env), env });
-  throw new RegistryError('BAD_INPUT', `Unknown forge '${name}'; supported: ${SUPPORTED_FORGES.join(', ')}.`, { forge: name, supported: [...SUPPORTED_FORGES] });
+export function forgeFor(name: string, env: NodeJS.ProcessEnv, opts: { apiUrl?: string } = {}): ForgeAdapter {
+  if (forgeName(name) === 'gitlab') return createGitlabAdapter({ env, apiUrl: opts.apiUrl });
+  return createGithubAdapter({ token: forgeToken(env), env, apiUrl: opts.apiUrl });
 }
 
 /**
@@ -61,13 +82,18 @@ export interface ManualPullRequestInput {
  * manualPullRequestText({ remoteUrl: 'git@github.com:acme/registry.git', head: 'promote/churn', base: 'main', title: 'promote churn 2.1.0', body: '…' });
  * // 'Open the pull request at:\n  https://github.com/acme/registry/compare/main...promote/churn?expand=1\n\nTitle:\n  promote churn 2.1.0\n\nBody:\n…'
  */
-export function manualPullRequestText(i: ManualPullRequestInput): string {
-  const gh = i.remoteUrl ? parseGithubRemote(i.remoteUrl) : undefined;
-  const where = gh
-    ? `Open the pull request at:\n  https://${gh.host}/${gh.owner}/${gh.repo}/compare/${branchPath(i.base)}...${branchPath(i.head)}?expand=1`
-    : `Open a pull request from branch ${i.head} into ${i.base}${i.remoteUrl ? ` on ${withoutCredentials(i.remoteUrl)}` : ''}.`;
+export function manualPullRequestText(i: ManualPullRequestInput, env: NodeJS.ProcessEnv = {}): string {
+  const remote = i.remoteUrl ? forgeOfRemote(i.remoteUrl, env) : undefined;
   const body = i.body.trim() ? i.body.replace(/\s+$/, '') : '(empty)';
-  const hint = gh ? '\n(Set MODELREG_TOKEN or GITHUB_TOKEN and pass --pr to have modelreg open it.)\n' : '';
+  if (remote?.forge === 'gitlab') {
+    const q = new URLSearchParams({ 'merge_request[source_branch]': i.head, 'merge_request[target_branch]': i.base });
+    const where = `Open the merge request at:\n  https://${remote.host}/${remote.owner}/${remote.repo}/-/merge_requests/new?${q}`;
+    return `${where}\n\nTitle:\n  ${i.title}\n\nDescription:\n${body}\n\n(Set MODELREG_TOKEN to a project access token with the api scope and pass --pr to have modelreg open it.)\n`;
+  }
+  const where = remote
+    ? `Open the pull request at:\n  https://${remote.host}/${remote.owner}/${remote.repo}/compare/${branchPath(i.base)}...${branchPath(i.head)}?expand=1`
+    : `Open a pull request from branch ${i.head} into ${i.base}${i.remoteUrl ? ` on ${withoutCredentials(i.remoteUrl)}` : ''}.`;
+  const hint = remote ? '\n(Set MODELREG_TOKEN or GITHUB_TOKEN and pass --pr to have modelreg open it.)\n' : '';
   return `${where}\n\nTitle:\n  ${i.title}\n\nBody:\n${body}\n${hint}`;
 }
 

@@ -1,6 +1,8 @@
 /**
- * What modelreg needs from a forge (GitHub first; a GitLab adapter fills the same shape):
- * open a pull request, say who approved one, and say which pull request a CI run is for.
+ * What modelreg needs from a forge (GitHub and GitLab fill the same shape): open a pull
+ * request (GitLab: a merge request), say who approved one, and say which one a CI run is for.
+ * On GitLab `owner` is the project's namespace (`group/subgroup`) and `number` the merge
+ * request's iid.
  */
 
 /** A pull request as CI sees it: the repository it merges into, its branches and its author. */
@@ -32,14 +34,15 @@ export interface OpenPullRequestInput {
 }
 
 export interface ForgeAdapter {
-  name: 'github' | string;
+  name: 'github' | 'gitlab' | string;
   /** Opens a pull request; resolves to its number and web page. */
   openPullRequest(i: OpenPullRequestInput): Promise<{ number: number; url: string }>;
   /**
-   * Logins whose latest review state is APPROVED: a later CHANGES_REQUESTED or a dismissal
-   * cancels an approval, a later comment does not. Every page of reviews is read.
+   * Logins that approve the pull request now. GitHub: whose latest review state is APPROVED
+   * (a later CHANGES_REQUESTED or a dismissal cancels an approval, a later comment does not;
+   * every page of reviews is read). GitLab: the merge request's `approved_by`, without its author.
    */
-  approvingReviewers(pr: { owner: string; repo: string; number: number }): Promise<string[]>;
+  approvingReviewers(pr: { owner: string; repo: string; number: number; author?: string }): Promise<string[]>;
   /** The pull request this CI run is for, or undefined when the run is not for one. */
   currentPullRequest(env: NodeJS.ProcessEnv): Promise<PullRequestRef | undefined>;
 }

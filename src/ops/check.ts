@@ -11,7 +11,8 @@ import { changedPaths } from '../storage/history.js';
 import { issue } from '../domain/issues.js';
 import { checkFiles, checkConfig, type CheckFile } from './check-rules.js';
 import { checkAgainstBase, pinpoint } from './check-base.js';
-import { forgeApprovers } from './forge-approvals.js';
+import { forgeApprovers, forgeBase } from './forge-approvals.js';
+import type { ForgeName } from '../forge/index.js';
 import type { Context } from './context.js';
 
 export interface CheckInput {
@@ -21,8 +22,8 @@ export interface CheckInput {
   base?: string;
   /** The head to compare (default: the working tree's HEAD commit). */
   head?: string;
-  /** Count approving pull-request reviews through a forge adapter. */
-  forge?: 'github';
+  /** Count approving pull-request reviews through a forge adapter; on GitLab the base defaults to CI_MERGE_REQUEST_DIFF_BASE_SHA. */
+  forge?: ForgeName;
 }
 
 export type { CheckResult };
@@ -73,7 +74,8 @@ async function filesToCheck(ctx: Context, input: CheckInput): Promise<{ files: C
   return { files: [...first, ...(await readWorktreeFiles(ctx.repo.dir, [cfg.registry, cfg.policies], []))] };
 }
 
-export async function check(ctx: Context, input: CheckInput = {}): Promise<CheckResult> {
+export async function check(ctx: Context, given: CheckInput = {}): Promise<CheckResult> {
+  const input = given.base === undefined && given.forge ? { ...given, base: forgeBase(ctx, given.forge) } : given;
   const { files, scope } = await filesToCheck(ctx, input);
   const checked = checkFiles(files);
   const totals = { files: checked.files, models: checked.models.size, versions: [...checked.models.values()].reduce((n, m) => n + m.versions.size, 0) };

@@ -1,8 +1,8 @@
 /**
- * Opening a pull request through a forge adapter for `--pr` (or printing what to open by hand
- * when there is no token). Counting approving reviews for `check --forge` is forge-approvals.ts.
+ * Opening a pull request (GitLab: a merge request) through the forge the remote url names, for
+ * `--pr` (or printing what to open by hand when there is no token). Counting approving reviews for `check --forge` is forge-approvals.ts.
  */
-import { forgeFor, forgeToken, manualPullRequestText, parseGithubRemote } from '../forge/index.js';
+import { forgeFor, forgeOfRemote, forgeToken, manualPullRequestText } from '../forge/index.js';
 import type { Context } from './context.js';
 import { diff } from './diff.js';
 
@@ -25,8 +25,10 @@ export async function openPullRequest(ctx: Context, input: { branch: string; tit
     ...d.lines.map((l) => `- ${l.text}`),
   ].join('\n');
   const url = await remoteUrl(ctx.repo).catch(() => undefined);
-  const gh = url ? parseGithubRemote(url) : undefined;
-  if (!forgeToken(ctx.env) || !gh) return { manual: manualPullRequestText({ remoteUrl: url, head: input.branch, base, title: input.title, body }) };
-  const pr = await forgeFor('github', ctx.env).openPullRequest({ owner: gh.owner, repo: gh.repo, head: input.branch, base, title: input.title, body });
+  const remote = url ? forgeOfRemote(url, ctx.env) : undefined;
+  if (!remote || !forgeToken(ctx.env, remote.forge)) return { manual: manualPullRequestText({ remoteUrl: url, head: input.branch, base, title: input.title, body }, ctx.env) };
+  // GitLab off CI: the API of the remote's host, unless CI_API_V4_URL says otherwise.
+  const apiUrl = remote.forge === 'gitlab' && !ctx.env.CI_API_V4_URL && !ctx.env.CI_SERVER_URL ? `https://${remote.host}/api/v4` : undefined;
+  const pr = await forgeFor(remote.forge, ctx.env, { apiUrl }).openPullRequest({ owner: remote.owner, repo: remote.repo, head: input.branch, base, title: input.title, body });
   return { url: pr.url, number: pr.number };
 }

@@ -217,13 +217,13 @@ describe('forgeFor and manualPullRequestText', () => {
   it('rejects an unknown forge with the supported list', () => {
     const e = (() => {
       try {
-        forgeFor('gitlab', {});
+        forgeFor('bitbucket', {});
       } catch (err) {
         return err as RegistryError;
       }
     })();
     expect(e?.code).toBe('BAD_INPUT');
-    expect(e?.message).toMatch(/Unknown forge 'gitlab'; supported: github/);
+    expect(e?.message).toMatch(/Unknown forge 'bitbucket'; supported: github, gitlab/);
   });
 
   it('prints the compare url, title and body for a GitHub remote', () => {
