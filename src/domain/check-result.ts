@@ -29,6 +29,16 @@ export interface PolicyDecision {
   message: string;
 }
 
+/** A version the change moves into a serving stage, with its metrics and those of the version it takes over from. */
+export interface Promotion {
+  model: string;
+  version: string;
+  stage: string;
+  metrics: Record<string, number>;
+  /** The version that held the stage before (archived or displaced by this change), when there was one. */
+  previous?: { version: string; metrics: Record<string, number> };
+}
+
 export interface CheckResult {
   /** No problem is an error (the same as `exitCode(result) === 0`). */
   ok: boolean;
@@ -41,6 +51,8 @@ export interface CheckResult {
   events: RegistryEvent[];
   decisions: PolicyDecision[];
   problems: Issue[];
+  /** With a base: the versions moved into a serving stage (for metric deltas, e.g. GitLab's metrics report). */
+  promotions?: Promotion[];
 }
 
 /** A check result from its parts; `ok` is derived from the problems. */

@@ -12,6 +12,7 @@ import { issue } from '../domain/issues.js';
 import { checkFiles, checkConfig, type CheckFile } from './check-rules.js';
 import { checkAgainstBase, pinpoint } from './check-base.js';
 import { forgeApprovers, forgeBase } from './forge-approvals.js';
+import { promotionsOf } from './promotions.js';
 import type { ForgeName } from '../forge/index.js';
 import type { Context } from './context.js';
 
@@ -84,6 +85,8 @@ export async function check(ctx: Context, given: CheckInput = {}): Promise<Check
   const forgeApproved = input.forge ? await forgeApprovers(ctx, input.forge) : [];
   const compared = await checkAgainstBase(ctx, { base: input.base, head: input.head, forgeApprovers: forgeApproved });
   const store = ctx.store();
-  await pinpoint(ctx.snapshot(store, compared.head, (await store.readCommit(compared.head)).tree), checked.issues);
-  return checkResult({ ...totals, base: compared.base, head: compared.head, events: compared.events, decisions: compared.decisions, problems: [...checked.issues, ...compared.problems] });
+  const headSnap = ctx.snapshot(store, compared.head, (await store.readCommit(compared.head)).tree);
+  await pinpoint(headSnap, checked.issues);
+  const promotions = await promotionsOf(compared.events, ctx.snapshot(store, compared.base, (await store.readCommit(compared.base)).tree), headSnap);
+  return checkResult({ ...totals, base: compared.base, head: compared.head, events: compared.events, decisions: compared.decisions, problems: [...checked.issues, ...compared.problems], promotions });
 }

@@ -8,6 +8,7 @@ import type { Rendered, Renderer } from './types.js';
 import { checkGithub } from './check-github.js';
 import { checkJson } from './check-json.js';
 import { checkText } from './check-text.js';
+import { checkGitlab } from './gitlab.js';
 
 export type { Rendered, Renderer };
 
@@ -15,6 +16,7 @@ export const renderers: Record<string, Renderer> = {
   text: (r) => ({ stdout: `${checkText(r)}\n` }),
   json: (r) => ({ stdout: `${JSON.stringify(checkJson(r), null, 2)}\n` }),
   github: checkGithub,
+  gitlab: checkGitlab,
 };
 
 /**

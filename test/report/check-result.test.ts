@@ -55,13 +55,13 @@ describe('renderers', () => {
 
   it('an unknown format is BAD_INPUT naming the known ones; a new entry is a new format', () => {
     let err: unknown;
-    try { rendererFor('gitlab'); } catch (e) { err = e; }
+    try { rendererFor('html'); } catch (e) { err = e; }
     expect(isRegistryError(err, 'BAD_INPUT')).toBe(true);
-    expect((err as Error).message).toBe('Unknown --format gitlab; use text, json or github.');
+    expect((err as Error).message).toBe('Unknown --format html; use text, json, github or gitlab.');
     expect(() => rendererFor('toString')).toThrow(/Unknown --format toString/);
     renderers.csv = (r) => ({ stdout: r.problems.map((p) => `${p.file},${p.line}`).join('\n') });
     expect(rendererFor('csv')(denied(), {}).stdout).toBe('registry/m/versions/1.1.0.yaml,4\nregistry/m/model.yaml,1');
-    expect(() => rendererFor('xml')).toThrow('use text, json, github or csv.');
+    expect(() => rendererFor('xml')).toThrow('use text, json, github, gitlab or csv.');
   });
 
   it('text: the changes, each decision with its checklist, the problems by model, a summary', () => {

@@ -1,4 +1,5 @@
-import { appendFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { afterWrite, context, globals, json, out, writeOptions } from '../io.js';
 import { exitFor } from '../errors.js';
@@ -35,8 +36,9 @@ export function workflowCommands(program: Command): void {
     .option('--base <ref>', 'compare with this ref (the pull request\'s target) and check every change against its policy')
     .option('--head <ref>', 'the head to check (default: the working tree / HEAD)')
     .option('--ref <ref>', 'check the registry at a ref instead of the working tree')
-    .option('--format <format>', 'text, json or github', 'text')
-    .option('--forge <name>', 'count approving pull-request reviews (github)')
+    .option('--format <format>', 'text, json, github or gitlab (gitlab also writes Code Quality, JUnit and metrics reports)', 'text')
+    .option('--output-dir <dir>', 'where --format gitlab writes its report files', '.')
+    .option('--forge <name>', 'count pull-request approvals: github, or gitlab (whose merge request pipelines also give the base)')
     .action(async (o, cmd: Command) => {
       const { rendererFor } = await import('../../report/render.js');
       const render = rendererFor(globals(cmd).json ? 'json' : o.format);
@@ -46,6 +48,11 @@ export function workflowCommands(program: Command): void {
       const rendered = render(r, process.env);
       process.stdout.write(rendered.stdout);
       for (const a of rendered.appends ?? []) await appendFile(a.path, a.text);
+      for (const f of rendered.files ?? []) {
+        const path = resolve(o.outputDir, f.path);
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, f.text);
+      }
       exitFor(r);
     });
 
