@@ -1,6 +1,6 @@
 /**
- * Who may approve, and counting approvals. An identity is an email address or `github:<login>`;
- * both compare case-insensitively. `approvals.from` lists group names of the policy,
+ * Who may approve, and counting approvals. An identity is an email address, `github:<login>` or
+ * `gitlab:<username>` (approvals given on the forge, counted by `check --forge`); all compare case-insensitively. `approvals.from` lists group names of the policy,
  * identities, or `owners` (the model's owners).
  */
 import type { Actor, ApprovalRecord, ApprovalRule, LoadedPolicy, RegisteredModel } from './types.js';
@@ -19,9 +19,11 @@ export function normalizeIdentity(s: string): string {
 /**
  * Whether an entry of `approvals.from` or of a group names a person rather than a group.
  * @example isIdentity('github:carol') // true
+ * @example isIdentity('gitlab:carol') // true
  */
 export function isIdentity(entry: string): boolean {
-  return entry.includes('@') || normalizeIdentity(entry).startsWith('github:');
+  const id = normalizeIdentity(entry);
+  return entry.includes('@') || id.startsWith('github:') || id.startsWith('gitlab:');
 }
 
 /**

@@ -76,7 +76,7 @@ export function approvalSources(ctx: RuleContext): void {
     from.forEach((entry, n) => {
       if (entry === OWNERS || isIdentity(entry) || Object.hasOwn(groups, entry)) return;
       const known = Object.keys(groups);
-      report(ctx, 'unknown-group', [...path, 'from', n], `'${entry}' is not a group of this policy, an email, github:<login> or owners; ${known.length ? `the groups are ${known.join(', ')}` : 'the policy defines no groups'}`);
+      report(ctx, 'unknown-group', [...path, 'from', n], `'${entry}' is not a group of this policy, an email, github:<login>, gitlab:<username> or owners; ${known.length ? `the groups are ${known.join(', ')}` : 'the policy defines no groups'}`);
     });
     if (from.length === 0 || from.includes(OWNERS)) continue;
     const people = new Set<string>();
@@ -95,7 +95,7 @@ export function groupMembers(ctx: RuleContext): void {
   for (const [name, members] of Object.entries(ctx.doc.groups ?? {})) {
     if (name === OWNERS) report(ctx, 'reserved-group', ['groups', name], `a group cannot be called 'owners': in approvals.from that word means the model's owners; rename the group`, 'warning');
     members.forEach((m, n) => {
-      if (!isIdentity(m)) report(ctx, 'group-member', ['groups', name, n], `'${m}' is neither an email nor github:<login>, so no approval can match it`, 'warning');
+      if (!isIdentity(m)) report(ctx, 'group-member', ['groups', name, n], `'${m}' is neither an email, github:<login> nor gitlab:<username>, so no approval can match it`, 'warning');
     });
   }
 }
