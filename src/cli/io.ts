@@ -54,7 +54,7 @@ export function writeOptions(cmd: Command): Command {
   return cmd
     .option('--push', 'push after committing; a rejected push is retried on the new remote tip')
     .option('--branch [name]', 'commit on a new branch (for a pull request) instead of the registry branch')
-    .option('--pr', 'with --branch: push the branch and open a pull request (GitHub; prints what to open by hand without a token)')
+    .option('--pr', 'with --branch: push the branch and open a pull request (GitHub) or merge request (GitLab); prints what to open by hand without a token')
     .hook('preAction', (_this, action) => {
       const o = action.opts();
       if (o.pr) {
@@ -71,6 +71,6 @@ export async function afterWrite(cmd: Command, result: { commit?: string; branch
   const ctx = await context(cmd);
   const { openPullRequest } = await import('../ops/pull-request.js');
   const pr = await openPullRequest(ctx, { branch: result.branch, title });
-  if (pr.url) process.stderr.write(`Opened pull request ${pr.url}\n`);
+  if (pr.url) process.stderr.write(`Opened ${pr.forge === 'gitlab' ? 'merge request' : 'pull request'} ${pr.url}\n`);
   else process.stderr.write(`${pr.manual}\n`);
 }

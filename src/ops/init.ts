@@ -10,11 +10,14 @@ import { locateRepo } from '../storage/repo.js';
 import { Context, type RegistryOptions } from './context.js';
 import { DEFAULT_POLICY } from './policies.js';
 import { runWrite, type WriteOutcome } from './write.js';
-import { githubWorkflow, gitlabJob } from './templates.js';
+import { githubWorkflow, gitlabCi } from './templates.js';
+import { forgeName, forgeOfRemote, type ForgeName } from '../forge/index.js';
 
 export interface InitInput {
   dir?: string;
   branch?: string;
+  /** Which CI files to write: github (.github/workflows/modelreg.yml), gitlab (.gitlab-ci.yml); default: the forge of the remote url, else github. */
+  ci?: string[];
 }
 
 export interface InitResult extends WriteOutcome {
@@ -25,6 +28,7 @@ export interface InitResult extends WriteOutcome {
 
 export async function init(input: InitInput, options: RegistryOptions = {}): Promise<InitResult> {
   const dir = resolve(input.dir ?? options.dir ?? process.cwd());
+  const askedCi = input.ci?.length ? input.ci.flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean).map(forgeName) : undefined; // bad input changes nothing
   let newRepository = false;
   const hasGit = await stat(join(dir, '.git')).catch(() => undefined);
   if (!hasGit) {
@@ -42,8 +46,7 @@ export async function init(input: InitInput, options: RegistryOptions = {}): Pro
     [CONFIG_FILE, renderConfig({ apiVersion: 'modelreg/v1', kind: 'Registry', registry: 'registry', policies: 'policies' })],
     ['policies/default.yaml', DEFAULT_POLICY],
     ['registry/README.md', '# Registry\n\nOne folder per model: `<model>/model.yaml` and `<model>/versions/<semver>.yaml`, written by `modelreg`.\n'],
-    ['.github/workflows/modelreg.yml', githubWorkflow()],
-    ['.gitlab-ci.yml', gitlabJob()],
+    ...(await ciFiles(ctx, askedCi)),
   ];
   for (const s of ['version', 'model', 'policy', 'config']) files.push([`.modelreg/schemas/${s}.schema.json`, await readPackageFile(`schemas/${s}.schema.json`)]);
   const created: string[] = [];
@@ -58,4 +61,18 @@ export async function init(input: InitInput, options: RegistryOptions = {}): Pro
     return { changes, message: { subject: 'init modelreg registry', trailers: [['Modelreg-Action', 'init']] }, result: {} };
   });
   return { ...out, dir, created, newRepository };
+}
+
+/** The CI files to write: those asked for, else the remote's forge's, else GitHub's. */
+async function ciFiles(ctx: Context, asked: ForgeName[] | undefined): Promise<Array<[string, string]>> {
+  let forges: ForgeName[];
+  if (asked?.length) {
+    forges = asked;
+  } else {
+    const { remoteUrl } = await import('../storage/remote.js');
+    const url = await remoteUrl(ctx.repo).catch(() => undefined);
+    forges = [(url ? forgeOfRemote(url, ctx.env)?.forge : undefined) ?? 'github'];
+  }
+  const files: Record<ForgeName, [string, string]> = { github: ['.github/workflows/modelreg.yml', githubWorkflow()], gitlab: ['.gitlab-ci.yml', gitlabCi()] };
+  return [...new Set(forges)].map((f) => files[f]);
 }

@@ -7,6 +7,8 @@ import type { Context } from './context.js';
 import { diff } from './diff.js';
 
 export interface OpenedPullRequest {
+  /** The forge it was opened on; GitLab calls it a merge request. */
+  forge?: 'github' | 'gitlab';
   url?: string;
   number?: number;
   /** When no pull request could be opened: what to open by hand. */
@@ -30,5 +32,5 @@ export async function openPullRequest(ctx: Context, input: { branch: string; tit
   // GitLab off CI: the API of the remote's host, unless CI_API_V4_URL says otherwise.
   const apiUrl = remote.forge === 'gitlab' && !ctx.env.CI_API_V4_URL && !ctx.env.CI_SERVER_URL ? `https://${remote.host}/api/v4` : undefined;
   const pr = await forgeFor(remote.forge, ctx.env, { apiUrl }).openPullRequest({ owner: remote.owner, repo: remote.repo, head: input.branch, base, title: input.title, body });
-  return { url: pr.url, number: pr.number };
+  return { forge: remote.forge, url: pr.url, number: pr.number };
 }

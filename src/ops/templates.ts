@@ -38,21 +38,45 @@ jobs:
 `;
 }
 
-export function gitlabJob(branch = 'main'): string {
-  return `# Written by \`modelreg init\`. Merge request pipelines check the merged result against
-# the policy of the target branch.
+/**
+ * The `.gitlab-ci.yml` `init` writes for a registry on GitLab: merge request pipelines check
+ * the change against the target branch's policy (base CI_MERGE_REQUEST_DIFF_BASE_SHA),
+ * counting GitLab approvals when MODELREG_TOKEN is set, and publish the Code Quality, JUnit
+ * and metrics reports; pipelines on the registry branch check the whole registry. `cli` is
+ * the command that runs modelreg.
+ */
+export function gitlabCi(branch = 'main', cli = 'npx --yes modelreg'): string {
+  return `# Written by \`modelreg init\`. Merge request pipelines check the change against the policy of
+# the target branch; pipelines on ${branch} check the whole registry. The Code Quality, test and
+# metrics reports appear in the merge request.
+# To count approvals given on GitLab (as gitlab:<username> in policy groups), add a masked
+# CI/CD variable MODELREG_TOKEN: a project access token with the read_api scope (Reporter).
+# Without it, approvals count only when the approver commits them (modelreg approve).
+# Make the pipeline required: Settings > Merge requests > "Pipelines must succeed".
 modelreg-check:
   image: node:20
+  variables:
+    GIT_DEPTH: "0" # the merge request's diff base must be in the clone
   rules:
     - if: $CI_PIPELINE_SOURCE == "merge_request_event"
     - if: $CI_COMMIT_BRANCH == "${branch}"
   script:
-    - git fetch origin "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME" || true
     - |
-      if [ -n "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME" ]; then
-        npx --yes modelreg check --base "origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
+      if [ "$CI_PIPELINE_SOURCE" = "merge_request_event" ]; then
+        if [ -n "$MODELREG_TOKEN" ]; then
+          ${cli} check --forge gitlab --format gitlab --output-dir modelreg-reports
+        else
+          ${cli} check --base "$CI_MERGE_REQUEST_DIFF_BASE_SHA" --format gitlab --output-dir modelreg-reports
+        fi
       else
-        npx --yes modelreg check
+        ${cli} check --format gitlab --output-dir modelreg-reports
       fi
+  artifacts:
+    when: always
+    paths: [modelreg-reports/]
+    reports:
+      codequality: modelreg-reports/gl-code-quality-report.json
+      junit: modelreg-reports/modelreg-junit.xml
+      metrics: modelreg-reports/metrics.txt
 `;
 }

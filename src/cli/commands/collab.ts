@@ -22,12 +22,13 @@ export function collaborationCommands(program: Command): void {
     });
 
   writeOptions(program.command('codeowners').description('write CODEOWNERS from the models\' owners and the policy groups (one commit)')
-    .option('--path <file>', 'where to write it', '.github/CODEOWNERS')
+    .option('--path <file>', 'where to write it (default .github/CODEOWNERS; on GitLab .gitlab/CODEOWNERS, or the CODEOWNERS that exists)')
+    .option('--forge <name>', 'whose syntax: github, or gitlab (sections); default: the forge of the remote url')
     .option('--dry-run', 'print it; write nothing'))
     .action(async (o, cmd: Command) => {
       const ctx = await context(cmd);
       const { codeowners } = await import('../../ops/codeowners.js');
-      const r = await codeowners(ctx, { path: o.path, dryRun: o.dryRun, push: o.push, branch: o.branch });
+      const r = await codeowners(ctx, { path: o.path, forge: o.forge, dryRun: o.dryRun, push: o.push, branch: o.branch });
       await afterWrite(cmd, r, 'codeowners');
       if (globals(cmd).json) return json(r);
       out(o.dryRun ? r.content : r.commit ? `Wrote ${r.path} in ${r.commit.slice(0, 12)}` : `${r.path} is up to date`);

@@ -60,9 +60,10 @@ export function workflowCommands(program: Command): void {
     .description('create (or adopt) a Git repository as a registry, with an initial commit')
     .argument('[dir]', 'folder of the registry repository', '.')
     .option('--branch <name>', 'branch of a new repository', 'main')
+    .option('--ci <forges>', 'CI files to write: github, gitlab or github,gitlab (default: the forge of the remote url, else github)')
     .action(async (dir: string, o, cmd: Command) => {
       const { init } = await import('../../ops/init.js');
-      const r = await init({ dir, branch: o.branch });
+      const r = await init({ dir, branch: o.branch, ci: o.ci ? [o.ci] : undefined });
       if (globals(cmd).json) return json(r);
       out(r.created.length ? `${r.newRepository ? 'Created' : 'Adopted'} registry in ${r.dir} (${r.created.join(', ')})${r.commit ? `, commit ${r.commit.slice(0, 12)}` : ''}` : `${r.dir} is already a registry; nothing to add`);
     });
