@@ -402,7 +402,7 @@ describe('check', () => {
     const dir = await makeRepo({ 'modelreg.yaml': CONFIG_YAML });
     const r = await runCli(['check', '--format', 'xml'], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('Unknown --format xml; use text, json or github');
+    expect(r.stderr).toContain('Unknown --format xml; use text, json, github or gitlab');
   });
 });
 
