@@ -13,29 +13,18 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelYaml, versionYaml } from '../helpers/repo.js';
 import { addApprovalsByHand, commitAll, DANA, MAINT, mr, prBranch, registryWithPolicy, rev, setStageByHand, versionPath, writeText } from '../pr/helpers.js';
+import { policyYaml } from '../policy/fixtures.js';
 import { approvals, mergeRequest, MR_NOT_FOUND, UNAUTHORIZED } from './gitlab-fixtures.js';
 
-const POLICY = `apiVersion: modelreg/v1
-kind: Policy
-name: default
-groups:
-  ml-leads: ["gitlab:carol", "gitlab:erin"]
-stages:
-  - name: None
-  - name: Staging
-  - name: Production
-    exclusive: true
-  - name: Archived
-initialStage: None
-transitions:
-  - from: None
-    to: Staging
-  - from: Staging
-    to: Production
-    approvals: { min: 2, from: [ml-leads], allowAuthor: false }
-  - from: "*"
-    to: Archived
-`;
+/** Two approvals from ml-leads, who approve on GitLab, not the author's, for Production. */
+const POLICY = policyYaml({
+  groups: { 'ml-leads': ['"gitlab:carol"', '"gitlab:erin"'] },
+  rules: [
+    { from: 'None', to: 'Staging' },
+    { from: 'Staging', to: 'Production', approvals: '{ min: 2, from: [ml-leads], allowAuthor: false }' },
+    { from: '*', to: 'Archived' },
+  ],
+});
 
 const PROJECT = '/api/v4/projects/acme%2Fml%2Fregistry/merge_requests';
 let server: Server;

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderCodeowners } from '../../src/domain/codeowners.js';
 import { startGitServer, type GitServer } from '../helpers/git-server.js';
 import { modelYaml, tempDir, versionYaml } from '../helpers/repo.js';
-import { commitAll, DANA, git, LAX_POLICY, MAINT, mr, mrOk, readText, registryWithPolicy, versionPath, writeText } from '../pr/helpers.js';
+import { commitAll, DANA, git, MAINT, mr, mrOk, readText, registryWithPolicy, versionPath, writeText } from '../pr/helpers.js';
+import { policyYaml } from '../policy/fixtures.js';
 import { mergeRequest } from './gitlab-fixtures.js';
 
 let api: Server;
@@ -46,8 +47,7 @@ afterAll(async () => {
  * GitLab host through MODELREG_GITLAB_HOST (as a self-managed GitLab would be configured).
  */
 async function gitlabRegistry(name: string): Promise<{ dir: string; env: Record<string, string>; host: string }> {
-  const dir = await registryWithPolicy(LAX_POLICY.replace('name: lax', 'name: default'));
-  await writeText(dir, 'policies/default.yaml', LAX_POLICY.replace('name: lax', 'name: default').replace('initialStage: None', 'groups:\n  leads: ["gitlab:carol", "erin@example.com", "github:octo"]\ninitialStage: None'));
+  const dir = await registryWithPolicy(policyYaml({ groups: { leads: ['"gitlab:carol"', 'erin@example.com', '"github:octo"'] }, rules: [{ from: '*', to: '*' }] }));
   await writeText(dir, 'registry/churn/model.yaml', modelYaml('churn', '', MAINT).replace(`  - ${MAINT.email}\n`, `  - ${MAINT.email}\n  - gitlab:dana\n`));
   await writeText(dir, versionPath('churn', '1.0.0'), versionYaml('churn', '1.0.0', 'Staging', '', MAINT));
   await commitAll(dir, 'churn 1.0.0 in Staging', MAINT);
