@@ -42,10 +42,13 @@ jobs:
  * The `.gitlab-ci.yml` `init` writes for a registry on GitLab: merge request pipelines check
  * the change against the target branch's policy (base CI_MERGE_REQUEST_DIFF_BASE_SHA),
  * counting GitLab approvals when MODELREG_TOKEN is set, and publish the Code Quality, JUnit
- * and metrics reports; pipelines on the registry branch check the whole registry. `cli` is
- * the command that runs modelreg.
+ * and metrics reports; pipelines on the registry branch check the whole registry.
+ * `install` is a shell command that installs a pinned `modelreg` first; without it the job
+ * runs `npx --yes modelreg`.
  */
-export function gitlabCi(branch = 'main', cli = 'npx --yes modelreg'): string {
+export function gitlabCi(opts: { branch?: string; install?: string } = {}): string {
+  const branch = opts.branch ?? 'main';
+  const cli = opts.install ? 'modelreg' : 'npx --yes modelreg';
   return `# Written by \`modelreg init\`. Merge request pipelines check the change against the policy of
 # the target branch; pipelines on ${branch} check the whole registry. The Code Quality, test and
 # metrics reports appear in the merge request.
@@ -61,7 +64,7 @@ modelreg-check:
     - if: $CI_PIPELINE_SOURCE == "merge_request_event"
     - if: $CI_COMMIT_BRANCH == "${branch}"
   script:
-    - |
+${opts.install ? `    - ${opts.install}\n` : ''}    - |
       if [ "$CI_PIPELINE_SOURCE" = "merge_request_event" ]; then
         if [ -n "$MODELREG_TOKEN" ]; then
           ${cli} check --forge gitlab --format gitlab --output-dir modelreg-reports

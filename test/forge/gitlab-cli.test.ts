@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderCodeowners } from '../../src/domain/codeowners.js';
+import { gitlabCi } from '../../src/ops/templates.js';
 import { startGitServer, type GitServer } from '../helpers/git-server.js';
 import { modelYaml, tempDir, versionYaml } from '../helpers/repo.js';
 import { commitAll, DANA, git, MAINT, mr, mrOk, readText, registryWithPolicy, versionPath, writeText } from '../pr/helpers.js';
@@ -130,6 +131,14 @@ describe('init --ci gitlab', () => {
     const script = job.script.join('\n');
     expect(script).toContain('check --forge gitlab --format gitlab --output-dir modelreg-reports');
     expect(script).toContain('check --base "$CI_MERGE_REQUEST_DIFF_BASE_SHA" --format gitlab');
+  });
+
+  it('runs a pinned install first when given one, and modelreg from it', () => {
+    const job = parse(gitlabCi({ branch: 'trunk', install: "npm install --global 'modelreg@0.1.0'" }))['modelreg-check'];
+    expect(job.script[0]).toBe("npm install --global 'modelreg@0.1.0'");
+    expect(job.script[1]).toContain('  modelreg check --forge gitlab');
+    expect(job.script[1]).not.toContain('npx');
+    expect(job.rules[1]).toEqual({ if: '$CI_COMMIT_BRANCH == "trunk"' });
   });
 
   it('writes GitLab\'s file for a GitLab remote, both when asked, and nothing for an unknown forge', async () => {
