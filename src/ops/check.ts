@@ -76,7 +76,7 @@ async function filesToCheck(ctx: Context, input: CheckInput): Promise<{ files: C
 }
 
 export async function check(ctx: Context, given: CheckInput = {}): Promise<CheckResult> {
-  const input = given.base === undefined && given.forge ? { ...given, base: forgeBase(ctx, given.forge) } : given;
+  const input = given.base === undefined && given.forge ? { ...given, base: await forgeBase(ctx, given.forge) } : given;
   const { files, scope } = await filesToCheck(ctx, input);
   const checked = checkFiles(files);
   const totals = { files: checked.files, models: checked.models.size, versions: [...checked.models.values()].reduce((n, m) => n + m.versions.size, 0) };

@@ -1,5 +1,7 @@
 /** Approving pull-request reviews, for `check --forge`: passed to the base check as data. */
+import { isRegistryError, RegistryError } from '../errors/index.js';
 import { forgeFor, forgeName, gitlabCheckBase, pullRequestApprovals, type ForgeName } from '../forge/index.js';
+import { resolveCommitish } from '../storage/history.js';
 import type { Context } from './context.js';
 
 /**
@@ -12,7 +14,18 @@ export async function forgeApprovers(ctx: Context, forge: ForgeName): Promise<st
   return approvers.map((login) => `${name}:${login.toLowerCase()}`);
 }
 
-/** The base a forge's CI run compares with when `--base` is not given (GitLab: CI_MERGE_REQUEST_DIFF_BASE_SHA). */
-export function forgeBase(ctx: Context, forge: ForgeName): string | undefined {
-  return forgeName(forge) === 'gitlab' ? gitlabCheckBase(ctx.env) : undefined;
+/**
+ * The base a forge's CI run compares with when `--base` is not given (GitLab:
+ * CI_MERGE_REQUEST_DIFF_BASE_SHA), checked to be in the clone; undefined outside such a run.
+ */
+export async function forgeBase(ctx: Context, forge: ForgeName): Promise<string | undefined> {
+  const base = forgeName(forge) === 'gitlab' ? gitlabCheckBase(ctx.env) : undefined;
+  if (base === undefined) return undefined;
+  try {
+    await resolveCommitish(ctx.store(), base);
+  } catch (e) {
+    if (!isRegistryError(e, 'NOT_FOUND')) throw e;
+    throw new RegistryError('NOT_FOUND', `The merge request's diff base ${base} (CI_MERGE_REQUEST_DIFF_BASE_SHA) is not in this clone, which is shallow or lacks the target branch. Clone the whole history in the job (variables: GIT_DEPTH: "0"), or pass --base.`, { base }, { cause: e });
+  }
+  return base;
 }

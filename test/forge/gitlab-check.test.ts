@@ -122,6 +122,14 @@ describe('check --forge gitlab --format gitlab in a merge request pipeline', () 
     expect(missing.stderr).toContain('merge request acme/ml/registry!9');
   });
 
+  it('a diff base missing from the clone (a shallow clone) is exit 4 saying to clone the whole history', async () => {
+    const env = { ...(await pipeline(7)), CI_MERGE_REQUEST_DIFF_BASE_SHA: 'f'.repeat(40) };
+    const r = await mr(dir, ['check', '--forge', 'gitlab'], DANA, env);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain(`The merge request's diff base ${'f'.repeat(40)} (CI_MERGE_REQUEST_DIFF_BASE_SHA) is not in this clone`);
+    expect(r.stderr).toContain('GIT_DEPTH: "0"');
+  });
+
   it('an unknown forge is a usage error', async () => {
     const r = await mr(dir, ['check', '--forge', 'bitbucket'], DANA, await pipeline(7));
     expect(r.code).toBe(2);
