@@ -79,9 +79,12 @@ export function createGitlabAdapter(opts: GitlabAdapterOptions = {}): ForgeAdapt
     },
 
     /**
-     * Usernames in `approved_by` of the merge request's approvals, without its author (a
-     * project may let authors approve their own merge requests; the registry's policy decides
-     * about authors, so the author's approval never counts as a review).
+     * Usernames in `approved_by` of GET …/merge_requests/:iid/approvals, without the merge
+     * request's author (a project may let authors approve their own merge requests; as on
+     * GitHub, the author's approval never counts as a review). This endpoint answers on every
+     * GitLab tier and lists everyone who approved; `approval_state` (Premium) lists approvers
+     * per GitLab approval rule, a subset judged by GitLab's rules — here the registry's policy
+     * decides who is eligible.
      */
     async approvingReviewers(pr: { owner: string; repo: string; number: number; author?: string }) {
       const project = name(pr.owner, pr.repo);
