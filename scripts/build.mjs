@@ -113,7 +113,9 @@ await esbuild.build({
   // isomorphic-git (with pako, 540 kB, 40% of the bundle) serves only init and the remote
   // commands (fetch, push, pull requests); they load it from node_modules. Every other command
   // would read and hash it at every start for nothing.
-  external: ['isomorphic-git', 'isomorphic-git/*'],
+  // re2js (260 kB) runs only the matches() of a guard or search filter: it loads from node_modules
+  // on first use (policy/cel-regex.ts), like isomorphic-git.
+  external: ['isomorphic-git', 'isomorphic-git/*', 're2js'],
   sourcemap: true,
   plugins: [lazyChildProcess, staticRequires],
   logLevel: 'warning',

@@ -12,8 +12,6 @@ export interface FieldError {
   /** Offset of the offending node in the expression (0-based). */
   offset: number;
   message: string;
-  /** The issue rule, when not an unknown field (e.g. cel-unsafe-regex). */
-  rule?: 'cel-unsafe-regex';
 }
 
 export interface Analysis {
@@ -37,21 +35,6 @@ class Analyzer {
   largestLiteral = 0;
   constructor(private readonly source: string) {}
 
-  /**
-   * Regular expressions with a quantified group that is itself quantified (`(a+)+`, `(a|aa)*`)
-   * backtrack exponentially on some inputs; JavaScript's engine has no time limit, so they are refused.
-   */
-  private checkRegex(node: ASTNode, pattern: ASTNode | undefined): void {
-    if (!pattern) return;
-    if (pattern.op !== 'value' || typeof pattern.args !== 'string') {
-      this.fieldErrors.push({ rule: 'cel-unsafe-regex', offset: node.start, message: 'matches() needs a literal pattern, so it can be checked for catastrophic backtracking' });
-      return;
-    }
-    if (/\((?:[^()\\]|\\.)*(?:[+*]|\{\d+,\d*\}|\|)(?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d+,\d*\})/.test(pattern.args) || /(\\.|[^\\])[+*]\s*[+*{]/.test(pattern.args)) {
-      this.fieldErrors.push({ rule: 'cel-unsafe-regex', offset: pattern.start, message: `pattern ${JSON.stringify(pattern.args)} repeats a group that itself repeats, which can take exponential time; rewrite it without nested repetition` });
-    }
-  }
-
   /** Walks a node and returns the shape of its value when it is statically known. */
   visit(node: ASTNode, scope: Scope, depth: number): Shape | undefined {
     switch (node.op) {
@@ -70,10 +53,6 @@ class Analyzer {
       case 'list':
       case 'map':
         if (Array.isArray(node.args)) this.largestLiteral = Math.max(this.largestLiteral, node.args.length);
-        this.visitChildren(node.args, scope, depth);
-        return undefined;
-      case 'call':
-        if (Array.isArray(node.args) && node.args[0] === 'matches' && Array.isArray(node.args[1])) this.checkRegex(node, node.args[1][1] as ASTNode | undefined);
         this.visitChildren(node.args, scope, depth);
         return undefined;
       default:
@@ -105,7 +84,6 @@ class Analyzer {
 
   private receiverCall(node: ASTNode & { op: 'rcall' }, scope: Scope, depth: number): Shape | undefined {
     const [name, receiver, args] = node.args;
-    if (name === 'matches') this.checkRegex(node, args[0]);
     const variable = args[0]?.op === 'id' ? args[0].args : undefined;
     if (receiver.op === 'id' && receiver.args === 'cel' && !scope.has('cel') && name === 'bind' && variable && args.length === 3) {
       const bound = this.visit(args[1], scope, depth);

@@ -5,6 +5,7 @@
  */
 import { Environment, type ParseResult } from '@marcbachmann/cel-js';
 import { analyze } from './cel-analyze.js';
+import { celName, re2SyntaxError, registerRe2Matches, useRe2Matches } from './cel-regex.js';
 
 /** Structural limits checked when a guard is parsed (cel-js enforces them). */
 export const CEL_LIMITS = { maxAstNodes: 1000, maxDepth: 32, maxListElements: 256, maxMapEntries: 256, maxCallArguments: 8 };
@@ -21,7 +22,7 @@ export interface CompiledGuard {
 }
 
 export interface GuardError {
-  rule: 'cel-compile' | 'cel-unknown-field' | 'cel-type' | 'cel-too-complex' | 'cel-unsafe-regex';
+  rule: 'cel-compile' | 'cel-unknown-field' | 'cel-type' | 'cel-too-complex' | 'cel-regex';
   message: string;
   /** 0-based offset in the expression. */
   offset?: number;
@@ -39,7 +40,7 @@ export type GuardResult = { ok: true; actual: 'true' } | { ok: false; actual: st
 let shared: Environment | undefined;
 /** One environment for every guard: building one is the expensive part, and it holds no per-policy state. */
 function environment(): Environment {
-  shared ??= new Environment({ limits: CEL_LIMITS })
+  shared ??= registerRe2Matches(new Environment({ limits: CEL_LIMITS }))
     .registerVariable('version', 'map', { description: 'The model version record' })
     .registerVariable('model', 'map', { description: 'The registered model record' })
     .registerVariable('actor', 'map', { description: 'The person making the change: email, name, github' })
@@ -68,10 +69,17 @@ export function compileGuard(source: string): { guard?: CompiledGuard; error?: G
     if (err.code === 'limit_exceeded') return { error: { rule: 'cel-too-complex', message: `guard is too large: ${err.summary}${at(offset)}; split it or simplify it`, offset } };
     return { error: { rule: 'cel-compile', message: `guard does not compile: ${err.summary ?? err.message}${at(offset)}`, offset } };
   }
+  const patterns = useRe2Matches(run.ast);
   const { fieldErrors, comprehensionDepth, largestLiteral } = analyze(run.ast, source);
   if (fieldErrors.length) {
     const first = fieldErrors[0];
-    return { error: { rule: first.rule ?? 'cel-unknown-field', message: `${fieldErrors.map((f) => f.message).join('; ')}${at(first.offset)}`, offset: first.offset } };
+    return { error: { rule: 'cel-unknown-field', message: `${fieldErrors.map((f) => f.message).join('; ')}${at(first.offset)}`, offset: first.offset } };
+  }
+  for (const { pattern, offset } of patterns) {
+    const why = re2SyntaxError(pattern);
+    if (why !== undefined) {
+      return { error: { rule: 'cel-regex', message: `matches() pattern ${JSON.stringify(pattern)} in guard \`${source}\` is not RE2 syntax: ${why}${at(offset)}; CEL's matches() is RE2 (no backreferences, no lookaround), see https://github.com/google/re2/wiki/Syntax`, offset } };
+    }
   }
   if (comprehensionDepth > MAX_COMPREHENSION_DEPTH) {
     return { error: { rule: 'cel-too-complex', message: `guard nests comprehension macros (all, exists, exists_one, map, filter) ${comprehensionDepth} deep; at most ${MAX_COMPREHENSION_DEPTH} are allowed so evaluation stays bounded` } };
@@ -88,7 +96,7 @@ export function compileGuard(source: string): { guard?: CompiledGuard; error?: G
     if (err.code === 'unknown_variable') {
       return { error: { rule: 'cel-unknown-field', message: `${err.summary}; a guard may use version, model, actor and now${at(offset)}`, offset } };
     }
-    return { error: { rule: 'cel-type', message: `guard has a type error: ${err.summary ?? err.message}${at(offset)}`, offset } };
+    return { error: { rule: 'cel-type', message: `guard has a type error: ${celName(String(err.summary ?? err.message))}${at(offset)}`, offset } };
   }
   if (checked.type !== 'bool' && checked.type !== 'dyn') {
     return { error: { rule: 'cel-type', message: `guard must evaluate to a bool, but it evaluates to ${checked.type}; compare it, e.g. \`... == "x"\`` } };
@@ -134,6 +142,6 @@ export function evaluateGuard(guard: CompiledGuard, ctx: GuardContext): GuardRes
     return { ok: false, actual: `not a bool: ${describe(value)}` };
   } catch (e) {
     const err = e as CelErrorLike;
-    return { ok: false, actual: `error: ${err.summary ?? err.message ?? String(e)}` };
+    return { ok: false, actual: `error: ${celName(String(err.summary ?? err.message ?? e))}` };
   }
 }

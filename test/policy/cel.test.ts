@@ -50,3 +50,47 @@ describe('CEL guards', () => {
     }), { numRuns: 2000 });
   });
 });
+
+describe('matches() is RE2', () => {
+  it('finishes a pattern that backtracks exponentially in JavaScript, with the RE2 answer', () => {
+    // JavaScript's RegExp ran this for 44 s of CPU; RE2 is linear in the input.
+    const description = `${'a'.repeat(29)}b`;
+    expect(run('version.description.matches("^((a+))+$")', version({ description }))).toEqual({ ok: false, actual: 'false' });
+    expect(run('version.description.matches("^((a+))+$")', version({ description: 'a'.repeat(5000) })).ok).toBe(true);
+    expect(run('matches(version.description, "^(a|aa)*b$")', version({ description }))).toEqual({ ok: true, actual: 'true' });
+  });
+
+  it('keeps ordinary patterns working: partial match, anchors, classes, flags', () => {
+    const v = version({ description: 'Churn model v2, trained 2024-03-01' });
+    expect(run('version.description.matches("v[0-9]+")', v).ok).toBe(true);
+    expect(run('version.description.matches("^v[0-9]+")', v).ok).toBe(false);
+    expect(run('version.description.matches("\\\\d{4}-\\\\d{2}-\\\\d{2}$")', v).ok).toBe(true);
+    expect(run('version.description.matches("(?i)^CHURN")', v).ok).toBe(true);
+    expect(run('version.description.matches("^CHURN")', v).ok).toBe(false);
+    expect(run('model.name.matches("^ch") && !model.name.matches("^x")').ok).toBe(true);
+  });
+
+  it('refuses at compile time what RE2 does not accept, naming the pattern and the guard', () => {
+    for (const [pattern, why] of [['(a)\\\\1', 'invalid escape sequence'], ['(?=a)', 'Perl syntax'], ['(?<!a)b', 'named capture'], ['a{1001}', 'repeat count'], ['[a', 'missing closing ]']]) {
+      const source = `version.description.matches("${pattern}")`;
+      const { guard, error } = compileGuard(source);
+      expect(guard).toBeUndefined();
+      expect(error).toMatchObject({ rule: 'cel-regex', offset: 28 });
+      expect(error?.message).toContain(why);
+      expect(error?.message).toContain(source);
+    }
+  });
+
+  it('fails closed when a pattern built at run time is not RE2', () => {
+    const r = run('version.description.matches(version.description)', version({ description: '(a)\\1' }));
+    expect(r.ok).toBe(false);
+    expect(r.actual).toContain('invalid RE2 pattern');
+  });
+
+  it('names matches, never the internal function, in type errors', () => {
+    const { error } = compileGuard('version.metrics.accuracy == 1.0 && 1.matches("x")');
+    expect(error?.rule).toBe('cel-type');
+    expect(error?.message).toContain('int.matches(string)');
+    expect(error?.message).not.toContain('Re2');
+  });
+});

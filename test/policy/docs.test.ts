@@ -24,7 +24,7 @@ describe('docs/policy.md', () => {
   });
 
   it('documents every rule a policy can be reported under', () => {
-    for (const rule of ['duplicate-stage', 'undefined-stage', 'unknown-group', 'approvals-unreachable', 'group-member', 'reserved-group', 'automation-unreachable', 'cel-compile', 'cel-unknown-field', 'cel-type', 'cel-too-complex']) {
+    for (const rule of ['duplicate-stage', 'undefined-stage', 'unknown-group', 'approvals-unreachable', 'group-member', 'reserved-group', 'automation-unreachable', 'cel-compile', 'cel-unknown-field', 'cel-type', 'cel-too-complex', 'cel-regex']) {
       expect(doc).toContain(`\`${rule}\``);
     }
   });

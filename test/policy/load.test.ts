@@ -131,6 +131,17 @@ describe('loadPolicy: guards', () => {
     expect(guard(`${'('.repeat(40)}true${')'.repeat(40)}`).issues[0].rule).toBe('cel-too-complex');
   });
 
+  it('reports a matches() pattern that is not RE2 at the line of its guard, and accepts any RE2 pattern', () => {
+    const { policy, issues } = guard('version.description.matches("^(a)\\\\1$")');
+    expect(policy).toBeUndefined();
+    expect(issues).toEqual([expect.objectContaining({ rule: 'cel-regex', file: 'policies/p.yaml', line: 10, field: 'transitions[0].when' })]);
+    expect(issues[0].message).toContain('version.description.matches');
+    expect(guard('version.description.matches("(?<=x)y")').issues[0].rule).toBe('cel-regex');
+    // Nested repetition was refused by a heuristic before RE2; it is linear now.
+    expect(guard('version.description.matches("^((a+))+$")').issues).toEqual([]);
+    expect(guard('version.description.matches(model.name)').issues).toEqual([]);
+  });
+
   it('checks guards of aliases, rollback, delete and automations', () => {
     const text = [
       'rollback:', '  when: version.nope', 'delete:', '  when: "1 +"',
