@@ -234,7 +234,7 @@ export interface Transition {
   from: StageRef;
   to: StageRef;
   when?: Cel;
-  approvals?: Approvals;
+  approvals?: TransitionApprovals;
   minTimeInStage?: Duration;
   /**
    * @maxItems 100
@@ -246,6 +246,32 @@ export interface Transition {
    * @maxItems 100
    */
   requireFields?: string[];
+  description?: string;
+}
+export interface TransitionApprovals {
+  min: number;
+  /**
+   * Group names of this policy, identities (emails, github:login), or 'owners' for the model's owners.
+   *
+   * @maxItems 1000
+   */
+  from?: string[];
+  /**
+   * Whether an approval by the person making the change counts (default false).
+   */
+  allowAuthor?: boolean;
+  /**
+   * Events after which earlier approvals for the target stage no longer count: rollback (the version was rolled back out of that stage). Default: [rollback] for an exclusive stage, [] otherwise.
+   */
+  resetOn?: "rollback"[];
+}
+export interface Requirements {
+  when?: Cel;
+  approvals?: Approvals;
+  /**
+   * false forbids the action outright (default true).
+   */
+  allowed?: boolean;
   description?: string;
 }
 export interface Approvals {
@@ -260,15 +286,6 @@ export interface Approvals {
    * Whether an approval by the person making the change counts (default false).
    */
   allowAuthor?: boolean;
-}
-export interface Requirements {
-  when?: Cel;
-  approvals?: Approvals;
-  /**
-   * false forbids the action outright (default true).
-   */
-  allowed?: boolean;
-  description?: string;
 }
 
 /**

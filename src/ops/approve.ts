@@ -1,7 +1,9 @@
 /** `approve`: an approval record {by, stage, at, comment} added to a version, as a commit authored by the approver. */
 import { RegistryError } from '../errors/index.js';
 import { editYaml } from '../domain/yaml-file.js';
-import { approvalRequirements, isEligibleApprover } from '../policy/index.js';
+import { applyResets, approvalRequirements, approvalsResetOn, isEligibleApprover, type ApprovalRecord, type LoadedPolicy } from '../policy/index.js';
+import type { Snapshot } from '../storage/snapshot.js';
+import { rollbacksOutOf } from './approval-resets.js';
 import type { Context } from './context.js';
 import { requireModel, requireVersion } from './errors.js';
 import { policyFor } from './policies.js';
@@ -44,7 +46,8 @@ export async function approve(ctx: Context, input: ApproveInput): Promise<Approv
     if (!rules.some((r) => r.min > 0)) {
       throw new RegistryError('BAD_INPUT', `No rule of policy '${policy.name}' asks for approval of ${m.name} ${input.version}: ${v.record.stage} -> ${input.stage}, so an approval would not count. Run \`modelreg policy explain ${m.name} ${input.version} ${input.stage}\` to see what the move needs.`, { model: m.name, stage: input.stage });
     }
-    const mine = (v.record.approvals ?? []).find((a) => a.stage === input.stage && a.by.toLowerCase() === id.email.toLowerCase());
+    const mineAll = (v.record.approvals ?? []).filter((a) => a.stage === input.stage && a.by.toLowerCase() === id.email.toLowerCase());
+    const mine = mineAll.length ? await stillCounting(snap, policy, v.file, v.record.stage, input.stage, mineAll) : undefined;
     if (mine) {
       throw new RegistryError('VERSION_EXISTS', `${id.email} already approved ${m.name} ${input.version} for ${input.stage} at ${mine.at}; each person's approval counts once.`, { model: m.name, version: input.version, stage: input.stage });
     }
@@ -63,4 +66,17 @@ export async function approve(ctx: Context, input: ApproveInput): Promise<Approv
       result: { model: m.name, version: input.version, stage: input.stage, by: id.email, at, eligible },
     };
   });
+}
+
+/**
+ * The first of a person's approvals for a stage that still counts: one made before the version
+ * was rolled back out of the stage no longer does (`approvals.resetOn`), and its author may approve again.
+ */
+async function stillCounting(snap: Snapshot, policy: LoadedPolicy, file: string, current: string, stage: string, records: ApprovalRecord[]): Promise<ApprovalRecord | undefined> {
+  if (!policy.stages.includes(stage)) return records[0];
+  const froms = current === stage ? policy.stages.filter((s) => s !== stage) : [current];
+  const events = [...new Set(froms.flatMap((from) => approvalsResetOn(policy, from, stage)))];
+  if (!events.length) return records[0];
+  const resets = await rollbacksOutOf(snap.store, snap.commit, file, stage);
+  return applyResets(records, resets, stage, events).kept[0];
 }

@@ -10,6 +10,7 @@ import { evaluateRollback, evaluateTransition, isExclusive } from '../policy/ind
 import { approvalsFor, authorOf, decide, fileOf, report, type ModelChange } from './base-context.js';
 import { findCommit, isRealRevert, type RangeCommit } from './commit-range.js';
 import { stageEnteredAt } from './stage-time.js';
+import { resetsForMove } from './approval-resets.js';
 
 type Transition = Extract<RegistryEvent, { type: 'transition' }>;
 
@@ -44,7 +45,9 @@ async function transitionAllowed(m: ModelChange, e: Transition, commit: RangeCom
   const rec = m.after!.versions.get(e.version)!.record;
   const held = m.before?.versions.get(e.version);
   const entered = held?.record.stage === e.from ? await stageEnteredAt(m.base, held.file, e.from) : undefined;
-  const d = evaluateTransition({ policy: m.policy, model: m.governing, version: { ...rec, stage: e.from }, to: e.to, actor: { email: authorOf(commit) }, now: m.ctx.now(), enteredStageAt: entered?.at, approvals: approvalsFor(m, e.version) });
+  const approvals = approvalsFor(m, e.version);
+  const resets = await resetsForMove(m.store, commit?.info.oid ?? m.base.commit, m.policy, fileOf(m, e), approvals, e.from, e.to);
+  const d = evaluateTransition({ policy: m.policy, model: m.governing, version: { ...rec, stage: e.from }, to: e.to, actor: { email: authorOf(commit) }, now: m.ctx.now(), enteredStageAt: entered?.at, approvals, resets });
   decide(m, e, `${e.model} ${e.version}: ${e.from} → ${e.to}${e.archives?.length ? `, archives ${e.archives.join(', ')}` : ''}`, d, fileOf(m, e), 'policy-transition');
 }
 

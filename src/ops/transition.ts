@@ -9,6 +9,7 @@ import { policyFor } from './policies.js';
 import { runWrite, type WriteOptions, type WriteOutcome } from './write.js';
 import { deniedError } from './decisions.js';
 import { stageEnteredAt } from './stage-time.js';
+import { resetsForMove } from './approval-resets.js';
 
 export interface TransitionInput extends WriteOptions {
   model: string;
@@ -46,10 +47,13 @@ export async function transition(ctx: Context, input: TransitionInput): Promise<
     const from = v.record.stage;
     const needsTime = (policy.doc.transitions ?? []).some((t) => t.minTimeInStage);
     const entered = needsTime ? await stageEnteredAt(snap, v.file, from) : undefined;
+    const approvals = v.record.approvals ?? [];
+    // Approvals for the target made before the version was rolled back out of it may not count.
+    const resets = await resetsForMove(snap.store, snap.commit, policy, v.file, approvals, from, input.stage);
     const decision = evaluateTransition({
       policy, model: model.record, version: v.record, to: input.stage,
       actor: { email: id.email, name: id.name }, now: ctx.now(),
-      enteredStageAt: entered?.at, approvals: v.record.approvals ?? [],
+      enteredStageAt: entered?.at, approvals, resets,
     });
     const archived = isExclusive(policy, input.stage)
       ? [...model.versions.values()].filter((o) => o.record.stage === input.stage && o.record.version !== v.record.version).map((o) => o.record.version)

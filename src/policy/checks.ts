@@ -1,7 +1,7 @@
 /** One function per requirement kind, each turning a requirement into a line of the checklist. */
 import { compileGuard, evaluateGuard, type GuardContext } from './cel.js';
 import { formatDuration, parseDuration } from './duration.js';
-import { approvalRule, countApprovals } from './identity.js';
+import { approvalRule, countApprovals, normalizeIdentity } from './identity.js';
 import type { Actor, ApprovalRecord, Check, Decision, LoadedPolicy, ModelVersion, RegisteredModel } from './types.js';
 
 /**
@@ -37,9 +37,13 @@ export function whenCheck(policy: LoadedPolicy, key: string, source: string, ctx
  * Counts the approvals recorded for `key` against a rule's `approvals`.
  * @example approvalsCheck(policy, model, { min: 2, from: ['ml-leads'] }, records, 'Production', actor, 'transitions[1]').actual // '1 (alice@example.com)'
  */
-export function approvalsCheck(policy: LoadedPolicy, model: RegisteredModel | undefined, spec: { min: number; from?: string[]; allowAuthor?: boolean }, records: readonly ApprovalRecord[], key: string, actor: Actor, rule: string): Check {
+export function approvalsCheck(policy: LoadedPolicy, model: RegisteredModel | undefined, spec: { min: number; from?: string[]; allowAuthor?: boolean }, records: readonly ApprovalRecord[], key: string, actor: Actor, rule: string, voided: ReadonlyArray<{ by: string; reason: string }> = []): Check {
   const r = approvalRule(spec);
-  const { counted, ignored } = countApprovals(policy, model, r, records, key, actor);
+  const count = countApprovals(policy, model, r, records, key, actor);
+  const counted = count.counted;
+  // A voided approval is listed only when its author has not approved again since.
+  const listed = new Set([...counted, ...count.ignored.map((i) => i.by)]);
+  const ignored = [...count.ignored, ...voided.map((v) => ({ by: normalizeIdentity(v.by), reason: v.reason })).filter((v) => !listed.has(v.by) && listed.add(v.by))];
   const from = r.from.length ? ` from ${r.from.join(', ')}` : '';
   const author = r.allowAuthor ? '' : ', not the author';
   const list = counted.length ? ` (${counted.join(', ')})` : '';

@@ -3,6 +3,7 @@ import { RegistryError } from '../errors/index.js';
 import type { StageRef, Transition } from '../domain/schema-types.js';
 import { approvalsCheck, decide, guardContext, minTimeCheck, requireFieldsCheck, requireTagsCheck, whenCheck } from './checks.js';
 import { approvalRule } from './identity.js';
+import { applyResets, resetEvents, type ResetEvent } from './resets.js';
 import type { ApprovalRule, Check, Decision, LoadedPolicy, ModelVersion, RegisteredModel, TransitionInput } from './types.js';
 
 /**
@@ -62,11 +63,26 @@ export function approvalRequirements(policy: LoadedPolicy, _model: RegisteredMod
   return matchingRules(policy, version.stage, to).flatMap(({ rule }) => (rule.approvals ? [approvalRule(rule.approvals)] : []));
 }
 
+/**
+ * Whether approvals for a move may have been voided by a rollback (some matching rule asks for
+ * approvals and resets them): only then does the caller need to read the rollbacks from history.
+ * @example approvalsResetOn(policy, 'Staging', 'Production') // ['rollback'] (Production is exclusive)
+ */
+export function approvalsResetOn(policy: LoadedPolicy, from: string, to: string): ResetEvent[] {
+  const events = new Set<ResetEvent>();
+  for (const { rule } of matchingRules(policy, from, to)) if (rule.approvals) for (const e of resetEvents(policy, rule, to)) events.add(e);
+  return [...events];
+}
+
 function ruleChecks(i: TransitionInput, rule: Transition, index: number): Check[] {
   const label = `transitions[${index}]`;
   const checks: Check[] = [];
   if (rule.when !== undefined) checks.push(whenCheck(i.policy, `transitions.${index}.when`, rule.when, guardContext(i.version, i.model, i.actor, i.now), label));
-  if (rule.approvals) checks.push(approvalsCheck(i.policy, i.model, rule.approvals, i.approvals, i.to, i.actor, label));
+  if (rule.approvals) {
+    const { kept, voided } = applyResets(i.approvals, i.resets, i.to, resetEvents(i.policy, rule, i.to));
+    const notCounted = voided.map(({ record, reset }) => ({ by: record.by, reason: `approved before the rollback out of ${reset.stage} in ${reset.commit.slice(0, 12)}; approve again` }));
+    checks.push(approvalsCheck(i.policy, i.model, rule.approvals, kept, i.to, i.actor, label, notCounted));
+  }
   if (rule.minTimeInStage !== undefined) checks.push(minTimeCheck(rule.minTimeInStage, i.version.stage, i.enteredStageAt, i.now, label));
   if (rule.requireTags?.length) checks.push(requireTagsCheck(rule.requireTags, i.version, label));
   if (rule.requireFields?.length) checks.push(requireFieldsCheck(rule.requireFields, i.version, label));

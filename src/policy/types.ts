@@ -1,6 +1,9 @@
 /** The policy engine's data: a loaded policy, the inputs of an evaluation and the decision it returns. */
 import type { ModelVersion, Policy, RegisteredModel } from '../domain/schema-types.js';
 import type { CompiledGuard } from './cel.js';
+import type { ApprovalReset } from './resets.js';
+
+export type { ApprovalReset };
 
 export type { ModelVersion, Policy, RegisteredModel };
 
@@ -64,6 +67,11 @@ export interface TransitionInput {
   /** When the version entered its current stage; undefined fails any minTimeInStage check. */
   enteredStageAt?: Date;
   approvals: ApprovalRecord[];
+  /**
+   * Rollbacks of this version out of a stage, with the approvals recorded before each: under a
+   * rule's `approvals.resetOn` they no longer count. Absent: none known.
+   */
+  resets?: ApprovalReset[];
 }
 
 /** The inputs common to alias, rollback and delete decisions. */

@@ -179,3 +179,33 @@ describe('evaluateTransition: rule matching', () => {
     expect(allowedMoves(p, MODEL, { stage: 'Archived' })).toEqual(['C']);
   });
 });
+
+describe('evaluateTransition: approvals voided by a rollback (resetOn)', () => {
+  const alice = approval('alice@example.com', 'Production');
+  const bob = approval('bob@example.com', 'Production');
+  const reset = { event: 'rollback' as const, stage: 'Production', commit: 'c0ffee'.padEnd(40, '0'), at: '2024-03-09T12:00:00Z', stale: [alice, { ...bob, by: 'Bob@Example.com' }] };
+
+  it('does not count approvals the rollback voided (Production is exclusive: the default), and says why', () => {
+    const d = evaluateTransition(input({ resets: [reset] }));
+    expect(d.allowed).toBe(false);
+    expect(check(d, 'approvals')?.actual).toBe('0; not counted: alice@example.com (approved before the rollback out of Production in c0ffee000000; approve again), bob@example.com (approved before the rollback out of Production in c0ffee000000; approve again)');
+  });
+
+  it('counts an approval made after the rollback, and ignores resets of other stages', () => {
+    const again = { ...alice, at: '2024-03-10T00:00:00Z' };
+    expect(check(evaluateTransition(input({ approvals: [alice, bob, again], resets: [reset] })), 'approvals')?.actual).toMatch(/^1 \(alice@example\.com\); not counted: bob@example\.com/);
+    expect(evaluateTransition(input({ resets: [{ ...reset, stage: 'Staging' }] })).allowed).toBe(true);
+  });
+
+  it('resetOn: [] keeps them; resetOn: [rollback] applies to a non-exclusive stage', () => {
+    const keep = policyOf(DESIGN_POLICY.replace('allowAuthor: false }', 'allowAuthor: false, resetOn: [] }'));
+    expect(evaluateTransition(input({ policy: keep, resets: [reset] })).allowed).toBe(true);
+    const p = smallPolicy('transitions:\n  - from: A\n    to: B\n    approvals: { min: 1 }\n  - from: A\n    to: C\n    approvals: { min: 1, resetOn: [rollback] }\n');
+    const v = version({ stage: 'A' });
+    for (const [to, allowed] of [['B', true], ['C', false]] as const) {
+      const a = approval('alice@example.com', to);
+      const d = evaluateTransition({ policy: p, model: MODEL, version: v, to, actor: DAVE, now: NOW, approvals: [a], resets: [{ ...reset, stage: to, stale: [a] }] });
+      expect(d.allowed, to).toBe(allowed);
+    }
+  });
+});

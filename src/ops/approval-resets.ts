@@ -1,0 +1,64 @@
+/**
+ * The rollbacks a version went through, read from history, for `approvals.resetOn`: each
+ * rollback commit that moved the version out of a stage, with the approvals for that stage its
+ * file held at that commit (all of them made before the rollback). The policy decides which of
+ * them still count (policy/resets.ts).
+ */
+import type { ModelVersion } from '../domain/schema-types.js';
+import { parseCommitMessage } from '../domain/trailers.js';
+import { validateText } from '../domain/validate.js';
+import { approvalsResetOn, type ApprovalRecord, type ApprovalReset, type LoadedPolicy } from '../policy/index.js';
+import type { CommitInfo, ObjectStore } from '../storage/objects.js';
+
+/** A commit that says it rolls something back: modelreg's rollback, or Git's revert convention. */
+function isRollbackCommit(c: CommitInfo): boolean {
+  if (c.parents.length > 1) return false;
+  if (/^This reverts commit [0-9a-f]{7,40}\b/m.test(c.message)) return true;
+  return parseCommitMessage(c.message).trailers.some(([k, v]) => k.toLowerCase() === 'modelreg-action' && v.trim() === 'rollback');
+}
+
+/**
+ * Rollbacks of the version in `file` out of `stage`, newest first, searched in every commit
+ * reachable from `tip` (merged branches too) back to where the file was created, at most
+ * `maxCommits` commits. A commit only counts when the file's stage really changes in it from
+ * `stage` to another: claiming a rollback can only void approvals, never add any.
+ * @example await rollbacksOutOf(store, tip, 'registry/churn/versions/2.0.0.yaml', 'Production')
+ */
+export async function rollbacksOutOf(store: ObjectStore, tip: string | undefined, file: string, stage: string, maxCommits = 10_000): Promise<ApprovalReset[]> {
+  const out: ApprovalReset[] = [];
+  const seen = new Set<string>();
+  const queue = tip ? [tip] : [];
+  const records = new Map<string, ModelVersion | undefined>();
+  const recordAt = async (tree: string): Promise<ModelVersion | undefined> => {
+    const e = await store.entryAt(tree, file);
+    if (!e) return undefined;
+    if (!records.has(e.oid)) records.set(e.oid, validateText<ModelVersion>('version', await store.readText(e.oid), file).value);
+    return records.get(e.oid);
+  };
+  while (queue.length && seen.size < maxCommits) {
+    const oid = queue.shift()!;
+    if (seen.has(oid)) continue;
+    seen.add(oid);
+    const c = await store.readCommit(oid);
+    // Before the file existed nothing can have been approved or rolled back.
+    if (!(await store.entryAt(c.tree, file))) continue;
+    queue.push(...c.parents);
+    if (!isRollbackCommit(c) || !c.parents[0]) continue;
+    const after = await recordAt(c.tree);
+    const before = await recordAt((await store.readCommit(c.parents[0])).tree);
+    if (before?.stage !== stage || !after || after.stage === stage) continue;
+    const stale = (after.approvals ?? []).filter((a) => a.stage === stage);
+    out.push({ event: 'rollback', stage, commit: c.oid, at: new Date(c.committer.timestamp * 1000).toISOString(), stale });
+  }
+  return out.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+}
+
+/**
+ * The rollbacks that may void approvals for a move `from` -> `to`, or undefined when none can:
+ * no approval for `to` is recorded, or no matching rule resets approvals. Only then is history read.
+ * @example evaluateTransition({ ..., resets: await resetsForMove(store, tip, policy, file, approvals, 'Staging', 'Production') })
+ */
+export async function resetsForMove(store: ObjectStore, tip: string | undefined, policy: LoadedPolicy, file: string, approvals: readonly ApprovalRecord[], from: string, to: string): Promise<ApprovalReset[] | undefined> {
+  if (!approvals.some((a) => a.stage === to) || !approvalsResetOn(policy, from, to).length) return undefined;
+  return rollbacksOutOf(store, tip, file, to);
+}

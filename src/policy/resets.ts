@@ -1,0 +1,60 @@
+/**
+ * Approvals that no longer count: a version rolled back out of a stage has to be reviewed again
+ * before it goes back. The history (ops/) finds the rollbacks; this decides, purely, which
+ * approval records they void under a rule's `approvals.resetOn`.
+ */
+import type { Transition } from '../domain/schema-types.js';
+import { normalizeIdentity } from './identity.js';
+import type { ApprovalRecord, LoadedPolicy } from './types.js';
+
+/** What voids earlier approvals. */
+export type ResetEvent = 'rollback';
+
+/** A rollback that moved the version out of `stage`, and the approvals its file held then. */
+export interface ApprovalReset {
+  event: ResetEvent;
+  stage: string;
+  /** The rollback commit. */
+  commit: string;
+  /** Its committer time, ISO 8601. */
+  at: string;
+  /** The approval records for `stage` in the version file at that commit: all made before it. */
+  stale: ApprovalRecord[];
+}
+
+/**
+ * The events that void a rule's approvals for a move to `to`: `approvals.resetOn`, or when
+ * unset, `[rollback]` for an exclusive stage and nothing for others.
+ * @example resetEvents(policy, { from: 'Staging', to: 'Production', approvals: { min: 2 } }, 'Production') // ['rollback']
+ */
+export function resetEvents(policy: LoadedPolicy, rule: Pick<Transition, 'approvals'>, to: string): ResetEvent[] {
+  const set = rule.approvals?.resetOn;
+  if (set) return [...set];
+  return policy.doc.stages.some((s) => s.name === to && s.exclusive === true) ? ['rollback'] : [];
+}
+
+const key = (r: ApprovalRecord) => `${normalizeIdentity(r.by)}\u0000${r.stage}\u0000${r.at}`;
+
+/**
+ * Splits the records for a move to `to` into those that count and those a reset voided (each
+ * with the reset that voided it, the latest one).
+ * @example applyResets(records, resets, 'Production', ['rollback']).kept // the approvals made after the last rollback out of Production
+ */
+export function applyResets(records: readonly ApprovalRecord[], resets: readonly ApprovalReset[] | undefined, to: string, events: readonly ResetEvent[]): { kept: ApprovalRecord[]; voided: Array<{ record: ApprovalRecord; reset: ApprovalReset }> } {
+  const voiding = new Map<string, ApprovalReset>();
+  for (const reset of resets ?? []) {
+    if (reset.stage !== to || !events.includes(reset.event)) continue;
+    for (const r of reset.stale) {
+      const prior = voiding.get(key(r));
+      if (!prior || prior.at < reset.at) voiding.set(key(r), reset);
+    }
+  }
+  const kept: ApprovalRecord[] = [];
+  const voided: Array<{ record: ApprovalRecord; reset: ApprovalReset }> = [];
+  for (const r of records) {
+    const reset = r.stage === to ? voiding.get(key(r)) : undefined;
+    if (reset) voided.push({ record: r, reset });
+    else kept.push(r);
+  }
+  return { kept, voided };
+}
