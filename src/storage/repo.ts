@@ -1,9 +1,8 @@
 /**
- * Finding a repository and who is acting in it. The actor is who Git says:
- * GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL, then the repository's config, then the global config.
+ * Finding a repository and who is acting in it. The actor is who Git says: GIT_AUTHOR_NAME /
+ * GIT_AUTHOR_EMAIL, then Git's effective config (storage/git-config.ts reads it as Git does).
  */
-import { readFileSync, statSync, type Stats } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 
 /** Discovery stats a handful of paths: synchronously, as thread-pool round trips cost more. */
 async function stat(p: string): Promise<Stats> {
@@ -11,12 +10,11 @@ async function stat(p: string): Promise<Stats> {
   if (!s) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
   return s;
 }
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { RegistryError } from '../errors/index.js';
 import type { Person } from './objects.js';
 import { commonDir } from './worktree.js';
-import { parseGitConfig } from './git-config.js';
+import { GitConfigSyntaxError, gitAuthorIdent, readGitConfigLikeGit } from './git-config.js';
 import { checkRepositoryFormat } from './format.js';
 import { bugFault } from './fault.js';
 
@@ -70,18 +68,20 @@ export async function locateRepo(start: string): Promise<RepoPaths> {
 
 export { parseGitConfig } from './git-config.js';
 
+/**
+ * Git's effective config for this repository, read as Git reads it (system, global, repository
+ * and worktree files, include and includeIf, GIT_CONFIG_COUNT/KEY/VALUE, GIT_CONFIG_PARAMETERS).
+ * A file Git would refuse is BAD_INPUT, naming the file and line.
+ */
 export async function readGitConfig(gitdir: string, env: NodeJS.ProcessEnv = process.env): Promise<Map<string, string>> {
-  const files = [
-    env.XDG_CONFIG_HOME ? join(env.XDG_CONFIG_HOME, 'git', 'config') : join(env.HOME ?? homedir(), '.config', 'git', 'config'),
-    env.GIT_CONFIG_GLOBAL ?? join(env.HOME ?? homedir(), '.gitconfig'),
-    join(commonDir(gitdir), 'config'),
-  ];
-  const merged = new Map<string, string>();
-  for (const f of files) {
-    const text = await readFile(f, 'utf8').catch(() => '');
-    for (const [k, v] of parseGitConfig(text)) merged.set(k, v);
+  const read = (path: string) => { try { return readFileSync(path, 'utf8'); } catch { return undefined; } };
+  const realpath = (path: string) => { try { return realpathSync(path); } catch { return undefined; } };
+  try {
+    return readGitConfigLikeGit({ gitdir: resolve(gitdir), commondir: resolve(commonDir(gitdir)), env, readFile: read, realpath });
+  } catch (e) {
+    if (!(e instanceof GitConfigSyntaxError)) throw e;
+    throw new RegistryError('BAD_INPUT', `Git's config cannot be read: ${e.message}. Fix that line (Git refuses the file too: run \`git config --list\` to see).`, { file: e.file, line: e.line });
   }
-  return merged;
 }
 
 /** Parses Git's date forms: `@1700000000 +0000`, `1700000000 +0100`, or an ISO 8601 date. */
@@ -97,10 +97,12 @@ export function parseGitDate(input: string): { timestamp: number; timezoneOffset
 
 export interface Identity { name: string; email: string }
 
+/**
+ * Who is acting, as Git would record the author: GIT_AUTHOR_NAME/EMAIL, author.* or user.* from
+ * Git's effective config, $EMAIL. Unlike Git, never a guess from the login and host name.
+ */
 export async function resolveIdentity(gitdir: string, env: NodeJS.ProcessEnv = process.env): Promise<Identity> {
-  const config = await readGitConfig(gitdir, env);
-  const name = env.GIT_AUTHOR_NAME || config.get('user.name');
-  const email = env.GIT_AUTHOR_EMAIL || config.get('user.email');
+  const { name, email } = gitAuthorIdent(env, await readGitConfig(gitdir, env));
   if (!name || !email) {
     throw new RegistryError('NO_IDENTITY', 'Git does not know who you are, and modelreg records the actor of every change. Run `git config --global user.name "Your Name"` and `git config --global user.email you@example.com` (or set GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL).', {});
   }
