@@ -1,10 +1,31 @@
-/** CI files `init` writes: the check on every pull request (its merge result) and on main. */
-export function githubWorkflow(branch = 'main'): string {
+/**
+ * CI files `init` writes: the check on every pull request (its merge result) and on main. The
+ * modelreg they run is pinned: the exact version `init` ran as (or `init --cli-source`), never
+ * a bare package name that whoever publishes it next would decide, run with the repository's token.
+ */
+
+/** Where CI installs modelreg from: an npm install spec (`modelreg@0.1.0`, a tarball, a Git URL, a path). */
+export interface CliSource {
+  spec: string;
+}
+
+/**
+ * The install step's command: a global install, so every later step runs the same `modelreg`.
+ * Specs are checked to hold no quote (init.ts), so single quotes suffice.
+ * @example installCommand({ spec: 'modelreg@0.1.0' }) // "npm install --global --no-audit --no-fund 'modelreg@0.1.0'"
+ */
+export function installCommand(cli: CliSource): string {
+  return `npm install --global --no-audit --no-fund '${cli.spec}'`;
+}
+
+export function githubWorkflow(cli: CliSource, branch = 'main'): string {
   return `# Written by \`modelreg init\`. Checks every pull request against the policy of its base
 # branch, and the registry branch after every push. For pull_request events GitHub checks out
 # the merge result (refs/pull/N/merge), so two promotions that merge cleanly but together
 # break an exclusive stage are caught. Require this check and "up to date" branches (or a
 # merge queue) in the branch protection of ${branch}.
+# The modelreg it runs is installed from ${cli.spec} (set by \`modelreg init\`, never a
+# bare package name): change it here to upgrade.
 name: modelreg
 on:
   pull_request:
@@ -24,17 +45,19 @@ jobs:
       - uses: actions/setup-node@v4
         with:
           node-version: 20
+      - name: Install modelreg (pinned by modelreg init)
+        run: ${installCommand(cli)}
       - name: Check the pull request against the base branch's policy
         if: github.event_name == 'pull_request'
-        run: npx --yes modelreg check --base "origin/\${{ github.base_ref }}" --format github --forge github
+        run: modelreg check --base "origin/\${{ github.base_ref }}" --format github --forge github
         env:
           GITHUB_TOKEN: \${{ secrets.GITHUB_TOKEN }}
       - name: Check the merge queue entry
         if: github.event_name == 'merge_group'
-        run: npx --yes modelreg check --base "\${{ github.event.merge_group.base_sha }}" --format github
+        run: modelreg check --base "\${{ github.event.merge_group.base_sha }}" --format github
       - name: Check the registry
         if: github.event_name == 'push'
-        run: npx --yes modelreg check --format github
+        run: modelreg check --format github
 `;
 }
 

@@ -61,9 +61,11 @@ export function workflowCommands(program: Command): void {
     .argument('[dir]', 'folder of the registry repository', '.')
     .option('--branch <name>', 'branch of a new repository', 'main')
     .option('--ci <forges>', 'CI files to write: github, gitlab or github,gitlab (default: the forge of the remote url, else github)')
+    .option('--cli-source <spec>', 'where CI installs modelreg from: a tarball, a Git URL or a path (default: modelreg@<this version> from the npm registry)')
     .action(async (dir: string, o, cmd: Command) => {
       const { init } = await import('../../ops/init.js');
-      const r = await init({ dir, branch: o.branch, ci: o.ci ? [o.ci] : undefined });
+      const r = await init({ dir, branch: o.branch, ci: o.ci ? [o.ci] : undefined, cliSource: o.cliSource });
+      for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
       if (globals(cmd).json) return json(r);
       out(r.created.length ? `${r.newRepository ? 'Created' : 'Adopted'} registry in ${r.dir} (${r.created.join(', ')})${r.commit ? `, commit ${r.commit.slice(0, 12)}` : ''}` : `${r.dir} is already a registry; nothing to add`);
     });
