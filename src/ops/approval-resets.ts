@@ -10,6 +10,8 @@ import { validateText } from '../domain/validate.js';
 import { approvalsResetOn, type ApprovalRecord, type ApprovalReset, type LoadedPolicy } from '../policy/index.js';
 import type { CommitInfo, ObjectStore } from '../storage/objects.js';
 
+const recordKey = (a: ApprovalRecord) => `${a.by.trim().toLowerCase()}\u0000${a.stage}\u0000${a.at}`;
+
 /** A commit that says it rolls something back: modelreg's rollback, or Git's revert convention. */
 function isRollbackCommit(c: CommitInfo): boolean {
   if (c.parents.length > 1) return false;
@@ -24,7 +26,10 @@ function isRollbackCommit(c: CommitInfo): boolean {
  * `stage` to another: claiming a rollback can only void approvals, never add any.
  * @example await rollbacksOutOf(store, tip, 'registry/churn/versions/2.0.0.yaml', 'Production')
  */
-export async function rollbacksOutOf(store: ObjectStore, tip: string | undefined, file: string, stage: string, maxCommits = 10_000): Promise<ApprovalReset[]> {
+export async function rollbacksOutOf(store: ObjectStore, tip: string | undefined, file: string, stage: string, current?: readonly ApprovalRecord[], maxCommits = 10_000): Promise<ApprovalReset[]> {
+  // Only rollbacks after one of the current approvals was recorded can void it: the walk stops
+  // where the file holds none of them (an approval removed and re-added verbatim aside).
+  const wanted = current ? new Set(current.filter((a) => a.stage === stage).map(recordKey)) : undefined;
   const out: ApprovalReset[] = [];
   const seen = new Set<string>();
   const queue = tip ? [tip] : [];
@@ -41,10 +46,12 @@ export async function rollbacksOutOf(store: ObjectStore, tip: string | undefined
     seen.add(oid);
     const c = await store.readCommit(oid);
     // Before the file existed nothing can have been approved or rolled back.
-    if (!(await store.entryAt(c.tree, file))) continue;
+    const here = await recordAt(c.tree);
+    if (!here) continue;
+    if (wanted && !(here.approvals ?? []).some((a) => wanted.has(recordKey(a)))) continue;
     queue.push(...c.parents);
     if (!isRollbackCommit(c) || !c.parents[0]) continue;
-    const after = await recordAt(c.tree);
+    const after = here;
     const before = await recordAt((await store.readCommit(c.parents[0])).tree);
     if (before?.stage !== stage || !after || after.stage === stage) continue;
     const stale = (after.approvals ?? []).filter((a) => a.stage === stage);
@@ -60,5 +67,5 @@ export async function rollbacksOutOf(store: ObjectStore, tip: string | undefined
  */
 export async function resetsForMove(store: ObjectStore, tip: string | undefined, policy: LoadedPolicy, file: string, approvals: readonly ApprovalRecord[], from: string, to: string): Promise<ApprovalReset[] | undefined> {
   if (!approvals.some((a) => a.stage === to) || !approvalsResetOn(policy, from, to).length) return undefined;
-  return rollbacksOutOf(store, tip, file, to);
+  return rollbacksOutOf(store, tip, file, to, approvals);
 }

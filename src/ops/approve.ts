@@ -77,6 +77,6 @@ async function stillCounting(snap: Snapshot, policy: LoadedPolicy, file: string,
   const froms = current === stage ? policy.stages.filter((s) => s !== stage) : [current];
   const events = [...new Set(froms.flatMap((from) => approvalsResetOn(policy, from, stage)))];
   if (!events.length) return records[0];
-  const resets = await rollbacksOutOf(snap.store, snap.commit, file, stage);
+  const resets = await rollbacksOutOf(snap.store, snap.commit, file, stage, records);
   return applyResets(records, resets, stage, events).kept[0];
 }
