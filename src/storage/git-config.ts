@@ -221,8 +221,20 @@ function expandHome(path: string, env: NodeJS.ProcessEnv): string | undefined {
 const dirOf = (file: string) => file.slice(0, Math.max(file.lastIndexOf('/'), 0)) || '/';
 const isAbsolute = (p: string) => p.startsWith('/');
 
-/** `includeIf` conditions Git knows: gitdir:, gitdir/i:, onbranch:. Others (hasconfig:) never match here. */
-function conditionHolds(condition: string, includingFile: string, scope: GitConfigScope): boolean {
+/** One reading of the whole config: where entries go, and how `hasconfig:remote.*.url:` is decided. */
+interface Reading {
+  scope: GitConfigScope;
+  onEntry: (key: string, value: string | null) => void;
+  /** Git's first pass, which collects remote URLs, includes every hasconfig file unconditionally. */
+  unconditionalRemoteUrl: boolean;
+  remoteUrls: () => string[];
+}
+
+/** `includeIf` conditions Git knows: gitdir:, gitdir/i:, onbranch:, hasconfig:remote.*.url:. Others never match (as in Git). */
+function conditionHolds(condition: string, includingFile: string, reading: Reading): boolean {
+  const scope = reading.scope;
+  const remote = /^hasconfig:remote\.\*\.url:(.*)$/s.exec(condition);
+  if (remote) return reading.unconditionalRemoteUrl || reading.remoteUrls().some((url) => wildmatchRegExp(remote[1]).test(url));
   const m = /^(gitdir|gitdir\/i|onbranch):(.*)$/s.exec(condition);
   if (!m || !scope.gitdir) return false;
   if (m[1] === 'onbranch') {
@@ -251,21 +263,20 @@ function conditionHolds(condition: string, includingFile: string, scope: GitConf
   return (real !== undefined && test(real)) || test(scope.gitdir);
 }
 
-/** Reads one config file into `out`, following include.path and includeIf.<condition>.path as Git does. */
-function readConfigFile(file: string, scope: GitConfigScope, out: Map<string, string>, depth: number): void {
-  const text = scope.readFile(file);
+/** Reads one config file, following include.path and includeIf.<condition>.path where they appear, as Git does. */
+function readConfigFile(file: string, reading: Reading, depth: number): void {
+  const text = reading.scope.readFile(file);
   if (text === undefined) return;
   for (const e of parseGitConfigEntries(text, file)) {
-    const v = e.value ?? 'true';
-    out.set(e.key, v);
+    reading.onEntry(e.key, e.value);
     const conditional = /^includeif\.(.*)\.path$/s.exec(e.key);
-    if (e.key !== 'include.path' && !(conditional && conditionHolds(conditional[1], file, scope))) continue;
+    if (e.key !== 'include.path' && !(conditional && conditionHolds(conditional[1], file, reading))) continue;
     if (e.value === null) throw new GitConfigSyntaxError(file, e.line, `${e.key} needs a path`);
-    let path = expandHome(v, scope.env);
+    let path = expandHome(e.value, reading.scope.env);
     if (path === undefined) continue;
     if (!isAbsolute(path)) path = `${dirOf(file)}/${path}`;
     if (depth + 1 > MAX_INCLUDE_DEPTH) throw new GitConfigSyntaxError(file, e.line, `includes nest more than ${MAX_INCLUDE_DEPTH} deep (a loop?)`);
-    readConfigFile(path, scope, out, depth + 1);
+    readConfigFile(path, reading, depth + 1);
   }
 }
 
@@ -330,15 +341,32 @@ function normaliseKey(key: string): string {
  * @example readGitConfigLikeGit({ gitdir, commondir: gitdir, env: process.env, readFile, realpath }).get('user.email')
  */
 export function readGitConfigLikeGit(scope: GitConfigScope): Map<string, string> {
-  const out = new Map<string, string>();
   // The repository's own config decides whether config.worktree is read.
   const repo = new Map<string, string>();
   if (scope.commondir) {
     const text = scope.readFile(`${scope.commondir}/config`);
     if (text !== undefined) for (const e of parseGitConfigEntries(text, `${scope.commondir}/config`)) repo.set(e.key, e.value ?? 'true');
   }
-  for (const file of gitConfigFiles(scope, repo)) readConfigFile(file, scope, out, 0);
-  const env = scope.env;
+  const files = gitConfigFiles(scope, repo);
+  let urls: string[] | undefined;
+  // As Git does, on the first hasconfig:remote.*.url: condition: read everything once, every
+  // such include followed, and collect the remote URLs the conditions are matched against.
+  const remoteUrls = () => (urls ??= collect(files, scope));
+  const out = new Map<string, string>();
+  readSequence(files, { scope, onEntry: (k, v) => out.set(k, v ?? 'true'), unconditionalRemoteUrl: false, remoteUrls });
+  return out;
+}
+
+function collect(files: string[], scope: GitConfigScope): string[] {
+  const urls: string[] = [];
+  readSequence(files, { scope, onEntry: (k, v) => { if (v !== null && /^remote\..*\.url$/s.test(k)) urls.push(v); }, unconditionalRemoteUrl: true, remoteUrls: () => [] });
+  return urls;
+}
+
+/** The files in order, then GIT_CONFIG_COUNT / KEY / VALUE, then GIT_CONFIG_PARAMETERS. */
+function readSequence(files: string[], reading: Reading): void {
+  for (const file of files) readConfigFile(file, reading, 0);
+  const env = reading.scope.env;
   const count = env.GIT_CONFIG_COUNT !== undefined ? Number(env.GIT_CONFIG_COUNT) : 0;
   if (!Number.isInteger(count) || count < 0) throw new GitConfigSyntaxError('GIT_CONFIG_COUNT', 0, `${JSON.stringify(env.GIT_CONFIG_COUNT)} is not a count`);
   for (let n = 0; n < count; n++) {
@@ -346,10 +374,9 @@ export function readGitConfigLikeGit(scope: GitConfigScope): Map<string, string>
     const value = env[`GIT_CONFIG_VALUE_${n}`];
     if (!key) throw new GitConfigSyntaxError('GIT_CONFIG_COUNT', 0, `GIT_CONFIG_KEY_${n} is missing or empty`);
     if (value === undefined) throw new GitConfigSyntaxError('GIT_CONFIG_COUNT', 0, `GIT_CONFIG_VALUE_${n} is missing`);
-    out.set(normaliseKey(key), value);
+    reading.onEntry(normaliseKey(key), value);
   }
-  for (const [key, value] of parseConfigParameters(env.GIT_CONFIG_PARAMETERS ?? '')) out.set(normaliseKey(key), value ?? 'true');
-  return out;
+  for (const [key, value] of parseConfigParameters(env.GIT_CONFIG_PARAMETERS ?? '')) reading.onEntry(normaliseKey(key), value);
 }
 
 /** Git's "crud" at either end of a name or email (ident.c), and the delimiters it drops inside. */
