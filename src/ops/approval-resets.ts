@@ -69,3 +69,32 @@ export async function resetsForMove(store: ObjectStore, tip: string | undefined,
   if (!approvals.some((a) => a.stage === to) || !approvalsResetOn(policy, from, to).length) return undefined;
   return rollbacksOutOf(store, tip, file, to, approvals);
 }
+
+/**
+ * The rollback that last took the version in `file` out of `stage`, when that was its last way
+ * out (a version archived by another's promotion since, or promoted and archived again, gives
+ * undefined): walks first-parent history from `tip` to the newest commit that moved it out.
+ * @example const exit = await lastExitByRollback(store, tip, file, 'Production') // rollback(ctx, …) then needs fresh approvals
+ */
+export async function lastExitByRollback(store: ObjectStore, tip: string | undefined, file: string, stage: string, maxCommits = 10_000): Promise<ApprovalReset | undefined> {
+  const records = new Map<string, ModelVersion | undefined>();
+  const stageAt = async (c: CommitInfo | undefined) => {
+    const e = c ? await store.entryAt(c.tree, file) : undefined;
+    if (!e) return undefined;
+    if (!records.has(e.oid)) records.set(e.oid, validateText<ModelVersion>('version', await store.readText(e.oid), file).value);
+    return records.get(e.oid);
+  };
+  let cur = tip ? await store.readCommit(tip) : undefined;
+  let here = await stageAt(cur);
+  for (let n = 0; cur && here && n < maxCommits; n++) {
+    const parent = cur.parents[0] ? await store.readCommit(cur.parents[0]) : undefined;
+    const before = await stageAt(parent);
+    if (before?.stage === stage && here.stage !== stage) {
+      if (!isRollbackCommit(cur)) return undefined;
+      return { event: 'rollback', stage, commit: cur.oid, at: new Date(cur.committer.timestamp * 1000).toISOString(), stale: (here.approvals ?? []).filter((a) => a.stage === stage) };
+    }
+    cur = parent;
+    here = before;
+  }
+  return undefined;
+}

@@ -8,13 +8,14 @@ import { RegistryError } from '../errors/index.js';
 import { editYaml } from '../domain/yaml-file.js';
 import { compareVersions } from '../domain/versions.js';
 import { parseCommitMessage } from '../domain/trailers.js';
-import { evaluateRollback, isExclusive, type Decision } from '../policy/index.js';
+import { evaluateReentry, evaluateRollback, isExclusive, type Decision } from '../policy/index.js';
 import type { Context } from './context.js';
 import { requireModel, requireVersion } from './errors.js';
 import { policyFor } from './policies.js';
 import { runWrite, type WriteOptions, type WriteOutcome } from './write.js';
 import { deniedError } from './decisions.js';
 import { stageEnteredAt } from './stage-time.js';
+import { lastExitByRollback } from './approval-resets.js';
 
 export interface RollbackInput extends WriteOptions {
   model: string;
@@ -92,7 +93,10 @@ export async function rollback(ctx: Context, input: RollbackInput): Promise<Roll
       body = `This reverts commit ${commit.oid}.`;
     }
     const restoredRecord = restored ? m.versions.get(restored)!.record : holder!.record;
-    const decision = evaluateRollback({ policy, model: m.record, version: restoredRecord, actor: { email: id.email, name: id.name }, now: ctx.now(), approvals: restoredRecord.approvals ?? [] });
+    let decision = evaluateRollback({ policy, model: m.record, version: restoredRecord, actor: { email: id.email, name: id.name }, now: ctx.now(), approvals: restoredRecord.approvals ?? [] });
+    // Putting back a version that a rollback took out of the stage is a promotion (approvals.resetOn).
+    const exit = restored ? await lastExitByRollback(snap.store, snap.commit, m.versions.get(restored)!.file, stage) : undefined;
+    if (exit) decision = evaluateReentry({ policy, model: m.record, version: restoredRecord, to: stage, actor: { email: id.email, name: id.name }, now: ctx.now(), approvals: restoredRecord.approvals ?? [], resets: [exit] }, decision);
     if (!decision.allowed) throw deniedError(`rolling back ${m.name} ${stage}`, decision);
     const fileChanges = [];
     for (const [file, list] of edits) fileChanges.push({ path: file, content: editYaml((await snap.text(file)) ?? '', list) });

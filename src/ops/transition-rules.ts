@@ -6,11 +6,11 @@
  */
 import type { RegistryEvent } from '../domain/events.js';
 import { issue } from '../domain/issues.js';
-import { evaluateRollback, evaluateTransition, isExclusive } from '../policy/index.js';
+import { evaluateReentry, evaluateRollback, evaluateTransition, isExclusive } from '../policy/index.js';
 import { approvalsFor, authorOf, decide, fileOf, report, type ModelChange } from './base-context.js';
 import { findCommit, isRealRevert, type RangeCommit } from './commit-range.js';
 import { stageEnteredAt } from './stage-time.js';
-import { resetsForMove } from './approval-resets.js';
+import { lastExitByRollback, resetsForMove } from './approval-resets.js';
 
 type Transition = Extract<RegistryEvent, { type: 'transition' }>;
 
@@ -36,7 +36,10 @@ async function judgedAsRollback(m: ModelChange, e: Transition, exact: RangeCommi
     return false;
   }
   const rec = m.after!.versions.get(e.version)!.record;
-  const d = evaluateRollback({ policy: m.policy, model: m.governing, version: rec, actor: { email: authorOf(commit) }, now: m.ctx.now(), approvals: approvalsFor(m, e.version) });
+  const rolledBack = evaluateRollback({ policy: m.policy, model: m.governing, version: rec, actor: { email: authorOf(commit) }, now: m.ctx.now(), approvals: approvalsFor(m, e.version) });
+  // Reverting the rollback that took this version out of the stage is a promotion (approvals.resetOn).
+  const exit = await lastExitByRollback(m.store, exact!.info.parents[0], fileOf(m, e), e.to);
+  const d = exit ? evaluateReentry({ policy: m.policy, model: m.governing, version: { ...rec, stage: e.from }, to: e.to, actor: { email: authorOf(commit) }, now: m.ctx.now(), approvals: approvalsFor(m, e.version), resets: [exit] }, rolledBack) : rolledBack;
   decide(m, e, `rollback ${e.model} ${e.version}: ${e.from} → ${e.to}`, d, fileOf(m, e), 'policy-rollback');
   return true;
 }

@@ -4,7 +4,7 @@
  */
 export type { Actor, ActionInput, AliasInput, ApprovalRecord, ApprovalRule, Bump, Check, Decision, LoadedPolicy, RegisterInput, TransitionInput } from './types.js';
 export { loadPolicy, restorePolicy, policyCacheEntry, DEFAULT_ARCHIVE_STAGE, type PolicyCacheEntry } from './load.js';
-export { evaluateTransition, allowedMoves, approvalRequirements, approvalsResetOn, assertStage } from './transition.js';
+export { evaluateTransition, allowedMoves, approvalRequirements, approvalsResetOn, assertStage, evaluateReentry } from './transition.js';
 export { applyResets, resetEvents, type ApprovalReset, type ResetEvent } from './resets.js';
 export { evaluateAlias, evaluateRollback, evaluateDelete, evaluateRegister, automationTarget, isExclusive, defaultBump } from './actions.js';
 export { isEligibleApprover, normalizeIdentity, actorIdentities } from './identity.js';

@@ -4,7 +4,7 @@ import type { StageRef, Transition } from '../domain/schema-types.js';
 import { approvalsCheck, decide, guardContext, minTimeCheck, requireFieldsCheck, requireTagsCheck, whenCheck } from './checks.js';
 import { approvalRule } from './identity.js';
 import { applyResets, resetEvents, type ResetEvent } from './resets.js';
-import type { ApprovalRule, Check, Decision, LoadedPolicy, ModelVersion, RegisteredModel, TransitionInput } from './types.js';
+import type { ApprovalReset, ApprovalRule, Check, Decision, LoadedPolicy, ModelVersion, RegisteredModel, TransitionInput } from './types.js';
 
 /**
  * Whether a rule's `from` or `to` names a stage: the stage, a list holding it, or `"*"`.
@@ -114,4 +114,26 @@ export function evaluateTransition(i: TransitionInput): Decision {
   const checks: Check[] = [{ name: 'transition', ok: true, expected: `a rule allowing ${move}`, actual: rules.map((r) => `transitions[${r.index}]`).join(', ') }];
   for (const { rule, index } of rules) checks.push(...ruleChecks(i, rule, index));
   return decide(checks, `${subject} may move ${move}`, `${subject} cannot move ${move}`);
+}
+
+/**
+ * A rollback that puts a version back into `stage` after a rollback took it out of there (and it
+ * has not been promoted since: `exit` is its last way out) puts back what was withdrawn: a
+ * promotion, which needs the approvals a move into the stage needs, minus those the rollback
+ * voided. Adds those checks to the rollback's decision when a rule resets approvals for the move;
+ * otherwise returns the decision as it is.
+ * @example evaluateReentry({ policy, model, version, to: 'Production', actor, now, approvals, resets: [exit] }, rollbackDecision).allowed // false without fresh approvals
+ */
+export function evaluateReentry(i: Omit<TransitionInput, 'enteredStageAt'> & { resets: ApprovalReset[] }, rollback: Decision): Decision {
+  const rules = matchingRules(i.policy, i.version.stage, i.to).filter(({ rule }) => rule.approvals && resetEvents(i.policy, rule, i.to).length);
+  if (!rules.length) return rollback;
+  const subject = `${i.version.model} ${i.version.version}`;
+  const checks: Check[] = [...rollback.checks];
+  for (const { rule, index } of rules) {
+    const { kept, voided } = applyResets(i.approvals, i.resets, i.to, resetEvents(i.policy, rule, i.to));
+    const notCounted = voided.map(({ record, reset }) => ({ by: record.by, reason: `approved before the rollback out of ${reset.stage} in ${reset.commit.slice(0, 12)}; approve again` }));
+    const check = approvalsCheck(i.policy, i.model, rule.approvals!, kept, i.to, i.actor, `transitions[${index}]`, notCounted);
+    checks.push({ ...check, expected: `${check.expected} (${subject} was rolled back out of ${i.to} in ${i.resets[0]?.commit.slice(0, 12) ?? 'an earlier commit'}: putting it back is a promotion)` });
+  }
+  return decide(checks, `${subject} may be put back in ${i.to}`, `${subject} cannot be put back in ${i.to}`);
 }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CONFIG_YAML, makeRepo, modelYaml, versionYaml } from '../helpers/repo.js';
-import { ALICE, BOB, DANA, MAINT, STRICT_POLICY, checkJson, commitAll, dump, editText, errors, git, mr, mrOk, versionPath } from '../pr/helpers.js';
+import { ALICE, BOB, DANA, MAINT, STRICT_POLICY, checkJson, commitAll, dump, editText, errors, git, mr, mrOk, versionPath, writeText } from '../pr/helpers.js';
 
 const V = versionPath('m', '1.0.0');
 
@@ -117,5 +117,39 @@ describe('approvals reset on rollback (default for an exclusive stage)', () => {
     await editText(plain, V, (t) => t.replace('stage: Production', 'stage: Staging'));
     await commitAll(plain, 'back to Staging by hand', MAINT);
     await mrOk(plain, ['promote', 'm', '1.0.0', '--to', 'Production'], DANA);
+  });
+});
+
+describe('putting a rolled-back version back by another rollback is a promotion', () => {
+  it('rollback --to the version a rollback took out needs fresh approvals; rolling back to an archived predecessor does not', async () => {
+    const dir = await registry();
+    await promoteAndRollBack(dir);
+    const back = await mr(dir, ['rollback', 'm', '--stage', 'Production', '--to', '1.0.0'], MAINT);
+    expect(back.code, back.stderr).toBe(1);
+    expect(back.stderr).toContain('approved before the rollback out of Production');
+    expect(back.stderr).toContain('putting it back is a promotion');
+    await mrOk(dir, ['approve', 'm', '1.0.0', '--stage', 'Production'], ALICE);
+    await mrOk(dir, ['approve', 'm', '1.0.0', '--stage', 'Production'], BOB);
+    await mrOk(dir, ['rollback', 'm', '--stage', 'Production', '--to', '1.0.0'], MAINT);
+
+    // 1.1.0 replaces 1.0.0 (archived, not rolled back): rolling back to 1.0.0 needs nothing.
+    await writeText(dir, versionPath('m', '1.1.0'), versionYaml('m', '1.1.0', 'Staging'));
+    await commitAll(dir, 'register 1.1.0', MAINT);
+    await mrOk(dir, ['approve', 'm', '1.1.0', '--stage', 'Production'], ALICE);
+    await mrOk(dir, ['approve', 'm', '1.1.0', '--stage', 'Production'], BOB);
+    await mrOk(dir, ['promote', 'm', '1.1.0', '--to', 'Production'], DANA);
+    const r = await mrOk(dir, ['rollback', 'm', '--stage', 'Production', '--json'], MAINT);
+    expect(JSON.parse(r.stdout)).toMatchObject({ restored: '1.0.0' });
+  });
+
+  it('check --base: reverting the rollback with git revert is checked as a promotion', async () => {
+    const dir = await registry();
+    await promoteAndRollBack(dir);
+    await git(dir, ['checkout', '-q', '-b', 'undo'], { who: DANA });
+    await git(dir, ['revert', '--no-edit', 'HEAD'], { who: DANA });
+    const { code, report } = await checkJson(dir, ['--base', 'main']);
+    expect(code, dump(report)).toBe(1);
+    const problem = errors(report).find((p) => p.rule === 'policy-rollback');
+    expect(problem?.message, dump(report)).toContain('putting it back is a promotion');
   });
 });
