@@ -5,22 +5,9 @@
  */
 import type { Transition } from '../domain/schema-types.js';
 import { normalizeIdentity } from './identity.js';
-import type { ApprovalRecord, LoadedPolicy } from './types.js';
+import type { ApprovalRecord, ApprovalReset, LoadedPolicy, ResetEvent } from './types.js';
 
-/** What voids earlier approvals. */
-export type ResetEvent = 'rollback';
-
-/** A rollback that moved the version out of `stage`, and the approvals its file held then. */
-export interface ApprovalReset {
-  event: ResetEvent;
-  stage: string;
-  /** The rollback commit. */
-  commit: string;
-  /** Its committer time, ISO 8601. */
-  at: string;
-  /** The approval records for `stage` in the version file at that commit: all made before it. */
-  stale: ApprovalRecord[];
-}
+export type { ApprovalReset, ResetEvent };
 
 /**
  * The events that void a rule's approvals for a move to `to`: `approvals.resetOn`, or when

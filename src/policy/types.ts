@@ -1,9 +1,7 @@
 /** The policy engine's data: a loaded policy, the inputs of an evaluation and the decision it returns. */
 import type { ModelVersion, Policy, RegisteredModel } from '../domain/schema-types.js';
 import type { CompiledGuard } from './cel.js';
-import type { ApprovalReset } from './resets.js';
 
-export type { ApprovalReset };
 
 export type { ModelVersion, Policy, RegisteredModel };
 
@@ -105,4 +103,19 @@ export interface ApprovalRule {
   min: number;
   from: string[];
   allowAuthor: boolean;
+}
+
+/** What voids earlier approvals (`approvals.resetOn`). */
+export type ResetEvent = 'rollback';
+
+/** A rollback that moved the version out of `stage`, and the approvals its file held then. */
+export interface ApprovalReset {
+  event: ResetEvent;
+  stage: string;
+  /** The rollback commit. */
+  commit: string;
+  /** Its committer time, ISO 8601. */
+  at: string;
+  /** The approval records for `stage` in the version file at that commit: all made before it. */
+  stale: ApprovalRecord[];
 }
