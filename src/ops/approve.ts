@@ -52,7 +52,9 @@ export async function approve(ctx: Context, input: ApproveInput): Promise<Approv
       throw new RegistryError('VERSION_EXISTS', `${id.email} already approved ${m.name} ${input.version} for ${input.stage} at ${mine.at}; each person's approval counts once.`, { model: m.name, version: input.version, stage: input.stage });
     }
     const eligible = rules.some((r) => isEligibleApprover(policy, m.record, r, id.email));
-    const record = { by: id.email, stage: input.stage, at, ...(input.comment ? { comment: input.comment } : {}) };
+    // A second approval in the same second as a voided one gets milliseconds, so the two records differ.
+    const when = mineAll.some((a) => a.at === at) ? ctx.now().toISOString() : at;
+    const record = { by: id.email, stage: input.stage, at: when, ...(input.comment ? { comment: input.comment } : {}) };
     const approvals = [...(v.record.approvals ?? []), record];
     const text = (await snap.text(v.file)) ?? '';
     return {
@@ -63,7 +65,7 @@ export async function approve(ctx: Context, input: ApproveInput): Promise<Approv
         body: input.comment,
         trailers: [['Modelreg-Action', 'approve'], ['Modelreg-Model', m.name], ['Modelreg-Version', input.version], ['Modelreg-Stage', input.stage], ['Modelreg-Approver', id.email]],
       },
-      result: { model: m.name, version: input.version, stage: input.stage, by: id.email, at, eligible },
+      result: { model: m.name, version: input.version, stage: input.stage, by: id.email, at: when, eligible },
     };
   });
 }

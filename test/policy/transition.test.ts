@@ -197,6 +197,12 @@ describe('evaluateTransition: approvals voided by a rollback (resetOn)', () => {
     expect(evaluateTransition(input({ resets: [{ ...reset, stage: 'Staging' }] })).allowed).toBe(true);
   });
 
+  it('voids only as many identical records as the file held at the rollback (two approvals in one second)', () => {
+    const d = evaluateTransition(input({ approvals: [alice, bob, alice, bob], resets: [{ ...reset, stale: [alice, bob] }] }));
+    expect(check(d, 'approvals')?.actual).toBe('2 (alice@example.com, bob@example.com)');
+    expect(d.allowed).toBe(true);
+  });
+
   it('resetOn: [] keeps them; resetOn: [rollback] applies to a non-exclusive stage', () => {
     const keep = policyOf(DESIGN_POLICY.replace('allowAuthor: false }', 'allowAuthor: false, resetOn: [] }'));
     expect(evaluateTransition(input({ policy: keep, resets: [reset] })).allowed).toBe(true);
