@@ -12,6 +12,17 @@ import type { CommitInfo, ObjectStore } from '../storage/objects.js';
 
 const recordKey = (a: ApprovalRecord) => `${a.by.trim().toLowerCase()}\u0000${a.stage}\u0000${a.at}`;
 
+/** Reads the version record in `file` at a tree, parsing each blob once. */
+function versionReader(store: ObjectStore, file: string): (tree: string | undefined) => Promise<ModelVersion | undefined> {
+  const records = new Map<string, ModelVersion | undefined>();
+  return async (tree) => {
+    const e = tree ? await store.entryAt(tree, file) : undefined;
+    if (!e) return undefined;
+    if (!records.has(e.oid)) records.set(e.oid, validateText<ModelVersion>('version', await store.readText(e.oid), file).value);
+    return records.get(e.oid);
+  };
+}
+
 /** A commit that says it rolls something back: modelreg's rollback, or Git's revert convention. */
 function isRollbackCommit(c: CommitInfo): boolean {
   if (c.parents.length > 1) return false;
@@ -33,13 +44,7 @@ export async function rollbacksOutOf(store: ObjectStore, tip: string | undefined
   const out: ApprovalReset[] = [];
   const seen = new Set<string>();
   const queue = tip ? [tip] : [];
-  const records = new Map<string, ModelVersion | undefined>();
-  const recordAt = async (tree: string): Promise<ModelVersion | undefined> => {
-    const e = await store.entryAt(tree, file);
-    if (!e) return undefined;
-    if (!records.has(e.oid)) records.set(e.oid, validateText<ModelVersion>('version', await store.readText(e.oid), file).value);
-    return records.get(e.oid);
-  };
+  const recordAt = versionReader(store, file);
   while (queue.length && seen.size < maxCommits) {
     const oid = queue.shift()!;
     if (seen.has(oid)) continue;
@@ -77,13 +82,8 @@ export async function resetsForMove(store: ObjectStore, tip: string | undefined,
  * @example const exit = await lastExitByRollback(store, tip, file, 'Production') // rollback(ctx, …) then needs fresh approvals
  */
 export async function lastExitByRollback(store: ObjectStore, tip: string | undefined, file: string, stage: string, maxCommits = 10_000): Promise<ApprovalReset | undefined> {
-  const records = new Map<string, ModelVersion | undefined>();
-  const stageAt = async (c: CommitInfo | undefined) => {
-    const e = c ? await store.entryAt(c.tree, file) : undefined;
-    if (!e) return undefined;
-    if (!records.has(e.oid)) records.set(e.oid, validateText<ModelVersion>('version', await store.readText(e.oid), file).value);
-    return records.get(e.oid);
-  };
+  const read = versionReader(store, file);
+  const stageAt = (c: CommitInfo | undefined) => read(c?.tree);
   let cur = tip ? await store.readCommit(tip) : undefined;
   let here = await stageAt(cur);
   for (let n = 0; cur && here && n < maxCommits; n++) {
