@@ -32,14 +32,15 @@ function expectPinned(dir: string, spec: string): void {
   expect(checks.map((s) => s.run!.split(' ').slice(0, 2).join(' '))).toEqual(['modelreg check', 'modelreg check', 'modelreg check']);
   expect(steps.indexOf(checks[0])).toBeGreaterThan(at);
   expect(script[0]).toBe(install);
-  expect(script.join('\n')).toContain('modelreg check --base "origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"');
+  const run = script.join('\n');
+  for (const check of ['modelreg check --forge gitlab', 'modelreg check --base "$CI_MERGE_REQUEST_DIFF_BASE_SHA"', 'modelreg check --format gitlab']) expect(run).toContain(check);
   for (const text of [github, gitlab]) expect(text).not.toMatch(/npx/);
 }
 
 describe('init: the CI files run a pinned modelreg', () => {
   it('by default, the exact version that ran init, from the npm registry', async () => {
     const parent = await tempDir();
-    const r = await runCli(['init', 'reg', '--json'], { cwd: parent });
+    const r = await runCli(['init', 'reg', '--ci', 'github,gitlab', '--json'], { cwd: parent });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toMatchObject({ cliSource: `modelreg@${VERSION}`, warnings: [] });
@@ -54,7 +55,7 @@ describe('init: the CI files run a pinned modelreg', () => {
         await mkdir(join(dir, 'tools'), { recursive: true });
         await writeFile(join(dir, 'tools/modelreg-0.1.0.tgz'), 'tarball');
       }
-      const r = await runCli(['init', 'reg', '--cli-source', spec], { cwd: parent });
+      const r = await runCli(['init', 'reg', '--ci', 'github,gitlab', '--cli-source', spec], { cwd: parent });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr, spec).toBe('');
       expectPinned(dir, spec);
@@ -71,7 +72,7 @@ describe('init: the CI files run a pinned modelreg', () => {
     ];
     for (const [spec, warning] of cases) {
       const parent = await tempDir();
-      const r = await runCli(['init', 'reg', '--cli-source', spec], { cwd: parent });
+      const r = await runCli(['init', 'reg', '--ci', 'github,gitlab', '--cli-source', spec], { cwd: parent });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr, spec).toMatch(new RegExp(`^warning: .*${warning.source}`));
       expectPinned(join(parent, 'reg'), spec);
@@ -90,9 +91,9 @@ describe('init: the CI files run a pinned modelreg', () => {
 
   it('on an existing registry, leaves its CI files alone and says so', async () => {
     const parent = await tempDir();
-    expect((await runCli(['init', 'reg'], { cwd: parent })).code).toBe(0);
+    expect((await runCli(['init', 'reg', '--ci', 'github,gitlab'], { cwd: parent })).code).toBe(0);
     const dir = join(parent, 'reg');
-    const r = await runCli(['init', '--cli-source', 'git+https://git.example.com/ml/modelreg.git#v0.2.0'], { cwd: dir });
+    const r = await runCli(['init', '--ci', 'github,gitlab', '--cli-source', 'git+https://git.example.com/ml/modelreg.git#v0.2.0'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^warning: \.github\/workflows\/modelreg\.yml and \.gitlab-ci\.yml already existed and were left as they were/);
     expect(commitCount(dir)).toBe(1);
