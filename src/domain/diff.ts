@@ -7,7 +7,7 @@ import type { RegistryEvent } from './events.js';
 import type { ModelState, ModelVersion } from './state.js';
 import { sortVersionsDesc } from './versions.js';
 
-export const IMMUTABLE_FIELDS = ['model', 'version', 'artifact', 'framework', 'signature', 'metrics', 'params', 'lineage', 'created'] as const;
+export const IMMUTABLE_FIELDS = ['model', 'version', 'artifact', 'framework', 'signature', 'metrics', 'params', 'lineage', 'created', 'origin'] as const;
 
 function tagEvents(model: string, version: string | undefined, a: Record<string, string> = {}, b: Record<string, string> = {}, initial = false): RegistryEvent[] {
   const out: RegistryEvent[] = [];

@@ -8,7 +8,7 @@ export type SemVer = string;
 export type Identity = string;
 
 /**
- * One registered model version: registry/<model>/versions/<semver>.yaml. Fields from model to created are immutable once committed; stage, description, tags, approvals and deprecated are mutable, each change governed by policy.
+ * One registered model version: registry/<model>/versions/<semver>.yaml. Fields from model to created, and origin, are immutable once committed; stage, description, tags, approvals and deprecated are mutable, each change governed by policy.
  */
 export interface ModelVersion {
   model: ModelName;
@@ -75,6 +75,19 @@ export interface ModelVersion {
     parent?: string;
   };
   created: Stamp;
+  /**
+   * Provenance of an imported version (`modelreg import --from`): the registry it was copied from, the commit it was read at, its name and version there, and its stage at that commit. Immutable once committed; `check --base` verifies the claim when the source is reachable.
+   */
+  origin?: {
+    /**
+     * A Git URL or a folder path of the source registry.
+     */
+    registry: string;
+    commit: string;
+    model: ModelName;
+    version: SemVer;
+    stage?: string;
+  };
   /**
    * @maxItems 1000
    */
