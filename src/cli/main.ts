@@ -9,6 +9,7 @@ import { writeCommands } from './commands/write.js';
 import { workflowCommands } from './commands/workflow.js';
 import { governanceCommands } from './commands/governance.js';
 import { collaborationCommands } from './commands/collab.js';
+import { importCommands } from './commands/import.js';
 import { handleError } from './errors.js';
 
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   workflowCommands(program);
   governanceCommands(program);
   collaborationCommands(program);
+  importCommands(program);
   return program;
 }
 

@@ -44,6 +44,12 @@ export interface ModelVersion {
      * @maxItems 10000
      */
     outputs?: ColumnSpec[];
+    /**
+     * Inference parameters (MLflow's ParamSchema): name, type, default, shape.
+     *
+     * @maxItems 1000
+     */
+    params?: ParamSpec[];
   };
   metrics?: {
     [k: string]: number;
@@ -127,6 +133,15 @@ export interface ColumnSpec {
    * @maxItems 32
    */
   shape?: number[];
+}
+export interface ParamSpec {
+  name: string;
+  type: "boolean" | "integer" | "long" | "float" | "double" | "string" | "binary" | "datetime";
+  default?: unknown;
+  /**
+   * @maxItems 32
+   */
+  shape?: number[] | null;
 }
 export interface Stamp {
   at: string;

@@ -43,8 +43,8 @@ export interface RegisterInput extends WriteOptions {
   policy?: string;
   /** Skip automations (the automation's transition is a second commit). */
   noAutomations?: boolean;
-  /** Provenance of an imported version (`import --from`), recorded as the version's `origin`. */
-  origin?: ModelVersion['origin'];
+  /** Copied verbatim from another registry's record (`import`): its provenance and its lineage as it was. */
+  imported?: Pick<ModelVersion, 'origin' | 'lineage'>;
 }
 
 export interface RegisterResult extends WriteOutcome {
@@ -147,7 +147,7 @@ export async function register(ctx: Context, input: RegisterInput): Promise<Regi
       ...(input.params && Object.keys(input.params).length ? { params: input.params } : {}),
       ...(lineage(input) ? { lineage: lineage(input) } : {}),
       created: { at: now, by: id.email },
-      ...(input.origin ? { origin: input.origin } : {}),
+      ...input.imported,
     };
     const bad = schemaErrors('version', record) ?? (existing ? undefined : schemaErrors('model', modelRecord));
     if (bad) throw new RegistryError('BAD_INPUT', `The version record would be invalid: ${bad}.`, { model: name, version });
