@@ -36,6 +36,8 @@ export interface ModelChange {
   /** Approval records added in the change and proved genuine, by version. */
   genuine: Map<string, ApprovalRecord[]>;
   found: Findings;
+  /** An `origin` claim whose source cannot be read is an error, not a warning. */
+  verifyOrigin?: boolean;
 }
 
 /** The file an event is about: the version's file at head, else at base, else the model file. */

@@ -10,6 +10,7 @@ import { evaluateAlias, evaluateDelete, evaluateRegister, evaluateTransition } f
 import { approvalsFor, authorOf, decide, fileOf, report, type ModelChange } from './base-context.js';
 import { findCommit } from './commit-range.js';
 import { transitionRules } from './transition-rules.js';
+import { originRules } from './origin-rules.js';
 
 type Event<T extends RegistryEvent['type']> = Extract<RegistryEvent, { type: T }>;
 export type Rule<T extends RegistryEvent['type']> = (m: ModelChange, e: Event<T>) => void | Promise<void>;
@@ -104,7 +105,7 @@ export const BASE_RULES: RuleTable = {
   'immutable-change': [immutableVersionField],
   'model-delete': [modelKept],
   'model-update': [deletedVersionsKept, policySwitchAlone, ownersChangeAlone, immutableModelField],
-  register: [versionNotReused, versionAboveExisting, registerAllowed, registeredInLaterStage],
+  register: [versionNotReused, versionAboveExisting, registerAllowed, registeredInLaterStage, ...originRules],
   transition: transitionRules,
   alias: [aliasAllowed],
   delete: [deleteRecorded, deleteAllowed],

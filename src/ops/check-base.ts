@@ -26,6 +26,8 @@ export interface BaseCheckInput {
   head?: string;
   /** Identities whose review approved the pull request (`github:login`), counted as approvals. */
   forgeApprovers?: string[];
+  /** An unreachable `origin` source is an error (default: a warning). */
+  verifyOrigin?: boolean;
 }
 
 /** What a base check finds: the commits compared, the events between them, decisions and problems. */
@@ -56,6 +58,7 @@ export async function checkAgainstBase(ctx: Context, input: BaseCheckInput): Pro
     if (renamed.has(name)) continue; // reported as a rename; its events are not a model's changes
     const change = await modelChange(ctx, { base, head, range, name, events: modelEvents, found });
     if (!change) continue;
+    change.verifyOrigin = input.verifyOrigin;
     await verifyApprovals(change, forge);
     await applyRules(change);
   }

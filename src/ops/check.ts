@@ -25,6 +25,8 @@ export interface CheckInput {
   head?: string;
   /** Count approving pull-request reviews through a forge adapter; on GitLab the base defaults to CI_MERGE_REQUEST_DIFF_BASE_SHA. */
   forge?: ForgeName;
+  /** An unreachable `origin` source is an error (default: a warning). */
+  verifyOrigin?: boolean;
 }
 
 export type { CheckResult };
@@ -83,7 +85,7 @@ export async function check(ctx: Context, given: CheckInput = {}): Promise<Check
   if (input.base === undefined) return checkResult({ ...totals, problems: checked.issues, events: [], decisions: [] });
   if (scope) checked.issues.push(...(await caseCollisions(ctx, input.head ?? 'HEAD', checked)));
   const forgeApproved = input.forge ? await forgeApprovers(ctx, input.forge) : [];
-  const compared = await checkAgainstBase(ctx, { base: input.base, head: input.head, forgeApprovers: forgeApproved });
+  const compared = await checkAgainstBase(ctx, { base: input.base, head: input.head, forgeApprovers: forgeApproved, verifyOrigin: input.verifyOrigin });
   const store = ctx.store();
   const headSnap = ctx.snapshot(store, compared.head, (await store.readCommit(compared.head)).tree);
   await pinpoint(headSnap, checked.issues);

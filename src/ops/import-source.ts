@@ -4,6 +4,7 @@
  * and fetched on later use. Every answer is read at one pinned commit.
  */
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { RegistryError, isRegistryError } from '../errors/index.js';
@@ -75,7 +76,13 @@ export async function openSource(ctx: Context, source: string, ref?: string): Pr
     if (isRegistryError(e)) throw new RegistryError('NOT_FOUND', `${source} is not a registry repository (${e.message}) Give a registry folder or an http(s) Git URL to --from.`, { registry: source }, { cause: e });
     throw e;
   }
-  const snap = await src.snapshotAt(at);
+  let snap: Snapshot;
+  try {
+    snap = await src.snapshotAt(at);
+  } catch (e) {
+    if (isRegistryError(e, 'NOT_FOUND') && at) throw new RegistryError('NOT_FOUND', `The source registry ${registry} has no commit or branch ${at}. Check --ref.`, { registry, ref: at, missingCommit: true }, { cause: e });
+    throw e;
+  }
   if (!snap.commit) throw new RegistryError('NOT_FOUND', `The source registry ${source} has no commits.`, { registry: source });
   return { registry, commit: snap.commit, snap };
 }
@@ -92,4 +99,19 @@ export async function sourceVersion(src: SourceRegistry, model: string, version:
     throw new RegistryError('NOT_FOUND', `In ${src.registry} at ${src.commit.slice(0, 12)}, ${what}. Check the name and version (modelreg -C <source> show ${model}).`, { registry: src.registry, commit: src.commit, model, version });
   }
   return rec;
+}
+
+/** The fields an import copies besides the artifact (whose URI a deep copy changes). */
+const COPIED = ['framework', 'signature', 'metrics', 'params', 'lineage'] as const;
+
+/**
+ * The first field where an imported record differs from its source's, if any: the copied
+ * fields, then the artifact (its digest, or its URI when the source records no digest).
+ * @example differingField(here, there) // undefined, or 'metrics'
+ */
+export function differingField(here: ModelVersion, there: ModelVersion): string | undefined {
+  const f = COPIED.find((k) => !isDeepStrictEqual(here[k], there[k]));
+  if (f) return f;
+  if (there.artifact.digest ? here.artifact.digest !== there.artifact.digest : here.artifact.uri !== there.artifact.uri) return 'artifact';
+  return undefined;
 }

@@ -4,7 +4,6 @@
  * provenance recorded as `origin`. Shallow by default (the artifact URI is kept); with
  * `copyArtifact` the artifact is copied and its digest verified.
  */
-import { isDeepStrictEqual } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { RegistryError } from '../errors/index.js';
@@ -13,7 +12,7 @@ import { parseVersion } from '../domain/versions.js';
 import type { ModelVersion } from '../domain/state.js';
 import { fetchArtifact } from '../storage/artifacts.js';
 import type { Context } from './context.js';
-import { openSource, sourceVersion } from './import-source.js';
+import { differingField, openSource, sourceVersion } from './import-source.js';
 import { register, type RegisterResult } from './register.js';
 import type { WriteOptions } from './write.js';
 
@@ -44,15 +43,10 @@ export interface ImportResult extends Partial<RegisterResult> {
   copiedTo?: string;
 }
 
-/** The fields an import copies besides the artifact (whose URI a deep copy changes). */
-const COPIED = ['framework', 'signature', 'metrics', 'params', 'lineage'] as const;
-
-/** The same source version imported before: same origin, same record, same artifact bytes. */
+/** The same source version imported before: same origin and the same record. */
 function sameImport(here: ModelVersion, rec: ModelVersion, origin: Origin): boolean {
   const o = here.origin;
-  if (!o || o.registry !== origin.registry || o.model !== origin.model || o.version !== origin.version) return false;
-  if (!COPIED.every((f) => isDeepStrictEqual(rec[f], here[f]))) return false;
-  return rec.artifact.digest ? here.artifact.digest === rec.artifact.digest : here.artifact.uri === rec.artifact.uri;
+  return !!o && o.registry === origin.registry && o.model === origin.model && o.version === origin.version && differingField(here, rec) === undefined;
 }
 
 async function copyArtifact(src: ModelVersion, dest: string): Promise<{ artifact: ModelVersion['artifact']; path: string }> {

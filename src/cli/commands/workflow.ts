@@ -39,12 +39,13 @@ export function workflowCommands(program: Command): void {
     .option('--format <format>', 'text, json, github or gitlab (gitlab also writes Code Quality, JUnit and metrics reports)', 'text')
     .option('--output-dir <dir>', 'where --format gitlab writes its report files', '.')
     .option('--forge <name>', 'count pull-request approvals: github, or gitlab (whose merge request pipelines also give the base)')
+    .option('--verify-origin', 'with --base: an imported version whose source registry cannot be read is an error, not a warning')
     .action(async (o, cmd: Command) => {
       const { rendererFor } = await import('../../report/render.js');
       const render = rendererFor(globals(cmd).json ? 'json' : o.format);
       const ctx = await context(cmd);
       const { check } = await import('../../ops/check.js');
-      const r = await check(ctx, { base: o.base, head: o.head, ref: o.ref, forge: o.forge });
+      const r = await check(ctx, { base: o.base, head: o.head, ref: o.ref, forge: o.forge, verifyOrigin: o.verifyOrigin });
       const rendered = render(r, process.env);
       process.stdout.write(rendered.stdout);
       for (const a of rendered.appends ?? []) await appendFile(a.path, a.text);
