@@ -28,7 +28,7 @@ export const VERSION_SHAPE: Shape = object({
   tags: map(STRING),
   artifact: object({ uri: STRING, digest: STRING, size: scalar('double'), format: STRING }),
   framework: object({ name: STRING, version: STRING }),
-  signature: object({ inputs: list(columnSpec), outputs: list(columnSpec) }),
+  signature: object({ inputs: list(columnSpec), outputs: list(columnSpec), params: list(object({ name: STRING, type: STRING, default: scalar('dyn'), shape: list(scalar('double')) })) }),
   metrics: map(scalar('double')),
   params: map(scalar('dyn')),
   lineage: object({
@@ -38,6 +38,7 @@ export const VERSION_SHAPE: Shape = object({
     parent: STRING,
   }),
   created: stamp,
+  origin: object({ registry: STRING, commit: STRING, model: STRING, version: STRING, stage: STRING }),
   approvals: list(object({ by: STRING, stage: STRING, at: STRING, comment: STRING })),
   deprecated: object({ at: STRING, by: STRING, reason: STRING }),
 });
