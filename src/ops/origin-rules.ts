@@ -48,7 +48,7 @@ export const originClaimHolds: Rule<'register'> = async (m, e) => {
     return;
   }
   const differs = differingField(here, there);
-  if (differs) report(m, issue(file, 'origin-forged', `${claim}, but its ${differs} differs from the source's record there; import the version again (modelreg import --from) instead of editing it`, { field: differs }));
+  if (differs) report(m, issue(file, 'origin-forged', `${claim}, but its ${differs} field differs from the source's record there; import the version again (modelreg import --from) instead of editing it`, { field: differs }));
   if (o.stage !== undefined && there.stage !== o.stage) report(m, issue(file, 'origin-forged', `${claim}, but at that commit it was in ${there.stage}, not ${o.stage}`, { field: 'origin.stage' }));
 };
 
