@@ -67,14 +67,19 @@ function signatureOf(file: string, raw: unknown): Signature | undefined {
   return Object.keys(out).length ? out : undefined;
 }
 
-/** The framework: the first flavor other than python_function, its version from its `*_version` key. */
-function frameworkOf(flavors: Record<string, unknown>): MLmodelFacts['framework'] {
+/**
+ * The framework: the first flavor other than python_function, its version from its
+ * `<flavor>_version` key (sklearn_version, transformers_version, xgb_version, …). A model with
+ * only python_function (a custom `mlflow.pyfunc` model) is `python_function` at the MLflow version.
+ */
+function frameworkOf(flavors: Record<string, unknown>, mlflowVersion: unknown): MLmodelFacts['framework'] {
   const names = Object.keys(flavors);
   const name = names.find((n) => n !== 'python_function') ?? names[0];
   if (!name) return undefined;
   const f = (flavors[name] ?? {}) as Record<string, unknown>;
-  const key = Object.keys(f).find((k) => k.endsWith('_version') && k !== 'python_version');
-  const version = key !== undefined && f[key] !== null && f[key] !== undefined ? String(f[key]) : undefined;
+  const key = name === 'python_function' ? undefined : Object.keys(f).find((k) => k.endsWith('_version') && k !== 'python_version');
+  const raw = key !== undefined ? f[key] : name === 'python_function' ? mlflowVersion : undefined;
+  const version = raw !== null && raw !== undefined ? String(raw) : undefined;
   return { name, ...(version ? { version } : {}) };
 }
 
@@ -96,7 +101,7 @@ export function parseMLmodel(text: string, file = 'MLmodel'): MLmodelFacts {
   const path = typeof d.artifact_path === 'string' ? d.artifact_path : undefined;
   const signature = signatureOf(file, d.signature);
   return {
-    framework: frameworkOf(d.flavors as Record<string, unknown>),
+    framework: frameworkOf(d.flavors as Record<string, unknown>, d.mlflow_version),
     ...(signature ? { signature } : {}),
     ...(runId ? { runId } : {}),
     ...(runId && path ? { runUri: `runs:/${runId}/${path}` } : {}),
