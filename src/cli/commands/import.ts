@@ -67,6 +67,8 @@ function mlflowImportCommand(imp: Command): void {
       const ctx = await context(cmd);
       const { importMlflow } = await import('../../ops/import-mlflow.js');
       const r = await importMlflow(ctx, { registryUri: o.registryUri, models: o.model, push: o.push });
+      // Something left undone (a model not imported, a stage or alias the policy refused) is exit 1.
+      if (r.models.some((m) => m.error || m.stages.some((s) => !s.applied) || m.aliases.some((a) => !a.applied))) process.exitCode = 1;
       if (globals(cmd).json) return json(r);
       for (const m of r.models) {
         if (m.error) { out(`${m.model}: not imported: ${m.error}`); continue; }
@@ -75,7 +77,6 @@ function mlflowImportCommand(imp: Command): void {
         for (const a of m.aliases) out(`  ${m.model}@${a.alias} -> ${a.version}${a.applied ? '' : ` not applied: ${a.reason}`}`);
       }
       out(`${r.commits} commit(s).`);
-      if (r.models.some((m) => m.error || m.stages.some((s) => !s.applied) || m.aliases.some((a) => !a.applied))) process.exitCode = 1;
     });
 }
 
