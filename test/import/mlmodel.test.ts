@@ -5,13 +5,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { symlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseMLmodel } from '../../src/domain/mlmodel.js';
 import { RegistryError } from '../../src/errors/index.js';
-import { runCli, tempDir, writeTree } from '../helpers/repo.js';
+import { ROOT, runCli, tempDir, writeTree } from '../helpers/repo.js';
 import { prodRegistry } from './fixtures.js';
 
 const SKLEARN = `artifact_path: model
@@ -107,9 +108,13 @@ async function modelFolder(mlmodel: string, files: Record<string, string>): Prom
   return dir;
 }
 
-/** The documented digest, computed by coreutils. */
+/** The command docs/import.md gives for the folder digest (its example runs here, in the folder's parent). */
+const DOC_COMMAND = /### The folder digest[\s\S]*?```sh\n([^`]*)```/.exec(readFileSync(join(ROOT, 'docs', 'import.md'), 'utf8'))![1].trim();
+
+/** The documented digest, computed by coreutils with the documented command. */
 function oracleDigest(dir: string): string {
-  const out = execFileSync('sh', ['-c', "find . -type f | sed 's|^\\./||' | LC_ALL=C sort | xargs sha256sum | sha256sum"], { cwd: dir, encoding: 'utf8' });
+  expect(DOC_COMMAND.startsWith('cd model && ')).toBe(true);
+  const out = execFileSync('sh', ['-c', DOC_COMMAND], { cwd: dirname(dir), encoding: 'utf8' });
   return `sha256:${out.split(' ')[0]}`;
 }
 
