@@ -67,6 +67,14 @@ export interface Registry {
   sync(): ReturnType<typeof sync>;
   codeowners(input?: WriteOptions & { path?: string; dryRun?: boolean }): ReturnType<typeof codeowners>;
   doctor(): ReturnType<typeof doctor>;
+  /** Imports a version of another registry (dev → prod) with its provenance (docs/import.md). */
+  importVersion(input: import('./ops/import.js').ImportInput): Promise<import('./ops/import.js').ImportResult>;
+  /** Registers a model folder saved by MLflow (its MLmodel file). */
+  importMLmodel(input: import('./ops/import-mlmodel.js').ImportMLmodelInput): ReturnType<typeof import('./ops/import-mlmodel.js').importMLmodel>;
+  /** Migrates an MLflow Model Registry over its REST API; resumable. */
+  importMlflow(input: import('./ops/import-mlflow.js').ImportMlflowInput): Promise<import('./ops/import-mlflow.js').ImportMlflowResult>;
+  /** Mirrors this registry into an MLflow Model Registry. */
+  exportMlflow(input: import('./ops/export-mlflow.js').ExportMlflowInput): ReturnType<typeof import('./ops/export-mlflow.js').exportMlflow>;
 }
 
 /**
@@ -100,6 +108,11 @@ export async function openRegistry(options: RegistryOptions = {}): Promise<Regis
     sync: () => sync(ctx),
     codeowners: (i = {}) => codeowners(ctx, i),
     doctor: () => doctor(ctx),
+    // Loaded on first use: most clients never import.
+    importVersion: async (i) => (await import('./ops/import.js')).importVersion(ctx, i),
+    importMLmodel: async (i) => (await import('./ops/import-mlmodel.js')).importMLmodel(ctx, i),
+    importMlflow: async (i) => (await import('./ops/import-mlflow.js')).importMlflow(ctx, i),
+    exportMlflow: async (i) => (await import('./ops/export-mlflow.js')).exportMlflow(ctx, i),
   };
 }
 
