@@ -9,7 +9,7 @@ import { isRegistryError } from '../errors/index.js';
 import { issue } from '../domain/issues.js';
 import type { ModelVersion } from '../domain/state.js';
 import { fileOf, report, type ModelChange } from './base-context.js';
-import type { Rule } from './base-rules.js';
+import type { RegistryEvent } from '../domain/events.js';
 import { differingField, openSource } from './import-source.js';
 
 /** Each source is opened once per check (a clone or fetch of a URL is not cheap). */
@@ -23,7 +23,7 @@ function sourceAt(m: ModelChange, registry: string, commit: string): ReturnType<
   return byKey.get(key)!;
 }
 
-export const originClaimHolds: Rule<'register'> = async (m, e) => {
+export const originClaimHolds = async (m: ModelChange, e: Extract<RegistryEvent, { type: 'register' }>): Promise<void> => {
   const here = m.after?.versions.get(e.version)?.record;
   const o = here?.origin;
   if (!here || !o) return;
