@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { existsSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { RegistryError, isRegistryError } from '../errors/index.js';
 import type { ModelVersion } from '../domain/state.js';
 import { cloneRepo, fetchBranch, remoteToken } from '../storage/remote.js';
@@ -65,7 +65,7 @@ export async function openSource(ctx: Context, source: string, ref?: string): Pr
     registry = source.replace(/\/\/[^/@]*@/, '//');
     ({ dir, at } = await openRemote(ctx, source, ref));
   } else {
-    dir = isAbsolute(source) ? source : resolve(ctx.repo.dir ?? process.cwd(), source);
+    dir = resolve(source); // relative to the working directory, as any path on a command line
     registry = dir;
     if (!existsSync(dir)) throw new RegistryError('NOT_FOUND', `The source registry ${source} does not exist. Give a registry folder or an http(s) Git URL to --from.`, { registry: source });
   }

@@ -54,6 +54,7 @@ export function renderVersion(v: ModelVersion): string {
     ...(v.tags ? [`tags:      ${Object.entries(v.tags).map(([k, t]) => `${k}=${t}`).join(' ')}`] : []),
     ...(v.lineage?.run ? [`run:       ${[v.lineage.run.id, v.lineage.run.experiment, v.lineage.run.uri].filter(Boolean).join(' ')}`] : []),
     ...(v.lineage?.code ? [`code:      ${[v.lineage.code.repo, v.lineage.code.commit].filter(Boolean).join(' @ ')}`] : []),
+    ...(v.origin ? [`origin:    ${v.origin.model} ${v.origin.version}${v.origin.stage ? ` (${v.origin.stage})` : ''} of ${v.origin.registry} @ ${v.origin.commit.slice(0, 12)}`] : []),
     ...(v.lineage?.data?.length ? [`data:      ${v.lineage.data.map((d) => `${d.name}${d.version ? `@${d.version}` : ''}`).join(', ')}`] : []),
     ...(v.signature ? [`signature: ${plural((v.signature.inputs ?? []).length, 'input')}, ${plural((v.signature.outputs ?? []).length, 'output')}`] : []),
     ...(v.approvals?.length ? ['approvals:', ...v.approvals.map((a) => `  ${a.stage}: ${a.by} at ${a.at}${a.comment ? ` — ${a.comment}` : ''}`)] : []),
