@@ -11,14 +11,16 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { commitCount, commitFiles, gitLog, gitStatus, headCommit, runCli, tempDir } from '../helpers/repo.js';
+import { commitCount, commitFiles, gitLog, gitStatus, headCommit, modelYaml, runCli, tempDir } from '../helpers/repo.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startGitServer } from '../helpers/git-server.js';
 
 /** Native git must run asynchronously: the test server answers from this same process. */
 const pushTo = (dir: string, url: string) => promisify(execFile)('git', ['push', '-q', url, 'main'], { cwd: dir, env: { PATH: process.env.PATH, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0' } });
-import { devRegistry, prodRegistry, STAGING_GUARD_POLICY } from './fixtures.js';
+import { devRegistry, devVersionYaml, prodRegistry, STAGING_GUARD_POLICY } from './fixtures.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 const version = async (dir: string, model: string, v: string) => parse(await readFile(join(dir, 'registry', model, 'versions', `${v}.yaml`), 'utf8'));
 
@@ -112,6 +114,27 @@ describe('import --from a registry folder', () => {
     expect((await runCli(['--json', 'import', '--from', dev, 'churn', '1.2.0'], { cwd: prod })).stdout).toContain('"imported": false');
   });
 
+  it('--copy-artifact copies an http(s) artifact and verifies its digest', async () => {
+    const bytes = Buffer.from('model bytes served over http\n');
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const http = createServer((req, res) => { if (req.url === '/models/churn.bin') { res.writeHead(200); res.end(bytes); } else { res.writeHead(404); res.end(); } });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    try {
+      const uri = `http://127.0.0.1:${(http.address() as AddressInfo).port}/models/churn.bin`;
+      const src = await prodRegistry();
+      await commitFiles(src, { 'registry/churn/model.yaml': modelYaml('churn'), 'registry/churn/versions/2.0.0.yaml': devVersionYaml(uri, digest, bytes.length, '2.0.0') }, 'register churn 2.0.0');
+      const prod = await prodRegistry();
+      const dest = await tempDir('mr-import-store-');
+      const r = await runCli(['import', '--from', src, 'churn', '2.0.0', '--copy-artifact', pathToFileURL(dest).href], { cwd: prod });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(await readFile(join(dest, 'churn.bin'))).toEqual(bytes);
+      expect((await version(prod, 'churn', '2.0.0')).artifact).toMatchObject({ uri: pathToFileURL(join(dest, 'churn.bin')).href, digest: `sha256:${digest}` });
+    } finally {
+      await new Promise((r) => http.close(r));
+    }
+  });
+
   it('--copy-artifact refuses an artifact whose bytes do not match the recorded digest, and commits nothing', async () => {
     const { dir: tampered, artifactPath } = await devRegistry();
     await writeFile(artifactPath, (await readFile(artifactPath, 'utf8')).replace('sklearn', 'xgboost'));
@@ -159,6 +182,16 @@ describe('import --from a Git URL (smart HTTP)', () => {
       expect(r2.stderr).not.toMatch(/cloning/);
       expect(JSON.parse(r2.stdout).origin.commit).toBe(headCommit(dev));
       expect(gitStatus(prod)).toBe('');
+      // Through a branch, and the pull request's check re-reads the claim over HTTP.
+      const r3 = await runCli(['import', '--from', url, '--ref', 'main', 'churn', '1.2.0', '--as', 'churn-eu', '--branch', 'pr'], { cwd: prod });
+      expect(r3.code).toBe(0);
+      const ok = await runCli(['check', '--base', 'main', '--head', 'pr', '--verify-origin'], { cwd: prod });
+      expect(ok.stdout).not.toMatch(/origin-/);
+      expect(ok.code).toBe(0);
+      await server.stop();
+      const down = await runCli(['check', '--base', 'main', '--head', 'pr', '--verify-origin'], { cwd: prod });
+      expect(down.stdout).toMatch(/origin-unreachable/);
+      expect(down.code).toBe(1);
     } finally {
       await server.stop();
     }
