@@ -61,6 +61,11 @@ export class Snapshot {
    */
   constructor(readonly store: ObjectStore, readonly commit: string | undefined, readonly tree: string | undefined, private readonly parsed: ParsedCache, private readonly persisted?: ModelCache, private readonly worktree?: string) {}
 
+  /** The registry at another commit, sharing this snapshot's store and caches. */
+  at(commit: string | undefined, tree: string | undefined): Snapshot {
+    return new Snapshot(this.store, commit, tree, this.parsed, this.persisted);
+  }
+
   async entry(path: string): Promise<TreeEntry | undefined> {
     return this.tree ? this.store.entryAt(this.tree, path) : undefined;
   }
