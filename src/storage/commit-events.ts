@@ -8,6 +8,7 @@
  */
 import { diffModel } from '../domain/diff.js';
 import { isInitial, type RegistryEvent } from '../domain/events.js';
+import { modelKey } from '../domain/names.js';
 import type { ModelState, ModelVersion, RegisteredModel, VersionState } from '../domain/state.js';
 import type { CommitInfo, ObjectStore, TreeEntry } from './objects.js';
 import type { Snapshot } from './snapshot.js';
@@ -52,26 +53,47 @@ export class CommitEventReader {
     const at = a?.isTree ? a.oid : undefined;
     const bt = b?.isTree ? b.oid : undefined;
     if (at === bt) return [];
-    const perModel: Array<[string, RegistryEvent[]]> = [];
+    // The model folders touched: `name`, or `namespace/name` inside a namespace folder.
+    const touched: string[] = [];
     for (const ch of diffRawTrees(treeBytes(this.store, at), treeBytes(this.store, bt))) {
       const x = ch.before?.isTree ? ch.before.oid : undefined;
       const y = ch.after?.isTree ? ch.after.oid : undefined;
       if (!x && !y) continue;
       if (this.isModelFolder(x) || this.isModelFolder(y)) {
-        perModel.push([ch.name, await this.modelEvents(ch.name, `${dir}/${ch.name}`, x, y)]);
+        touched.push(ch.name);
         continue;
       }
-      // A namespace: its folders are models.
       for (const inner of diffRawTrees(treeBytes(this.store, x), treeBytes(this.store, y))) {
-        const ix = inner.before?.isTree ? inner.before.oid : undefined;
-        const iy = inner.after?.isTree ? inner.after.oid : undefined;
-        if (!ix && !iy) continue;
-        const name = `${ch.name}/${inner.name}`;
-        perModel.push([name, await this.modelEvents(name, `${dir}/${name}`, ix, iy)]);
+        if (inner.before?.isTree || inner.after?.isTree) touched.push(`${ch.name}/${inner.name}`);
       }
     }
-    perModel.sort((p, q) => (p[0] < q[0] ? -1 : p[0] > q[0] ? 1 : 0));
-    return perModel.flatMap(([, e]) => e);
+    // Names that differ only by case are one model (a folder renamed by case is a change of it):
+    // each side is found case-insensitively, an exact match first, as a point read finds it.
+    const byKey = new Map<string, string>();
+    for (const n of touched) if (!byKey.has(modelKey(n))) byKey.set(modelKey(n), n);
+    const out: RegistryEvent[] = [];
+    for (const name of [...byKey.values()].sort()) {
+      const x = this.locate(at, name);
+      const y = this.locate(bt, name);
+      if (!x && !y) continue;
+      const canonical = (y ?? x)!.path;
+      out.push(...(await this.modelEvents(canonical, `${dir}/${canonical}`, x?.oid, y?.oid)));
+    }
+    return out;
+  }
+
+  /** A model folder under the registry tree `root`, its name matched part by part, exact first, else ignoring case. */
+  private locate(root: string | undefined, name: string): { path: string; oid: string } | undefined {
+    let cur = root;
+    const found: string[] = [];
+    for (const part of name.split('/')) {
+      if (!cur) return undefined;
+      const e = findRawEntry(treeBytes(this.store, cur), part);
+      if (!e?.isTree) return undefined;
+      found.push(e.name);
+      cur = e.oid;
+    }
+    return cur ? { path: found.join('/'), oid: cur } : undefined;
   }
 
   private async registryDir(c: CommitInfo): Promise<string> {
