@@ -206,7 +206,7 @@ export function objectDirectories(objects: string, env: NodeJS.ProcessEnv = proc
  */
 const BULK_READS = 500;
 /** Bytes of objects each cache (per database, per pack) holds at most. */
-const CACHE_BYTES = 32 * 1024 * 1024;
+const CACHE_BYTES = 16 * 1024 * 1024;
 const BULK_MAX_BYTES = 256 * 1024 * 1024;
 
 export class ObjectDatabase implements ObjectSource {
