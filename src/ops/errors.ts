@@ -4,10 +4,13 @@ import type { ModelState } from '../domain/state.js';
 import { parseModelName } from '../domain/names.js';
 import { parseVersion, sortVersionsDesc } from '../domain/versions.js';
 
-/** The model, or NOT_FOUND naming what exists. */
-export async function requireModel(snap: Snapshot, name: string): Promise<ModelState> {
+/**
+ * The model, or NOT_FOUND naming what exists. `onDemand`: its versions are read when asked for
+ * (what a write needs: the files it changes, not every version of the model).
+ */
+export async function requireModel(snap: Snapshot, name: string, onDemand = false): Promise<ModelState> {
   parseModelName(name);
-  const m = await snap.model(name);
+  const m = onDemand ? await snap.modelOnDemand(name) : await snap.model(name);
   if (!m) throw new RegistryError('NOT_FOUND', `No model named '${name}' in the registry. Run \`modelreg list\` to see the registered models.`, { model: name });
   return m;
 }

@@ -102,7 +102,7 @@ export async function register(ctx: Context, input: RegisterInput): Promise<Regi
 
   const result: RegisterResult = await runWrite(ctx, input, async (snap) => {
     const cfg = await snap.config();
-    const existing = await snap.model(input.model);
+    const existing = await snap.modelOnDemand(input.model);
     const name = existing?.name ?? input.model;
     const modelRecord: RegisteredModel = existing?.record ?? {
       name,
@@ -148,8 +148,9 @@ export async function register(ctx: Context, input: RegisterInput): Promise<Regi
     };
     const bad = schemaErrors('version', record) ?? (existing ? undefined : schemaErrors('model', modelRecord));
     if (bad) throw new RegistryError('BAD_INPUT', `The version record would be invalid: ${bad}.`, { model: name, version });
-    const releases = [...(existing?.versions.values() ?? [])].map((v) => v.record).filter((r) => !r.version.includes('-') && compareVersions(r.version, version) < 0);
-    const previous = releases.sort((a, b) => compareVersions(b.version, a.version))[0];
+    // The release just below: found by name, so only its file is read.
+    const below = [...(existing?.versions.keys() ?? [])].filter((n) => !n.includes('-') && compareVersions(n, version) < 0).sort((a, b) => compareVersions(b, a))[0];
+    const previous = below ? existing!.versions.get(below)?.record : undefined;
     const decision = evaluateRegister({ policy, model: modelRecord, version: record, previous, bump: previous ? bumpBetween(previous.version, version) : 'none' });
     if (!decision.allowed) {
       const err = deniedError(`register ${name} ${version}`, decision);
@@ -177,7 +178,7 @@ export async function register(ctx: Context, input: RegisterInput): Promise<Regi
 
   if (result.commit && !input.noAutomations && !input.branch) {
     const snap = await ctx.snapshotAt();
-    const model = await snap.model(result.model);
+    const model = await snap.modelOnDemand(result.model);
     const policy = await policyFor(snap, model?.record);
     const { automationTarget } = await import('../policy/index.js');
     const rec = model?.versions.get(result.version)?.record;

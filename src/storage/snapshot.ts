@@ -13,6 +13,7 @@ import type { ObjectStore, TreeEntry } from './objects.js';
 import type { ParsedCache } from './cache.js';
 import { scanVersionHead, type VersionHead } from '../domain/scan.js';
 import type { CheckoutReader } from './head-worker.js';
+import { VersionFolder } from './version-folder.js';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -95,26 +96,37 @@ export class Snapshot {
   async record<T>(kind: FileKind, path: string, e?: TreeEntry, known?: string, retain = true): Promise<{ value: T; blob: string } | undefined> {
     const entry = e ?? (await this.entry(path));
     if (!entry) return undefined;
+    const hit = this.cachedRecord<T>(kind, path, entry);
+    if (hit) return hit;
+    // The validators and YAML parsers load only when a file is actually parsed (a cached read
+    // needs none), once: a dynamic import of a loaded module still costs a trip through the
+    // module loader (about 20 ms over the 1,000 model files of a cold list at 10k versions).
+    validateModule ??= await import('../domain/validate.js');
+    return this.parseRecord<T>(kind, path, entry, known, retain);
+  }
+
+  private cachedRecord<T>(kind: FileKind, path: string, entry: TreeEntry): { value: T; blob: string } | undefined {
     if (entry.type !== 'blob' || entry.mode === '120000') {
       throw new RegistryError('INVALID_FILE', `${path}: expected a regular file, found a ${entry.mode === '120000' ? 'symbolic link' : entry.type}. Replace it with a regular file (modelreg check lists every problem).`, { file: path });
     }
     const hit = this.parsed.get(entry.oid, kind) ?? (kind === 'config' ? this.persisted?.getParsed('config', entry.oid) : undefined);
-    if (hit !== undefined) {
-      this.parsed.set(entry.oid, kind, hit);
-      return { value: hit as T, blob: entry.oid };
-    }
+    if (hit === undefined) return undefined;
+    this.parsed.set(entry.oid, kind, hit);
+    return { value: hit as T, blob: entry.oid };
+  }
+
+  /** `record` without the async hop; the validators must be loaded (`record` or `modelOnDemand` loads them). */
+  private parseRecord<T>(kind: FileKind, path: string, entry: TreeEntry, known?: string, retain = true): { value: T; blob: string } {
+    const hit = this.cachedRecord<T>(kind, path, entry);
+    if (hit) return hit;
     let text: string;
     try {
-      text = known ?? UTF8.decode(await this.store.readBlob(entry.oid));
+      text = known ?? UTF8.decode(this.store.readBlobSync(entry.oid));
     } catch (e) {
       if (e instanceof RegistryError) throw e; // a corrupt or missing object, not a bad file
       throw new RegistryError('INVALID_FILE', `${path}: is not valid UTF-8; registry files must be UTF-8 text. Fix the file (modelreg check lists every problem).`, { file: path });
     }
-    // The validators and YAML parsers load only when a file is actually parsed (a cached read
-    // needs none), once: a dynamic import of a loaded module still costs a trip through the
-    // module loader (about 20 ms over the 1,000 model files of a cold list at 10k versions).
-    const { validateText } = (validateModule ??= await import('../domain/validate.js'));
-    const v = validateText<T>(kind, text, path);
+    const v = validateModule!.validateText<T>(kind, text, path);
     const errors = v.issues.filter((i) => i.severity === 'error');
     if (errors.length || v.value === undefined) {
       throw new RegistryError('INVALID_FILE', `${errors.map(formatIssue).join('\n')}\nFix the file (modelreg check lists every problem).`, { file: path, issues: errors });
@@ -122,6 +134,46 @@ export class Snapshot {
     if (retain) this.parsed.set(entry.oid, kind, v.value);
     if (kind === 'config') this.persisted?.setParsed('config', entry.oid, v.value);
     return { value: v.value, blob: entry.oid };
+  }
+
+  /**
+   * A model whose versions are read when asked for (storage/version-folder.ts): the model file
+   * is read now, the version names come from the folder's tree, and each version file is read
+   * the first time its version is asked for. What a write needs of a model of 10,000 versions.
+   */
+  async modelOnDemand(name: string): Promise<ModelState | undefined> {
+    const loc = await this.locate(name);
+    if (!loc) return undefined;
+    const whole = this.parsed.getModel(loc.tree);
+    if (whole) return whole;
+    const entries = await this.store.readTree(loc.tree);
+    const modelEntry = entries.find((e) => e.path === 'model.yaml');
+    if (!modelEntry) return undefined;
+    const file = `${loc.dir}/model.yaml`;
+    const m = (await this.record<RegisteredModel>('model', file, modelEntry))!;
+    validateModule ??= await import('../domain/validate.js');
+    const vdir = entries.find((e) => e.path === 'versions' && e.type === 'tree');
+    const files = new Map<string, TreeEntry>();
+    for (const e of vdir ? await this.store.readTree(vdir.oid) : []) if (e.path.endsWith('.yaml')) files.set(e.path.slice(0, -5), e);
+    const versions = new VersionFolder([...files.keys()], (version) => {
+      const e = files.get(version)!;
+      const path = `${loc.dir}/versions/${e.path}`;
+      const v = this.parseRecord<ModelVersion>('version', path, e, undefined, false);
+      if (v.value.version !== version || v.value.model.toLowerCase() !== loc.name.toLowerCase()) throw pathMismatch(path, v.value.model, v.value.version);
+      return { record: v.value, file: path, blob: v.blob };
+    });
+    return { name: loc.name, dir: loc.dir, file, record: m.value, blob: m.blob, versions };
+  }
+
+  /**
+   * The versions of `m` in `stage`. Of a model read on demand, the stages come from a line scan
+   * of its version files (as `list` reads them) and only the holders' files are parsed.
+   */
+  async inStage(m: ModelState, stage: string): Promise<VersionState[]> {
+    if (!(m.versions instanceof VersionFolder)) return [...m.versions.values()].filter((v) => v.record.stage === stage);
+    const loc = await this.locate(m.name);
+    const stages = loc ? (await this.stagesOf([loc]))[0]?.stages ?? {} : {};
+    return Object.entries(stages).filter(([, s]) => s === stage).map(([v]) => m.versions.get(v)).filter((v): v is VersionState => !!v);
   }
 
   async config(): Promise<ResolvedConfig> {
