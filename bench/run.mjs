@@ -632,7 +632,7 @@ for (const size of SIZES) results.push(await benchSize(size, floors));
 const { benchHistory, historyTable, parseHistorySpecs } = await import('./history-bench.mjs');
 const historyResults = [];
 for (const spec of parseHistorySpecs(opt('history', 'one:2000,one:10000'))) {
-  historyResults.push(await benchHistory(spec, floors, { series, runOnce, cli, git, freshCopy, dropCopy, log, NODE, ROOT, BUDGET_S, RUNS }));
+  historyResults.push(await benchHistory(spec, floors, { series, runOnce, cli, git, freshCopy, dropCopy, log, NODE, ROOT, CLI, BUDGET_S, RUNS }));
 }
 
 const md = [];

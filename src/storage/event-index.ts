@@ -130,7 +130,7 @@ export class EventIndex {
    */
   private store(records: IndexedCommit[], successor?: Segment): void {
     const next = records[records.length - 1]?.p;
-    if (successor && next && successor.records.length < MERGE_BELOW && records.length + successor.records.length <= SEGMENT_MAX) {
+    if (successor && next && successor.records[0]?.c === next && successor.records.length < MERGE_BELOW && records.length + successor.records.length <= SEGMENT_MAX) {
       this.write([...records, ...successor.records]);
       try { unlinkSync(join(this.dir, `${next}.ndjson`)); this.names?.delete(next); } catch { /* already gone */ }
       return;

@@ -146,15 +146,20 @@ export class ModelReader {
   }
 
   /**
-   * The versions of `m` in `stage`. Of a model read on demand, the stages come from a line scan
-   * of its version files (as `list` reads them) and only the holders' files are parsed.
+   * Every version's stage (version → stage). Of a model read on demand, from a line scan of its
+   * version files (as `list` reads them), with a full parse only of a file the scan cannot vouch for.
    */
-  async inStage(m: ModelState, stage: string): Promise<VersionState[]> {
-    if (!(m.versions instanceof VersionFolder)) return [...m.versions.values()].filter((v) => v.record.stage === stage);
+  async stages(m: ModelState): Promise<Record<string, string>> {
+    if (!(m.versions instanceof VersionFolder)) return Object.fromEntries([...m.versions.values()].map((v) => [v.record.version, v.record.stage]));
     const loc = await this.locate(m.name);
-    const stages = loc ? (await this.bulk.stagesOf([loc]))[0]?.stages ?? {} : {};
-    return Object.entries(stages).filter(([, s]) => s === stage).map(([v]) => m.versions.get(v)).filter((v): v is VersionState => !!v);
+    return loc ? (await this.bulk.stagesOf([loc]))[0]?.stages ?? {} : {};
   }
+
+  /** The versions of `m` in `stage` (only the holders' files are parsed). */
+  async inStage(m: ModelState, stage: string): Promise<VersionState[]> {
+    return Object.entries(await this.stages(m)).filter(([, s]) => s === stage).map(([v]) => m.versions.get(v)).filter((v): v is VersionState => !!v);
+  }
+
 
   /**
    * Calls `visit` with each model's state in turn, in the order of `locations()`. The models

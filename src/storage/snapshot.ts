@@ -40,6 +40,7 @@ export class Snapshot extends TreeReader {
   model(name: string): Promise<ModelState | undefined> { return this.modelReader.model(name); }
   modelOnDemand(name: string): Promise<ModelState | undefined> { return this.modelReader.modelOnDemand(name); }
   inStage(m: ModelState, stage: string): Promise<VersionState[]> { return this.modelReader.inStage(m, stage); }
+  stages(m: ModelState): Promise<Record<string, string>> { return this.modelReader.stages(m); }
   forEachModel(visit: (m: ModelState) => void): Promise<void> { return this.modelReader.forEachModel(visit); }
   models(): Promise<ModelState[]> { return this.modelReader.models(); }
   readModelAt(loc: ModelLocation, retain = true): Promise<ModelState | undefined> { return this.modelReader.readModelAt(loc, retain); }
