@@ -108,9 +108,9 @@ export function historyTable(res) {
   const { rows, T, floors } = res;
   const floor = floors.node.median;
   const lines = [`### Real history: ${res.kind === 'one' ? `one model (${res.model}) of ${res.size} versions` : `${res.size / 10} models of 10 versions`}, ${res.commits} commits`, ''];
-  lines.push('| operation | median | min | max | runs | peak RSS | target | met |');
-  lines.push('| --- | ---: | ---: | ---: | ---: | ---: | --- | :---: |');
-  const row = (label, r, target, met) => r && lines.push(`| ${label} | ${f(r.median)} | ${f(r.min)} | ${f(r.max)} | ${r.runs} | ${mb(r.rssMB)} | ${target} | ${ok(met)} |${r.errors?.length ? ` **${r.errors[0].slice(0, 160)}**` : ''}`);
+  lines.push('| operation | median | min | max | CPU (median) | runs (disturbed) | peak RSS | target | met |');
+  lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | :---: |');
+  const row = (label, r, target, met) => r && lines.push(`| ${label} | ${f(r.median)} | ${f(r.min)} | ${f(r.max)} | ${f(r.cpuMedian)} | ${r.runs}${r.disturbedKept ? ` (${r.disturbedKept})` : ''} | ${mb(r.rssMB)} | ${target} | ${ok(met)} |${r.errors?.length ? ` **${r.errors[0].slice(0, 160)}**` : ''}`);
   row('floor: `node -e 0`', floors.node, 'reference');
   row(`\`git log --name-status -- registry/${res.model}\``, rows.gitLog, 'reference');
   row(`\`history ${res.model}\` (indexed)`, rows.historyWarm, `≤ ${T.historyRatio} × git log (${f(T.historyRatio * rows.gitLog.median)})`, rows.historyWarm.median <= T.historyRatio * rows.gitLog.median);
@@ -119,7 +119,7 @@ export function historyTable(res) {
   row(`\`history ${res.model} --limit 20\` (no index yet)`, rows.limitCold, `≤ floor + ${T.limit20} ms`, rows.limitCold.median <= floor + T.limit20);
   row('`history` (every model, indexed)', rows.historyAll, '');
   const peak = Math.max(...[rows.historyWarm, rows.historyCold, rows.limitWarm, rows.limitCold, rows.historyAll].map((r) => r.rssMB ?? 0));
-  lines.push(`| peak memory of the history reads above | ${mb(peak)} | | | | | ≤ ${T.memMB} MB | ${ok(peak <= T.memMB)} |`);
+  lines.push(`| peak memory of the history reads above | | | | | | ${mb(peak)} | ≤ ${T.memMB} MB | ${ok(peak <= T.memMB)} |`);
   for (const [k, label] of [['register', 'register (bump)'], ['transition', 'transition (Staging, Archived)'], ['alias', 'alias set'], ['tag', 'tag set']]) {
     if (rows[k]) row(`\`${label}\` in the big model`, rows[k], `≤ floor + ${T.write} ms (${f(floor + T.write)})`, rows[k].median <= floor + T.write);
   }
