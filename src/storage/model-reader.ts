@@ -10,6 +10,8 @@ import type { TreeEntry } from './objects.js';
 import { pathMismatch, type TreeReader } from './tree-reader.js';
 import type { BulkLister } from './bulk-lister.js';
 import { VersionFolder } from './version-folder.js';
+import { StageCache } from './stage-cache.js';
+import { diffRawTrees, findRawEntry, rawEntryAt, treeBytes } from './tree-diff.js';
 
 /**
  * Versions up to which a whole-registry question (forEachModel) keeps what it read in the
@@ -152,7 +154,35 @@ export class ModelReader {
   async stages(m: ModelState): Promise<Record<string, string>> {
     if (!(m.versions instanceof VersionFolder)) return Object.fromEntries([...m.versions.values()].map((v) => [v.record.version, v.record.stage]));
     const loc = await this.locate(m.name);
-    return loc ? (await this.bulk.stagesOf([loc]))[0]?.stages ?? {} : {};
+    if (!loc) return {};
+    const cache = StageCache.open(this.store.gitdir);
+    const hit = cache.get(loc.tree);
+    if (hit) return hit;
+    const stages = (await this.stagesFromParent(m, loc, cache)) ?? (await this.bulk.stagesOf([loc]))[0]?.stages ?? {};
+    cache.set(loc.tree, stages);
+    return stages;
+  }
+
+  /** The stages at this commit from the cached stages of the same folder at the parent commit, reading only the files that differ. */
+  private async stagesFromParent(m: ModelState, loc: ModelLocation, cache: StageCache): Promise<Record<string, string> | undefined> {
+    const commit = this.files.commit ? await this.store.readCommit(this.files.commit) : undefined;
+    const parent = commit?.parents[0] ? await this.store.readCommit(commit.parents[0]) : undefined;
+    const before = parent ? rawEntryAt(this.store, parent.tree, loc.dir) : undefined;
+    const base = before?.isTree ? cache.get(before.oid) : undefined;
+    if (!base) return undefined;
+    const versionsOf = (tree: string) => {
+      const e = findRawEntry(treeBytes(this.store, tree), 'versions');
+      return e?.isTree && e.name === 'versions' ? e.oid : undefined;
+    };
+    const stages = { ...base };
+    for (const c of diffRawTrees(treeBytes(this.store, versionsOf(before!.oid)), treeBytes(this.store, versionsOf(loc.tree)))) {
+      if (!c.name.endsWith('.yaml')) continue;
+      const version = c.name.slice(0, -5);
+      delete stages[version];
+      const v = c.after && !c.after.isTree ? m.versions.get(version) : undefined;
+      if (v) stages[version] = v.record.stage;
+    }
+    return stages;
   }
 
   /** The versions of `m` in `stage` (only the holders' files are parsed). */
