@@ -11,7 +11,7 @@ import { pathMismatch, type TreeReader } from './tree-reader.js';
 import type { BulkLister } from './bulk-lister.js';
 import { VersionFolder } from './version-folder.js';
 import { StageCache } from './stage-cache.js';
-import { diffRawTrees, findRawEntry, rawEntryAt, treeBytes } from './tree-diff.js';
+import { diffRawTrees, findRawEntry, rawEntryAt, rawEntryAtOffset, rawNames, treeBytes } from './tree-diff.js';
 
 /**
  * Versions up to which a whole-registry question (forEachModel) keeps what it read in the
@@ -134,11 +134,15 @@ export class ModelReader {
     const file = `${loc.dir}/model.yaml`;
     const m = (await this.files.record<RegisteredModel>('model', file, modelEntry))!;
     await this.files.loadValidators();
+    // The version names from the folder's raw tree (no entry objects for 10,000 files); an
+    // entry is decoded when its version is asked for.
     const vdir = entries.find((e) => e.path === 'versions' && e.type === 'tree');
-    const files = new Map<string, TreeEntry>();
-    for (const e of vdir ? await this.store.readTree(vdir.oid) : []) if (e.path.endsWith('.yaml')) files.set(e.path.slice(0, -5), e);
-    const versions = new VersionFolder([...files.keys()], (version) => {
-      const e = files.get(version)!;
+    const vbuf = treeBytes(this.store, vdir?.oid);
+    const offsets = new Map<string, number>();
+    for (const { name, offset } of rawNames(vbuf)) if (name.endsWith('.yaml')) offsets.set(name.slice(0, -5), offset);
+    const versions = new VersionFolder([...offsets.keys()], (version) => {
+      const raw = rawEntryAtOffset(vbuf, offsets.get(version)!);
+      const e: TreeEntry = { mode: raw.mode, path: raw.name, oid: raw.oid, type: raw.isTree ? 'tree' : raw.mode === '160000' ? 'commit' : 'blob' };
       const path = `${loc.dir}/versions/${e.path}`;
       const v = this.files.parseRecord<ModelVersion>('version', path, e, undefined, false);
       if (v.value.version !== version || v.value.model.toLowerCase() !== loc.name.toLowerCase()) throw pathMismatch(path, v.value.model, v.value.version);
