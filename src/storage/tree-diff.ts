@@ -80,18 +80,43 @@ function commonSuffix(a: Buffer, b: Buffer, limit: number): number {
   return s;
 }
 
+/**
+ * Entry starts known of a tree's bytes, ascending (by Buffer identity: the object database hands
+ * out one Buffer per object while it caches it; a WeakMap lets them go with it). Entry
+ * boundaries are only known by reading forward from the start, and a walk down a model's history
+ * compares each folder tree with its parent's, which shares the same prefix: the starts found in
+ * one comparison serve the next, so a commit costs a binary search, not a pass over the entries.
+ */
+const boundaries = new WeakMap<Buffer, number[]>();
+
+/** The start of the last entry that ends at or before `prefix` (bytes `a` and `b` share), remembered for `a`. */
+function lastBoundary(a: Buffer, b: Buffer, prefix: number): number {
+  // Starts known of either buffer are starts of both up to the common prefix.
+  const known = boundaries.get(b) ?? boundaries.get(a) ?? [0];
+  let lo = 0;
+  let hi = known.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (known[mid] <= prefix) lo = mid; else hi = mid - 1;
+  }
+  const starts = known.slice(0, lo + 1);
+  let start = starts[lo];
+  while (start < a.length) {
+    const end = entryEnd(a, start);
+    if (end > prefix) break;
+    start = end;
+    starts.push(start);
+  }
+  boundaries.set(a, starts);
+  return start;
+}
+
 /** The entries that differ between two raw trees (same name: changed; one side only: added or removed), in tree order. */
 export function diffRawTrees(a: Buffer, b: Buffer): RawChange[] {
   if (a.length === b.length && a.equals(b)) return [];
   const prefix = commonPrefix(a, b);
   const suffix = commonSuffix(a, b, Math.min(a.length, b.length) - prefix);
-  // Entry boundaries are only known by reading forward: skip whole entries inside the prefix.
-  let start = 0;
-  while (start < a.length) {
-    const end = entryEnd(a, start);
-    if (end > prefix) break;
-    start = end;
-  }
+  const start = lastBoundary(a, b, prefix);
   let ia = start;
   let ib = start;
   const out: RawChange[] = [];
