@@ -7,8 +7,7 @@ import type { ModelVersion, RegisteredModel } from '../domain/state.js';
 import type { TreeEntry } from './objects.js';
 import { scanVersionHead, type VersionHead } from '../domain/scan.js';
 import type { CheckoutReader } from './head-worker.js';
-import { decodeOrUndefined, pathMismatch, type TreeReader } from './tree-reader.js';
-import type { ModelLocation } from './model-reader.js';
+import { decodeOrUndefined, pathMismatch, type ModelLocation, type TreeReader } from './tree-reader.js';
 
 /** What a listing needs of a model: its own record and every version's stage. */
 export interface ModelStages {

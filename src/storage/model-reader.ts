@@ -7,7 +7,7 @@
 import { modelKey } from '../domain/names.js';
 import type { ModelState, ModelVersion, RegisteredModel, VersionState } from '../domain/state.js';
 import type { TreeEntry } from './objects.js';
-import { pathMismatch, type TreeReader } from './tree-reader.js';
+import { pathMismatch, type ModelLocation, type TreeReader } from './tree-reader.js';
 import type { BulkLister } from './bulk-lister.js';
 import { VersionFolder } from './version-folder.js';
 import { StageCache } from './stage-cache.js';
@@ -21,11 +21,7 @@ import { diffRawTrees, findRawEntry, rawEntryAt, rawEntryAtOffset, rawNames, tre
  */
 const KEEP_VERSIONS = 2_000;
 
-export interface ModelLocation {
-  name: string;
-  dir: string;
-  tree: string;
-}
+export type { ModelLocation } from './tree-reader.js';
 
 export class ModelReader {
   private modelCache = new Map<string, ModelState | null>();

@@ -15,6 +15,13 @@ import type { ParsedCache } from './cache.js';
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 let validateModule: typeof import('../domain/validate.js') | undefined;
 
+/** Where a model folder is: its name (`name` or `namespace/name`), its path and its tree. */
+export interface ModelLocation {
+  name: string;
+  dir: string;
+  tree: string;
+}
+
 export function decodeOrUndefined(bytes: Uint8Array): string | undefined {
   try {
     return UTF8.decode(bytes);
