@@ -15,10 +15,20 @@ export async function requireModel(snap: Snapshot, name: string, onDemand = fals
   return m;
 }
 
+/**
+ * Before a model read on demand says a version does not exist, every version file is read: a
+ * file that holds another version than its name says is refused (INVALID_FILE, naming it), as
+ * a whole read of the model refuses it. Only the error path pays for this.
+ */
+export function assertFilesMatchNames(m: ModelState): void {
+  for (const _ of m.versions.values()) { /* each read throws INVALID_FILE on a mismatch */ }
+}
+
 export function requireVersion(m: ModelState, version: string) {
   parseVersion(version);
   const v = m.versions.get(version);
   if (!v) {
+    assertFilesMatchNames(m);
     const known = sortVersionsDesc(m.versions.keys()).slice(0, 10);
     throw new RegistryError('NOT_FOUND', `${m.name} has no version ${version}.${known.length ? ` Its versions: ${known.join(', ')}.` : ''}`, { model: m.name, version });
   }

@@ -6,7 +6,7 @@ import type { ModelState, ModelVersion, RegisteredModel } from '../domain/state.
 import type { Context } from './context.js';
 import type { CachedSummary } from '../storage/summary-cache.js';
 import type { ModelStages, Snapshot } from '../storage/snapshot.js';
-import { requireModel, requireVersion } from './errors.js';
+import { assertFilesMatchNames, requireModel, requireVersion } from './errors.js';
 
 export interface ReadInput {
   /** A ref (branch, tag, commit) or a date: the registry as it was then. */
@@ -143,6 +143,7 @@ export function pick(m: ModelState, uri: string): ModelVersion {
   const all = () => [...m.versions.values()].map((v) => v.record);
   const highest = (names: string[]) => names.sort((a, b) => compareVersions(b, a))[0];
   const none = (what: string): never => {
+    assertFilesMatchNames(m);
     throw new RegistryError('NOT_FOUND', `${formatModelUri(ref)}: ${m.name} has no ${what}.`, { uri });
   };
   switch (ref.kind) {
@@ -172,7 +173,10 @@ async function holderOf(snap: Snapshot, m: ModelState, stage: string, uri: strin
   const names = Object.entries(await snap.stages(m)).filter(([, s]) => s.toLowerCase() === stage.toLowerCase()).map(([v]) => v);
   const top = names.sort((a, b) => compareVersions(b, a))[0];
   const hit = top ? m.versions.get(top)?.record : undefined;
-  if (!hit) throw new RegistryError('NOT_FOUND', `${formatModelUri(parseModelUri(uri))}: ${m.name} has no version in stage ${stage}.`, { uri });
+  if (!hit) {
+    assertFilesMatchNames(m);
+    throw new RegistryError('NOT_FOUND', `${formatModelUri(parseModelUri(uri))}: ${m.name} has no version in stage ${stage}.`, { uri });
+  }
   return hit;
 }
 
