@@ -5,6 +5,7 @@
  *   node bench/run.mjs [--sizes 1000,10000] [--runs 7] [--out FILE] [--json FILE] [--packed] [--loose]
  *                      [--reads 200] [--writes 20] [--budget 120] [--wait-idle 30] [--wait-idle-total 900]
  *                      [--idle-max 0.25] [--in-place]      (docs/performance.md explains each)
+ *                      [--history one:2000,one:10000[,many:100000] | none]  (real histories: bench/history-bench.mjs)
  *
  * Every whole-process number is one fresh `node bin/modelreg.js ...` (what a user or a CI job
  * pays), timed from spawn to exit in this process; median, min and max of --runs runs; peak
@@ -35,7 +36,7 @@ if (flag('help')) {
   console.log(lines.slice(2, lines.indexOf(' */')).map((l) => l.replace(/^ \*\s?/, '')).join('\n'));
   process.exit(0);
 }
-const SIZES = opt('sizes', '1000,10000').split(',').map((s) => Number(s.trim().replace(/k$/i, '000'))).filter((n) => n > 0);
+const SIZES = opt('sizes', '1000,10000') === 'none' ? [] : opt('sizes', '1000,10000').split(',').map((s) => Number(s.trim().replace(/k$/i, '000'))).filter((n) => n > 0);
 const RUNS = Math.max(1, Number(opt('runs', 7)));
 const OUT = opt('out');
 const JSON_OUT = opt('json');
@@ -628,6 +629,11 @@ const floors = {
 };
 const results = [];
 for (const size of SIZES) results.push(await benchSize(size, floors));
+const { benchHistory, historyTable, parseHistorySpecs } = await import('./history-bench.mjs');
+const historyResults = [];
+for (const spec of parseHistorySpecs(opt('history', 'one:2000,one:10000'))) {
+  historyResults.push(await benchHistory(spec, floors, { series, runOnce, cli, git, freshCopy, dropCopy, log, NODE, ROOT, CLI, BUDGET_S, RUNS }));
+}
 
 const md = [];
 md.push(`Machine: ${m.nproc} CPUs (${m.model}), ${m.memGB} GiB RAM, Node ${m.node}, ${m.git}; modelreg at ${m.commit} (dist/ fingerprint ${m.dist}); ${m.date}.`);
@@ -637,11 +643,15 @@ for (const r of results) {
   md.push(table(r));
   md.push('');
 }
+for (const r of historyResults) {
+  md.push(historyTable(r));
+  md.push('');
+}
 md.push(`Total: ${((Date.now() - started) / 1000).toFixed(0)} s for sizes ${SIZES.join(', ')}${waitedMs > 1000 ? `, of which ${(waitedMs / 1000).toFixed(0)} s waiting for other processes to leave the CPUs idle` : ''}; ${totals.runs} runs kept, ${totals.discarded} discarded as disturbed, ${totals.disturbedKept} kept although disturbed.`);
 const text = md.join('\n');
 console.log(text);
 if (OUT) writeFileSync(OUT, `${text}\n`);
-if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ machine: m, runs: RUNS, results }, null, 2));
+if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ machine: m, runs: RUNS, results, history: historyResults }, null, 2));
 rmSync(scratch, { recursive: true, force: true });
 const failed = results.some((r) => r.notes.length || Object.values(r.rows.reads).some((x) => Object.values(x).some((s) => s.errors.length)) || [r.rows.register, r.rows.transition, r.rows.checkBase].some((s) => s.errors.length) || !r.rows.fsck.register.ok || !r.rows.fsck.transition.ok || r.rows.inproc?.error);
 process.exitCode = failed ? 1 : 0;

@@ -46,14 +46,25 @@ const GROW_UNTIL = 8;
 const crc32 = mode !== 'off' ? require('node:zlib').crc32 : undefined;
 if (mode === 'off' || process.argv.includes('--debug') || typeof crc32 !== 'function') {
   if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
-  run(require(bundle), undefined);
+  let cli;
+  try { cli = require(bundle); } catch (e) { if (e.code === 'MODULE_NOT_FOUND' && !fs.existsSync(bundle)) unbuilt(); throw e; }
+  run(cli, undefined);
 } else {
   runCached();
 }
 
+/** A checkout that was never built (or whose build was removed): say what to run, exit 2. */
+function unbuilt() {
+  const root = path.join(__dirname, '..');
+  const next = fs.existsSync(path.join(root, "node_modules")) ? "npm run build" : "npm ci";
+  process.stderr.write(`modelreg is not built: ${path.relative(process.cwd(), bundle) || bundle} is missing. Run \`${next}\` in ${root}, then try again.\n`);
+  process.exit(2);
+}
+
 function runCached() {
   const { Script } = require('node:vm');
-  const source = fs.readFileSync(bundle);
+  let source;
+  try { source = fs.readFileSync(bundle); } catch (e) { if (e.code === 'ENOENT') unbuilt(); throw e; }
   const group = cacheGroup(process.argv);
   const want = { bundle: crc32(source), length: source.length, node: crc32(`${process.version} ${process.platform} ${process.arch}`) };
   // V8 also refuses data made under other V8 flags, which only it can tell from node's own

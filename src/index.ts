@@ -11,7 +11,7 @@ import { Context, type RegistryOptions } from './ops/context.js';
 import { register, type RegisterInput } from './ops/register.js';
 import { list, showModel, showVersion, resolve, type ReadInput, type ShowModelResult } from './ops/read.js';
 import { tag, describe, alias, type TagInput, type DescribeInput, type AliasInput } from './ops/metadata.js';
-import { history, type HistoryInput } from './ops/history.js';
+import { history, historyStream, type HistoryInput } from './ops/history.js';
 import { check, type CheckInput } from './ops/check.js';
 import { transition, type TransitionInput } from './ops/transition.js';
 import { download } from './ops/download.js';
@@ -38,6 +38,8 @@ export type { ModelVersion, RegisteredModel, Policy, RegistryConfig } from './do
 export type { ShowModelResult, ModelSummary, Resolved } from './ops/read.js';
 export type { RegistryOptions, RegisterInput, ReadInput, TagInput, DescribeInput, AliasInput, HistoryInput, CheckInput, TransitionInput, InitInput, ApproveInput, RollbackInput, DeprecateInput, DeleteInput, SearchInput, WriteOptions };
 export type { Decision, Check } from './policy/index.js';
+export type { ArtifactInput, LineageInput, NewModelInput } from './ops/register.js';
+export type { HistoryEntry } from './ops/history.js';
 
 /** A registry repository and every operation on it. */
 export interface Registry {
@@ -53,6 +55,8 @@ export interface Registry {
   describe(input: DescribeInput): ReturnType<typeof describe>;
   alias(input: AliasInput): ReturnType<typeof alias>;
   history(input?: HistoryInput): ReturnType<typeof history>;
+  /** The history as a stream, newest first: for any depth (each entry as soon as it is known). */
+  historyStream(input?: HistoryInput): ReturnType<typeof historyStream>;
   check(input?: CheckInput): ReturnType<typeof check>;
   transition(input: TransitionInput): ReturnType<typeof transition>;
   approve(input: ApproveInput): ReturnType<typeof approve>;
@@ -94,6 +98,7 @@ export async function openRegistry(options: RegistryOptions = {}): Promise<Regis
     describe: (i) => describe(ctx, i),
     alias: (i) => alias(ctx, i),
     history: (i = {}) => history(ctx, i),
+    historyStream: (i = {}) => historyStream(ctx, i),
     check: (i = {}) => check(ctx, i),
     transition: (i) => transition(ctx, i),
     approve: (i) => approve(ctx, i),

@@ -21,6 +21,23 @@ export function out(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
+/** stdout in chunks: one write per 16 kB or 100 ms, not one per line. */
+export function bufferedStdout(): { write(text: string): void; flush(): void } {
+  let buf = '';
+  let last = Date.now();
+  // A reader that stops early (`| head`) closes the pipe: stop quietly, as git log does.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+  const flush = () => {
+    if (buf) process.stdout.write(buf);
+    buf = '';
+    last = Date.now();
+  };
+  return { write: (t) => { buf += t; if (buf.length >= 16_384 || Date.now() - last > 100) flush(); }, flush };
+}
+
 export function json(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }

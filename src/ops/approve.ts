@@ -35,7 +35,7 @@ export async function approve(ctx: Context, input: ApproveInput): Promise<Approv
   const id = await ctx.identity();
   const at = ctx.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
   return runWrite(ctx, input, async (snap) => {
-    const m = await requireModel(snap, input.model);
+    const m = await requireModel(snap, input.model, true);
     const v = requireVersion(m, input.version);
     const policy = await policyFor(snap, m.record);
     // On a promotion branch the version is already in the stage it awaits approval for:

@@ -2,12 +2,18 @@
  * `history`: what happened to the registry, newest first, derived from the content of the
  * files between commits (hand edits merged by a pull request show up too); commit trailers
  * only annotate.
+ *
+ * A stream: commits are walked along first parents from the tip and each entry is handed on as
+ * soon as it is known, so `--limit` stops the walk and no step holds more than one commit's
+ * events. Each commit's events come from the event index (storage/event-index.ts), or are
+ * derived from the trees on the changed paths and then stored there.
  */
-import { diffModel } from '../domain/diff.js';
-import { describeEvent, isInitial, type RegistryEvent } from '../domain/events.js';
+import { describeEvent, type RegistryEvent } from '../domain/events.js';
 import { modelKey } from '../domain/names.js';
 import { parseCommitMessage, trailerValue } from '../domain/trailers.js';
-import { changedPaths, firstParentLog, parseDateArg, resolveCommitish } from '../storage/history.js';
+import { CommitEventReader } from '../storage/commit-events.js';
+import { EventIndex, type IndexedCommit } from '../storage/event-index.js';
+import { parseDateArg, resolveCommitish } from '../storage/history.js';
 import type { Snapshot } from '../storage/snapshot.js';
 import type { Context } from './context.js';
 
@@ -32,40 +38,41 @@ export interface HistoryInput {
   ref?: string;
 }
 
-/** Model folders touched between two snapshots. */
-async function touchedModels(a: Snapshot, b: Snapshot, registryDir: string): Promise<string[]> {
-  const aReg = await a.entry(registryDir);
-  const bReg = await b.entry(registryDir);
-  const changed = await changedPaths(b.store, aReg?.oid, bReg?.oid);
-  const names = new Set<string>();
-  for (const c of changed) {
-    const m = /^(?:(.+)\/)?(?:model\.yaml|versions\/[^/]+)$/.exec(c.path);
-    const name = m?.[1] ?? c.path.split('/')[0];
-    if (name) names.add(name);
-  }
-  const byKey = new Map<string, string>();
-  for (const n of names) if (!byKey.has(modelKey(n))) byKey.set(modelKey(n), n);
-  return [...byKey.values()];
-}
-
+/** Events that turn snapshot `a` into `b`, of one model or all; reads only the trees and files that differ. */
 export async function eventsBetween(ctx: Context, a: Snapshot, b: Snapshot, onlyModel?: string): Promise<RegistryEvent[]> {
   const cfg = await b.config();
-  const names = await touchedModels(a, b, cfg.registry);
-  const out: RegistryEvent[] = [];
-  for (const name of names.sort()) {
-    if (onlyModel && modelKey(onlyModel) !== modelKey(name)) continue;
-    let before, after;
-    // A model whose files do not parse at either side has no events: the file check reports it.
-    try { before = await a.model(name); } catch { continue; }
-    try { after = await b.model(name); } catch { continue; }
-    if (!before && !after) continue;
-    // The starting content of a model or version created here is part of its creation.
-    out.push(...diffModel(before, after).filter((e) => !isInitial(e)));
-  }
-  return out;
+  const events = await new CommitEventReader(b.store, b).between(a.tree, b.tree, cfg.registry);
+  return onlyModel ? events.filter((e) => 'model' in e && modelKey(e.model) === modelKey(onlyModel)) : events;
 }
 
-export async function history(ctx: Context, input: HistoryInput = {}): Promise<{ entries: HistoryEntry[] }> {
+/**
+ * Every commit on the first-parent history of `snap`'s commit with its events, newest first,
+ * from the event index (what it lacks is derived and stored). For other readers: the UI's
+ * timeline, an event feed, the time a version entered its stage.
+ */
+export function indexedHistory(snap: Snapshot, stopAt?: string): AsyncGenerator<IndexedCommit> {
+  const reader = new CommitEventReader(snap.store, snap);
+  return EventIndex.open(snap.store.gitdir).walk(snap.store, snap.commit, (c) => reader.events(c), stopAt);
+}
+
+function entryOf(c: IndexedCommit, events: RegistryEvent[]): HistoryEntry {
+  const msg = parseCommitMessage(c.msg);
+  const reverts = /This reverts commit ([0-9a-f]{40})/.exec(c.msg)?.[1];
+  const action = trailerValue(msg, 'Modelreg-Action');
+  return {
+    commit: c.c, author: c.ae, authorName: c.an,
+    time: new Date(c.at * 1000).toISOString(), subject: msg.subject,
+    ...(action ? { action } : {}),
+    ...(reverts ? { reverts } : {}),
+    events: events.map((e) => ({ ...e, description: describeEvent(e) })),
+  };
+}
+
+/**
+ * The history as a stream of entries, newest first.
+ * @example for await (const e of historyStream(ctx, { model: 'churn', limit: 20 })) console.log(e.subject)
+ */
+export async function* historyStream(ctx: Context, input: HistoryInput = {}): AsyncGenerator<HistoryEntry> {
   const store = ctx.store();
   const head = await ctx.snapshotAt(input.ref, store);
   let stopCommit: string | undefined;
@@ -74,24 +81,20 @@ export async function history(ctx: Context, input: HistoryInput = {}): Promise<{
     stopDate = parseDateArg(input.since);
     if (!stopDate) stopCommit = await resolveCommitish(store, input.since);
   }
-  const entries: HistoryEntry[] = [];
-  for await (const c of firstParentLog(store, head.commit, stopCommit)) {
-    if (stopDate && c.committer.timestamp * 1000 < stopDate.getTime()) break;
-    const after = ctx.snapshot(store, c.oid, c.tree);
-    const parent = c.parents[0];
-    const before = ctx.snapshot(store, parent, parent ? (await store.readCommit(parent)).tree : undefined);
-    const events = await eventsBetween(ctx, before, after, input.model);
+  const key = input.model === undefined ? undefined : modelKey(input.model);
+  let n = 0;
+  for await (const c of indexedHistory(head, stopCommit)) {
+    if (stopDate && c.ct * 1000 < stopDate.getTime()) break;
+    const events = key === undefined ? c.events : c.events.filter((e) => 'model' in e && modelKey(e.model) === key);
     if (!events.length) continue;
-    const msg = parseCommitMessage(c.message);
-    const reverts = /This reverts commit ([0-9a-f]{40})/.exec(c.message)?.[1];
-    entries.push({
-      commit: c.oid, author: c.author.email, authorName: c.author.name,
-      time: new Date(c.author.timestamp * 1000).toISOString(), subject: msg.subject,
-      ...(trailerValue(msg, 'Modelreg-Action') ? { action: trailerValue(msg, 'Modelreg-Action') } : {}),
-      ...(reverts ? { reverts } : {}),
-      events: events.map((e) => ({ ...e, description: describeEvent(e) })),
-    });
-    if (input.limit && entries.length >= input.limit) break;
+    yield entryOf(c, events);
+    if (input.limit && ++n >= input.limit) break;
   }
+}
+
+/** The history as a list (for a bounded `limit`, or a short history; `historyStream` for any depth). */
+export async function history(ctx: Context, input: HistoryInput = {}): Promise<{ entries: HistoryEntry[] }> {
+  const entries: HistoryEntry[] = [];
+  for await (const e of historyStream(ctx, input)) entries.push(e);
   return { entries };
 }

@@ -21,7 +21,7 @@ export async function deprecate(ctx: Context, input: DeprecateInput): Promise<Wr
   const id = await ctx.identity();
   const at = ctx.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
   return runWrite(ctx, input, async (snap) => {
-    const m = await requireModel(snap, input.model);
+    const m = await requireModel(snap, input.model, true);
     const v = requireVersion(m, input.version);
     if (!input.undo && v.record.deprecated) throw new RegistryError('BAD_INPUT', `${m.name} ${input.version} is already deprecated (since ${v.record.deprecated.at}).`, {});
     if (input.undo && !v.record.deprecated) throw new RegistryError('BAD_INPUT', `${m.name} ${input.version} is not deprecated.`, {});
@@ -44,7 +44,7 @@ export interface DeleteInput extends WriteOptions {
 export async function deleteVersion(ctx: Context, input: DeleteInput): Promise<WriteOutcome & { model: string; version: string }> {
   const id = await ctx.identity();
   return runWrite(ctx, input, async (snap) => {
-    const m = await requireModel(snap, input.model);
+    const m = await requireModel(snap, input.model, true);
     const v = requireVersion(m, input.version);
     const policy = await policyFor(snap, m.record);
     const d = evaluateDelete({ policy, model: m.record, version: v.record, actor: { email: id.email, name: id.name }, now: ctx.now(), approvals: v.record.approvals ?? [] });

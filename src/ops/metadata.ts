@@ -24,7 +24,7 @@ export async function tag(ctx: Context, input: TagInput): Promise<WriteOutcome &
   if (!Object.keys(input.set ?? {}).length && !(input.delete ?? []).length) throw new RegistryError('BAD_INPUT', 'Give at least one tag: KEY=VALUE to set, KEY to delete.', {});
   if (input.version) parseVersion(input.version);
   return runWrite(ctx, input, async (snap) => {
-    const m = await requireModel(snap, input.model);
+    const m = await requireModel(snap, input.model, true);
     const target = input.version ? requireVersion(m, input.version) : { file: m.file, record: m.record };
     const tags: Record<string, string> = { ...(target.record.tags ?? {}) };
     for (const k of input.delete ?? []) {
@@ -56,7 +56,7 @@ export interface DescribeInput extends WriteOptions {
 export async function describe(ctx: Context, input: DescribeInput): Promise<WriteOutcome & { model: string; version?: string }> {
   if (input.version) parseVersion(input.version);
   return runWrite(ctx, input, async (snap) => {
-    const m = await requireModel(snap, input.model);
+    const m = await requireModel(snap, input.model, true);
     const target = input.version ? requireVersion(m, input.version) : { file: m.file, record: m.record };
     const text = (await snap.text(target.file)) ?? '';
     const next = editYaml(text, [{ path: ['description'], value: input.description === '' ? undefined : input.description }]);
@@ -82,7 +82,7 @@ export async function alias(ctx: Context, input: AliasInput): Promise<WriteOutco
   if (input.version !== undefined) parseVersion(input.version);
   const id = await ctx.identity();
   return runWrite(ctx, input, async (snap) => {
-    const m = await requireModel(snap, input.model);
+    const m = await requireModel(snap, input.model, true);
     const previous = m.record.aliases?.[input.alias];
     if (input.version === undefined && previous === undefined) throw new RegistryError('NOT_FOUND', `${m.name} has no alias @${input.alias}.`, { alias: input.alias });
     if (input.version !== undefined) {

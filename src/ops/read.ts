@@ -5,8 +5,8 @@ import { compareVersions, satisfiesRange, sortVersionsDesc } from '../domain/ver
 import type { ModelState, ModelVersion, RegisteredModel } from '../domain/state.js';
 import type { Context } from './context.js';
 import type { CachedSummary } from '../storage/summary-cache.js';
-import type { ModelStages } from '../storage/snapshot.js';
-import { requireModel, requireVersion } from './errors.js';
+import type { ModelStages, Snapshot } from '../storage/snapshot.js';
+import { assertFilesMatchNames, requireModel, requireVersion } from './errors.js';
 
 export interface ReadInput {
   /** A ref (branch, tag, commit) or a date: the registry as it was then. */
@@ -115,7 +115,7 @@ export async function showModel(ctx: Context, input: ReadInput & { model: string
 /** One version's full record. */
 export async function showVersion(ctx: Context, input: ReadInput & { model: string; version: string }): Promise<ModelVersion> {
   const snap = await ctx.snapshotAt(input.at);
-  return requireVersion(await requireModel(snap, input.model), input.version).record;
+  return requireVersion(await requireModel(snap, input.model, true), input.version).record;
 }
 
 /** A model with all its versions (newest first), or one version's full record. */
@@ -139,27 +139,45 @@ export interface Resolved {
 /** Which version a model URI names now (or at `at`). */
 export function pick(m: ModelState, uri: string): ModelVersion {
   const ref = parseModelUri(uri);
-  const all = [...m.versions.values()].map((v) => v.record);
+  // By name where a name is enough: a model read on demand then reads one version file.
+  const all = () => [...m.versions.values()].map((v) => v.record);
+  const highest = (names: string[]) => names.sort((a, b) => compareVersions(b, a))[0];
   const none = (what: string): never => {
+    assertFilesMatchNames(m);
     throw new RegistryError('NOT_FOUND', `${formatModelUri(ref)}: ${m.name} has no ${what}.`, { uri });
   };
   switch (ref.kind) {
     case 'version': return requireVersion(m, ref.version).record;
-    case 'latest': return all.sort((a, b) => compareVersions(b.version, a.version))[0] ?? none('versions');
+    case 'latest': {
+      const top = highest([...m.versions.keys()]);
+      return (top ? m.versions.get(top)?.record : undefined) ?? none('versions');
+    }
     case 'alias': {
       const v = m.record.aliases?.[ref.alias];
       if (!v) return none(`alias @${ref.alias}${Object.keys(m.record.aliases ?? {}).length ? ` (aliases: ${Object.keys(m.record.aliases ?? {}).join(', ')})` : ''}`);
       return requireVersion(m, v).record;
     }
     case 'stage': {
-      const inStage = all.filter((r) => r.stage.toLowerCase() === ref.stage.toLowerCase()).sort((a, b) => compareVersions(b.version, a.version));
+      const inStage = all().filter((r) => r.stage.toLowerCase() === ref.stage.toLowerCase()).sort((a, b) => compareVersions(b.version, a.version));
       return inStage[0] ?? none(`version in stage ${ref.stage}`);
     }
     case 'range': {
-      const hits = all.filter((r) => satisfiesRange(r.version, ref.range)).sort((a, b) => compareVersions(b.version, a.version));
-      return hits[0] ?? none(`version in range ${ref.range}`);
+      const hit = highest([...m.versions.keys()].filter((v) => satisfiesRange(v, ref.range)));
+      return (hit ? m.versions.get(hit)?.record : undefined) ?? none(`version in range ${ref.range}`);
     }
   }
+}
+
+/** The highest version in `stage` (matched case-insensitively), as `pick` answers it. */
+async function holderOf(snap: Snapshot, m: ModelState, stage: string, uri: string): Promise<ModelVersion> {
+  const names = Object.entries(await snap.stages(m)).filter(([, s]) => s.toLowerCase() === stage.toLowerCase()).map(([v]) => v);
+  const top = names.sort((a, b) => compareVersions(b, a))[0];
+  const hit = top ? m.versions.get(top)?.record : undefined;
+  if (!hit) {
+    assertFilesMatchNames(m);
+    throw new RegistryError('NOT_FOUND', `${formatModelUri(parseModelUri(uri))}: ${m.name} has no version in stage ${stage}.`, { uri });
+  }
+  return hit;
 }
 
 /**
@@ -169,8 +187,10 @@ export function pick(m: ModelState, uri: string): ModelVersion {
 export async function resolve(ctx: Context, input: ReadInput & { uri: string }): Promise<Resolved> {
   const ref = parseModelUri(input.uri);
   const snap = await ctx.snapshotAt(input.at);
-  const m = await requireModel(snap, ref.model);
-  const record = pick(m, input.uri);
+  // Read on demand: a version, alias, latest or range names one version; a stage reads every
+  // version's stage by a line scan and parses the holder's file only.
+  const m = await requireModel(snap, ref.model, true);
+  const record = ref.kind === 'stage' ? await holderOf(snap, m, ref.stage, input.uri) : pick(m, input.uri);
   const aliases = Object.entries(m.record.aliases ?? {}).filter(([, v]) => v === record.version).map(([a]) => a);
   return { uri: input.uri, model: m.name, version: record.version, stage: record.stage, aliases, artifact: record.artifact, record, ...(snap.commit ? { commit: snap.commit } : {}) };
 }

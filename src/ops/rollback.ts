@@ -37,11 +37,11 @@ export interface RollbackResult extends WriteOutcome {
 export async function rollback(ctx: Context, input: RollbackInput): Promise<RollbackResult> {
   const id = await ctx.identity();
   return runWrite(ctx, input, async (snap) => {
-    const m = await requireModel(snap, input.model);
+    const m = await requireModel(snap, input.model, true);
     const policy = await policyFor(snap, m.record);
     const stage = input.stage ?? policy.stages.find((s) => isExclusive(policy, s)) ?? 'Production';
     if (!policy.stages.includes(stage)) throw new RegistryError('BAD_INPUT', `Stage ${stage} is not defined by policy '${policy.name}' (${policy.stages.join(', ')}).`, { stage });
-    const holders = [...m.versions.values()].filter((v) => v.record.stage === stage).sort((a, b) => compareVersions(b.record.version, a.record.version));
+    const holders = (await snap.inStage(m, stage)).sort((a, b) => compareVersions(b.record.version, a.record.version));
     const holder = holders[0];
     const edits = new Map<string, Array<{ path: string[]; value: unknown }>>();
     const changes: RollbackResult['changes'] = [];

@@ -1,7 +1,12 @@
-/** When did a version enter its current stage? Derived from file contents along history. */
-import YAML from 'yaml';
+/**
+ * When did a version enter its current stage? From the event index: the newest event that put
+ * the version into the stage (its registration or a transition, a rollback's included), found
+ * by walking the indexed events newest first. Events are derived from file contents, so hand
+ * edits count; a commit is derived once and then read from the index.
+ */
+import { modelKey } from '../domain/names.js';
 import type { Snapshot } from '../storage/snapshot.js';
-import { firstParentLog } from '../storage/history.js';
+import { indexedHistory } from './history.js';
 
 export interface StageEntry {
   /** The commit that moved the version into `stage`. */
@@ -11,30 +16,26 @@ export interface StageEntry {
 }
 
 /**
- * Walks first-parent history from the snapshot's commit back to the commit that put `file`
- * into `stage` (the oldest commit of the unbroken run with that stage).
+ * The commit that put the version stored at `file` (as of the snapshot's commit) into `stage`:
+ * the oldest commit of the unbroken run with that stage. Undefined when the history does not say.
  */
-export async function stageEnteredAt(snap: Snapshot, file: string, stage: string, maxCommits = 5000): Promise<StageEntry | undefined> {
-  let entered: StageEntry | undefined;
-  let lastBlob: string | undefined;
-  let lastStage: string | undefined;
-  let n = 0;
-  for await (const c of firstParentLog(snap.store, snap.commit)) {
-    if (++n > maxCommits) break;
-    const e = await snap.store.entryAt(c.tree, file);
-    if (!e) break;
-    let s = lastStage;
-    if (e.oid !== lastBlob) {
-      try {
-        s = (YAML.parse(await snap.store.readText(e.oid)) as { stage?: string })?.stage;
-      } catch {
-        break;
-      }
-      lastBlob = e.oid;
-      lastStage = s;
+export async function stageEnteredAt(snap: Snapshot, file: string, stage: string): Promise<StageEntry | undefined> {
+  const m = /^(.+)\/versions\/([^/]+)\.yaml$/.exec(file);
+  if (!m || !snap.commit) return undefined;
+  const registry = (await snap.config()).registry;
+  if (!m[1].startsWith(`${registry}/`)) return undefined;
+  const key = modelKey(m[1].slice(registry.length + 1));
+  const version = m[2];
+  for await (const c of indexedHistory(snap)) {
+    // Within one commit, the last event about the version is its state after the commit.
+    for (let i = c.events.length - 1; i >= 0; i--) {
+      const e = c.events[i];
+      if (!('version' in e) || e.version !== version || modelKey(e.model) !== key) continue;
+      const entered = { commit: c.c, at: new Date(c.ct * 1000), author: c.ae };
+      if (e.type === 'transition') return e.to === stage ? entered : undefined;
+      if (e.type === 'register') return e.stage === stage ? entered : undefined;
+      if (e.type === 'delete') return undefined;
     }
-    if (s !== stage) break;
-    entered = { commit: c.oid, at: new Date(c.committer.timestamp * 1000), author: c.author.email };
   }
-  return entered;
+  return undefined;
 }

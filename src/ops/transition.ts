@@ -41,7 +41,7 @@ export async function transition(ctx: Context, input: TransitionInput): Promise<
   if (!isStageName(input.stage)) throw new RegistryError('BAD_INPUT', `Invalid stage name ${JSON.stringify(input.stage)}.`, { stage: input.stage });
   const id = await ctx.identity();
   return runWrite(ctx, input, async (snap) => {
-    const model = await requireModel(snap, input.model);
+    const model = await requireModel(snap, input.model, true);
     const v = requireVersion(model, input.version);
     const policy = await policyFor(snap, model.record);
     const from = v.record.stage;
@@ -56,7 +56,7 @@ export async function transition(ctx: Context, input: TransitionInput): Promise<
       enteredStageAt: entered?.at, approvals, resets,
     });
     const archived = isExclusive(policy, input.stage)
-      ? [...model.versions.values()].filter((o) => o.record.stage === input.stage && o.record.version !== v.record.version).map((o) => o.record.version)
+      ? (await snap.inStage(model, input.stage)).filter((o) => o.record.version !== v.record.version).map((o) => o.record.version)
       : [];
     const base = { model: model.name, version: v.record.version, from, stage: input.stage, allowed: decision.allowed, archived, decision };
     const pendingOk = input.allowPending && input.branch && decision.checks.every((c) => c.ok || c.name.startsWith('approvals'));

@@ -6,6 +6,7 @@ import { readRef } from './refs.js';
 import { RegistryError } from '../errors/index.js';
 import type { CommitInfo, ObjectStore } from './objects.js';
 import { parseGitDate } from './repo.js';
+import { changedFiles } from './tree-diff.js';
 
 export interface ChangedPath {
   path: string;
@@ -13,27 +14,9 @@ export interface ChangedPath {
   after?: string;
 }
 
-/** Blob paths that differ between two trees (undefined = empty tree), under `prefix`. */
+/** Blob paths that differ between two trees (undefined = empty tree), under `prefix`; equal subtrees are skipped, large trees compared as bytes (tree-diff.ts). */
 export async function changedPaths(store: ObjectStore, a: string | undefined, b: string | undefined, prefix = ''): Promise<ChangedPath[]> {
-  if (a === b) return [];
-  const ae = a ? await store.readTree(a) : [];
-  const be = b ? await store.readTree(b) : [];
-  const am = new Map(ae.map((e) => [e.path, e]));
-  const bm = new Map(be.map((e) => [e.path, e]));
-  const out: ChangedPath[] = [];
-  for (const name of new Set([...am.keys(), ...bm.keys()])) {
-    const x = am.get(name);
-    const y = bm.get(name);
-    if (x?.oid === y?.oid && x?.mode === y?.mode) continue;
-    const path = prefix ? `${prefix}/${name}` : name;
-    const xt = x?.type === 'tree' ? x.oid : undefined;
-    const yt = y?.type === 'tree' ? y.oid : undefined;
-    if (xt || yt) out.push(...(await changedPaths(store, xt, yt, path)));
-    const xb = x && x.type !== 'tree' ? x.oid : undefined;
-    const yb = y && y.type !== 'tree' ? y.oid : undefined;
-    if (xb !== yb || (x && y && x.mode !== y.mode && !xt && !yt)) out.push({ path, ...(xb ? { before: xb } : {}), ...(yb ? { after: yb } : {}) });
-  }
-  return out;
+  return changedFiles(store, a, b, prefix);
 }
 
 /** Commits reachable from `oid` along first parents, newest first. */

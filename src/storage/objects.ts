@@ -136,7 +136,9 @@ export class ObjectStore implements ObjectReader {
   }
 
   async writeTree(entries: TreeEntry[]): Promise<string> {
-    const sorted = [...entries].sort((a, b) => compareTreeNames(a, b));
+    // Each name's sort key built once: a comparator that built two per comparison cost most of
+    // a write to a folder of 10,000 versions.
+    const sorted = entries.map((e) => ({ e, key: Buffer.from(e.type === 'tree' ? `${e.path}/` : e.path) })).sort((a, b) => Buffer.compare(a.key, b.key)).map((x) => x.e);
     const parts: Buffer[] = [];
     for (const e of sorted) {
       const mode = e.type === 'tree' ? '40000' : e.mode.replace(/^0+/, '');
@@ -165,12 +167,7 @@ function formatTz(offset: number): string {
   return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}${String(abs % 60).padStart(2, '0')}`;
 }
 
-/** Git sorts tree entries by name, comparing a tree's name as if it ended in '/'. */
-function compareTreeNames(a: TreeEntry, b: TreeEntry): number {
-  const an = Buffer.from(a.type === 'tree' ? `${a.path}/` : a.path);
-  const bn = Buffer.from(b.type === 'tree' ? `${b.path}/` : b.path);
-  return Buffer.compare(an, bn);
-}
+/* Git sorts tree entries by name, comparing a tree's name as if it ended in '/' (writeTree). */
 
 export function hashBlob(content: Uint8Array | string): string {
   const buf = typeof content === 'string' ? Buffer.from(content) : content;

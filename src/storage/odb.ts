@@ -38,6 +38,8 @@ interface Pack {
   reads: number;
   /** Delta bases (and trees, commits) read from this pack, by offset. */
   bases: Map<number, RawObject>;
+  /** Bytes held in `bases`. */
+  basesBytes: number;
   fanout: Uint32Array;
   count: number;
   shas: Buffer;
@@ -70,7 +72,7 @@ function loadIdx(idxPath: string, packPath: string): Pack | undefined {
   const largeStart = offStart + count * 4;
   if (largeStart + 40 > buf.length) throw corruptObject(undefined, idxPath, `the index lists ${count} objects but holds only ${buf.length} bytes`);
   return {
-    idxPath, packPath, size, reads: 0, bases: new Map(), fanout, count,
+    idxPath, packPath, size, reads: 0, bases: new Map(), basesBytes: 0, fanout, count,
     shas: buf.subarray(shaStart, crcStart), offsets: buf.subarray(offStart, largeStart), large: buf.subarray(largeStart, buf.length - 40),
   };
 }
@@ -203,12 +205,15 @@ export function objectDirectories(objects: string, env: NodeJS.ProcessEnv = proc
  * stay on positional reads).
  */
 const BULK_READS = 500;
+/** Bytes of objects each cache (per database, per pack) holds at most. */
+const CACHE_BYTES = 16 * 1024 * 1024;
 const BULK_MAX_BYTES = 256 * 1024 * 1024;
 
 export class ObjectDatabase implements ObjectSource {
   private packs?: Pack[];
   private dirs?: string[];
   private cache = new Map<string, RawObject>();
+  private cacheBytes = 0;
   /** Parsed tree entries by tree id, filled by ObjectStore (the parse is the cost of a large folder). */
   readonly parsedTrees = new Map<string, unknown>();
   /** The objects folder, shared by every worktree. */
@@ -271,8 +276,15 @@ export class ObjectDatabase implements ObjectSource {
     if (hit) return hit;
     const obj = this.readPackedUncached(p, offset, depth);
     if (depth > 0 || obj.type !== 'blob') {
-      if (p.bases.size > 512) p.bases.delete(p.bases.keys().next().value!);
       p.bases.set(offset, obj);
+      p.basesBytes += obj.content.length;
+      // Bounded by count and by bytes: the folder of a model with 10,000 versions is a 450 kB
+      // tree, and a walk over its history reads one per commit.
+      while ((p.bases.size > 512 || p.basesBytes > CACHE_BYTES) && p.bases.size > 1) {
+        const [k, v] = p.bases.entries().next().value!;
+        p.bases.delete(k);
+        p.basesBytes -= v.content.length;
+      }
     }
     return obj;
   }
@@ -368,9 +380,14 @@ export class ObjectDatabase implements ObjectSource {
         if (off !== undefined) { obj = this.readFromPack(p, off, oid); break; }
       }
     }
-    if (obj && obj.type !== 'blob') {
-      if (this.cache.size >= 20_000) this.cache.delete(this.cache.keys().next().value!);
+    if (obj && obj.type !== 'blob' && !this.cache.has(oid)) {
       this.cache.set(oid, obj);
+      this.cacheBytes += obj.content.length;
+      while ((this.cache.size > 20_000 || this.cacheBytes > CACHE_BYTES) && this.cache.size > 1) {
+        const [k, v] = this.cache.entries().next().value!;
+        this.cache.delete(k);
+        this.cacheBytes -= v.content.length;
+      }
     }
     return obj;
   }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { context, globals, json, out } from '../io.js';
+import { bufferedStdout, context, globals, json, out } from '../io.js';
 
 export function readCommands(program: Command): void {
   program.command('list')
@@ -70,10 +70,19 @@ export function readCommands(program: Command): void {
     .option('--ref <ref>', 'start from this ref instead of the registry branch')
     .action(async (model: string | undefined, o, cmd: Command) => {
       const ctx = await context(cmd);
-      const { history } = await import('../../ops/history.js');
-      const r = await history(ctx, { model, since: o.since, limit: o.limit, ref: o.ref });
-      if (globals(cmd).json) return json(r);
+      const { historyStream } = await import('../../ops/history.js');
       const { renderHistory } = await import('../../report/text.js');
-      out(renderHistory(r.entries));
+      // Printed as the walk finds them (a deep history never waits for, or holds, its whole list).
+      const asJson = globals(cmd).json;
+      const w = bufferedStdout();
+      let n = 0;
+      for await (const e of historyStream(ctx, { model, since: o.since, limit: o.limit, ref: o.ref })) {
+        if (asJson) w.write(`${n ? ',\n' : '{\n  "entries": [\n'}${JSON.stringify(e, null, 2).replace(/^/gm, '    ')}`);
+        else w.write(`${n ? '\n' : ''}${renderHistory([e])}`);
+        n++;
+      }
+      if (asJson) w.write(n ? '\n  ]\n}\n' : '{\n  "entries": []\n}\n');
+      else w.write(n ? '\n' : 'No history.\n');
+      w.flush();
     });
 }

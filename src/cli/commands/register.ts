@@ -31,10 +31,11 @@ export function registerCommand(program: Command): void {
       const { readSignature } = await import('../signature.js');
       const fw = o.framework ? { name: o.framework.split('@')[0], ...(o.framework.includes('@') ? { version: o.framework.split('@')[1] } : {}) } : undefined;
       const r = await register(ctx, {
-        model, artifact: o.artifact, file: o.file, version: o.version, bump: o.bump, metrics: o.metric, params: typedParams(o.param), tags: o.tag,
-        description: o.description, runId: o.runId, runUri: o.runUri, experiment: o.experiment, sourceRepo: o.sourceRepo, sourceCommit: o.sourceCommit,
-        datasets: o.dataset, signature: o.signature ? await readSignature(o.signature) : undefined, framework: fw, format: o.format,
-        owners: o.owner, policy: o.policy, noAutomations: o.automations === false, push: o.push, branch: o.branch,
+        model, artifact: { uri: o.artifact, file: o.file, format: o.format }, version: o.version, bump: o.bump,
+        metrics: o.metric, params: typedParams(o.param), tags: o.tag, description: o.description,
+        lineage: { run: { id: o.runId, uri: o.runUri, experiment: o.experiment }, code: { repo: o.sourceRepo, commit: o.sourceCommit }, datasets: o.dataset },
+        signature: o.signature ? await readSignature(o.signature) : undefined, framework: fw,
+        newModel: { owners: o.owner, policy: o.policy }, noAutomations: o.automations === false, push: o.push, branch: o.branch,
       });
       await afterWrite(cmd, r, `register ${r.model} ${r.version}`);
       if (globals(cmd).json) return json(r);

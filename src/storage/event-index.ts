@@ -1,0 +1,189 @@
+/**
+ * The event index: each commit's derived events, stored once, under `.git/modelreg/events-v1/`.
+ *
+ * A commit's events (what changed between it and its first parent) never change, so an entry is
+ * never stale. Entries are kept in segments: `<commit>.ndjson` holds the events of that commit
+ * and of its first-parent ancestors, newest first, up to SEGMENT_MAX commits, and names the
+ * commit that continues the walk (`next`, whose own segment may or may not exist yet). A walk
+ * from a branch tip reads the segment of each commit it reaches, and derives (and then stores)
+ * the commits no segment covers, so the work after a new commit is that one commit.
+ *
+ * Safe to delete at any time. A segment that does not parse, or whose commits do not chain, is
+ * ignored and written again. Writers write a temporary file and rename it into place, so two
+ * processes indexing the same commits at once both leave a whole file.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RegistryEvent } from '../domain/events.js';
+import type { CommitInfo, ObjectStore } from './objects.js';
+import { commonDir } from './worktree.js';
+
+export const EVENT_INDEX_FORMAT = 'modelreg-events';
+export const EVENT_INDEX_VERSION = 1;
+/** Commits per segment: a segment is read whole (about 300 bytes a commit). */
+const SEGMENT_MAX = 2000;
+/** A new segment whose successor holds fewer commits than this takes them in (fewer, larger files). */
+const MERGE_BELOW = 256;
+
+/** One commit as the index keeps it. */
+export interface IndexedCommit {
+  /** commit id */
+  c: string;
+  /** first parent (absent for a root commit) */
+  p?: string;
+  /** author email, name, time (seconds); committer time (seconds) */
+  ae: string;
+  an: string;
+  at: number;
+  ct: number;
+  /** the whole commit message */
+  msg: string;
+  events: RegistryEvent[];
+}
+
+interface Segment {
+  records: IndexedCommit[];
+  next?: string;
+}
+
+const OID = /^[0-9a-f]{40}$/;
+
+function validRecord(r: unknown): r is IndexedCommit {
+  const x = r as IndexedCommit;
+  return !!x && typeof x.c === 'string' && OID.test(x.c) && (x.p === undefined || (typeof x.p === 'string' && OID.test(x.p)))
+    && typeof x.ae === 'string' && typeof x.an === 'string' && Number.isFinite(x.at) && Number.isFinite(x.ct) && typeof x.msg === 'string'
+    && Array.isArray(x.events) && x.events.every((e) => !!e && typeof e === 'object' && typeof (e as { type?: unknown }).type === 'string');
+}
+
+export class EventIndex {
+  private names?: Set<string>;
+  private constructor(readonly dir: string) {}
+
+  /** The index of the repository whose gitdir is `gitdir` (shared by its worktrees). */
+  static open(gitdir: string): EventIndex {
+    return new EventIndex(join(commonDir(gitdir), 'modelreg', `events-v${EVENT_INDEX_VERSION}`));
+  }
+
+  private has(commit: string): boolean {
+    if (!this.names) {
+      try {
+        this.names = new Set(readdirSync(this.dir).filter((n) => n.endsWith('.ndjson')).map((n) => n.slice(0, -7)));
+      } catch {
+        this.names = new Set();
+      }
+    }
+    return this.names.has(commit);
+  }
+
+  /** The segment that starts at `commit`, or undefined when there is none or it cannot be trusted. */
+  private read(commit: string): Segment | undefined {
+    if (!this.has(commit)) return undefined;
+    let text: string;
+    try {
+      text = readFileSync(join(this.dir, `${commit}.ndjson`), 'utf8');
+    } catch {
+      return undefined;
+    }
+    try {
+      const lines = text.split('\n');
+      const head = JSON.parse(lines[0]) as { format?: string; version?: number; head?: string; next?: string | null; count?: number };
+      if (head.format !== EVENT_INDEX_FORMAT || head.version !== EVENT_INDEX_VERSION || head.head !== commit || typeof head.count !== 'number') return undefined;
+      const records: IndexedCommit[] = [];
+      for (let i = 1; i <= head.count; i++) {
+        const r = JSON.parse(lines[i]) as unknown;
+        if (!validRecord(r)) return undefined;
+        // The commits must chain along first parents, from `commit` to `next`.
+        if (r.c !== (i === 1 ? commit : records[i - 2].p)) return undefined;
+        records.push(r);
+      }
+      const next = head.next ?? undefined;
+      if (!records.length || records[records.length - 1].p !== next) return undefined;
+      return { records, ...(next ? { next } : {}) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private write(records: IndexedCommit[]): void {
+    if (!records.length) return;
+    const head = records[0].c;
+    const next = records[records.length - 1].p;
+    const lines = [JSON.stringify({ format: EVENT_INDEX_FORMAT, version: EVENT_INDEX_VERSION, head, next: next ?? null, count: records.length })];
+    for (const r of records) lines.push(JSON.stringify(r));
+    const file = join(this.dir, `${head}.ndjson`);
+    const tmp = join(this.dir, `.${head}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      writeFileSync(tmp, `${lines.join('\n')}\n`);
+      renameSync(tmp, file);
+      this.names?.add(head);
+    } catch {
+      try { unlinkSync(tmp); } catch { /* an index that cannot be written is only slower */ }
+    }
+  }
+
+  /**
+   * Stores `records` (newest first, chained along first parents); when the segment they lead to
+   * is small, the two become one file and the small one is removed (a reader that listed it
+   * meanwhile finds it gone and derives those commits again, which costs time, not answers).
+   */
+  private store(records: IndexedCommit[], successor?: Segment): void {
+    const next = records[records.length - 1]?.p;
+    if (successor && next && successor.records[0]?.c === next && successor.records.length < MERGE_BELOW && records.length + successor.records.length <= SEGMENT_MAX) {
+      this.write([...records, ...successor.records]);
+      try { unlinkSync(join(this.dir, `${next}.ndjson`)); this.names?.delete(next); } catch { /* already gone */ }
+      return;
+    }
+    this.write(records);
+  }
+
+  /**
+   * Every commit on the first-parent history of `tip`, newest first, with its events, stopping
+   * before `stopAt`. Commits no segment covers are derived with `derive` and stored, also when
+   * the caller stops early.
+   */
+  async *walk(store: ObjectStore, tip: string | undefined, derive: (c: CommitInfo) => Promise<RegistryEvent[]>, stopAt?: string): AsyncGenerator<IndexedCommit> {
+    let cur = tip;
+    let pending: IndexedCommit[] = [];
+    try {
+      while (cur && cur !== stopAt) {
+        const seg = this.read(cur);
+        if (seg) {
+          if (pending.length) { this.store(pending, seg); pending = []; }
+          for (const r of seg.records) {
+            if (r.c === stopAt) return;
+            yield r;
+          }
+          cur = seg.next;
+          continue;
+        }
+        const c = await store.readCommit(cur);
+        const rec = await indexedCommit(c, derive);
+        pending.push(rec);
+        if (pending.length >= SEGMENT_MAX) { this.write(pending); pending = []; }
+        yield rec;
+        cur = c.parents[0];
+      }
+    } finally {
+      if (pending.length) this.store(pending, cur && this.has(cur) ? this.read(cur) : undefined);
+    }
+  }
+
+  /** The events of one commit (from its segment, else derived and stored). */
+  async commit(store: ObjectStore, oid: string, derive: (c: CommitInfo) => Promise<RegistryEvent[]>): Promise<IndexedCommit> {
+    const seg = this.read(oid);
+    if (seg) return seg.records[0];
+    const rec = await indexedCommit(await store.readCommit(oid), derive);
+    this.write([rec]);
+    return rec;
+  }
+}
+
+async function indexedCommit(c: CommitInfo, derive: (c: CommitInfo) => Promise<RegistryEvent[]>): Promise<IndexedCommit> {
+  return {
+    c: c.oid, ...(c.parents[0] ? { p: c.parents[0] } : {}),
+    ae: c.author.email, an: c.author.name, at: c.author.timestamp, ct: c.committer.timestamp, msg: c.message,
+    events: await derive(c),
+  };
+}

@@ -1,0 +1,270 @@
+/**
+ * Reading models at one commit: where each model folder is (names matched case-insensitively),
+ * a model's whole state (from this process, the on-disk cache by tree id, or its files), a model
+ * read on demand for writes (its versions read when asked for), and every model in turn for
+ * whole-registry questions. The second part of a Snapshot (snapshot.ts).
+ */
+import { modelKey } from '../domain/names.js';
+import type { ModelState, ModelVersion, RegisteredModel, VersionState } from '../domain/state.js';
+import type { TreeEntry } from './objects.js';
+import { pathMismatch, type ModelLocation, type TreeReader } from './tree-reader.js';
+import type { BulkLister } from './bulk-lister.js';
+import { VersionFolder } from './version-folder.js';
+import { StageCache } from './stage-cache.js';
+import { diffRawTrees, findRawEntry, rawEntryAt, rawEntryAtOffset, rawNames, treeBytes } from './tree-diff.js';
+
+/**
+ * Versions up to which a whole-registry question (forEachModel) keeps what it read in the
+ * process, for the next question. Kept states cost about 16 kB a version (measured: 10,000
+ * kept added 160 MB to a search at 100k versions), so a registry of a few thousand versions
+ * answers its next question from memory and a large one holds a bounded part.
+ */
+const KEEP_VERSIONS = 2_000;
+
+export type { ModelLocation } from './tree-reader.js';
+
+export class ModelReader {
+  private modelCache = new Map<string, ModelState | null>();
+  constructor(private readonly files: TreeReader, private readonly bulk: BulkLister) {}
+
+  private get store() {
+    return this.files.store;
+  }
+
+  private get parsed() {
+    return this.files.parsed;
+  }
+
+  private get persisted() {
+    return this.files.persisted;
+  }
+
+  /**
+   * Every model folder: `name` or `namespace/name`. `known(treeId)` may say a folder is a model
+   * without reading it (a cached summary exists for that tree).
+   */
+  async locations(known?: (tree: string) => boolean): Promise<ModelLocation[]> {
+    const cfg = await this.files.config();
+    const root = await this.files.entry(cfg.registry);
+    if (!root || root.type !== 'tree') return [];
+    const out: ModelLocation[] = [];
+    for (const e of await this.store.readTree(root.oid)) {
+      if (e.type !== 'tree') continue;
+      if (known?.(e.oid)) {
+        out.push({ name: e.path, dir: `${cfg.registry}/${e.path}`, tree: e.oid });
+        continue;
+      }
+      const children = await this.store.readTree(e.oid);
+      if (children.some((c) => c.path === 'model.yaml' || c.path === 'versions')) {
+        out.push({ name: e.path, dir: `${cfg.registry}/${e.path}`, tree: e.oid });
+      } else {
+        for (const c of children) if (c.type === 'tree') out.push({ name: `${e.path}/${c.path}`, dir: `${cfg.registry}/${e.path}/${c.path}`, tree: c.oid });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The model folders that `locations()` would list whose names differ from `name` only by case,
+   * reading only the registry's root tree and the folders whose names match case-insensitively.
+   */
+  async caseTwins(name: string): Promise<string[]> {
+    const cfg = await this.files.config();
+    const root = await this.files.entry(cfg.registry);
+    if (!root || root.type !== 'tree') return [];
+    const [first, second, ...rest] = name.split('/');
+    if (rest.length) return [];
+    const out: string[] = [];
+    for (const e of await this.store.readTree(root.oid)) {
+      if (e.type !== 'tree' || modelKey(e.path) !== modelKey(first)) continue;
+      const children = await this.store.readTree(e.oid);
+      if (children.some((c) => c.path === 'model.yaml' || c.path === 'versions')) {
+        if (second === undefined && e.path !== name) out.push(e.path);
+      } else if (second !== undefined) {
+        for (const c of children) if (c.type === 'tree' && modelKey(c.path) === modelKey(second) && `${e.path}/${c.path}` !== name) out.push(`${e.path}/${c.path}`);
+      }
+    }
+    return out;
+  }
+
+  /** The folder of a model, matching its name case-insensitively; walks only the trees on the path. */
+  async locate(name: string): Promise<ModelLocation | undefined> {
+    const cfg = await this.files.config();
+    const root = await this.files.entry(cfg.registry);
+    if (!root || root.type !== 'tree') return undefined;
+    let cur = root.oid;
+    const found: string[] = [];
+    for (const part of name.split('/')) {
+      const entries = await this.store.readTree(cur);
+      const e = entries.find((x) => x.path === part) ?? entries.find((x) => x.type === 'tree' && modelKey(x.path) === modelKey(part));
+      if (!e || e.type !== 'tree') return undefined;
+      found.push(e.path);
+      cur = e.oid;
+    }
+    const canonical = found.join('/');
+    return { name: canonical, dir: `${cfg.registry}/${canonical}`, tree: cur };
+  }
+
+  async model(name: string): Promise<ModelState | undefined> {
+    const key = modelKey(name);
+    if (this.modelCache.has(key)) return this.modelCache.get(key) ?? undefined;
+    const loc = await this.locate(name);
+    const state = loc ? await this.readModelAt(loc) : undefined;
+    this.modelCache.set(key, state ?? null);
+    return state;
+  }
+
+  /**
+   * A model whose versions are read when asked for (storage/version-folder.ts): the model file
+   * is read now, the version names come from the folder's tree, and each version file is read
+   * the first time its version is asked for. What a write needs of a model of 10,000 versions.
+   */
+  async modelOnDemand(name: string): Promise<ModelState | undefined> {
+    const loc = await this.locate(name);
+    if (!loc) return undefined;
+    const whole = this.parsed.getModel(loc.tree);
+    if (whole) return whole;
+    const entries = await this.store.readTree(loc.tree);
+    const modelEntry = entries.find((e) => e.path === 'model.yaml');
+    if (!modelEntry) return undefined;
+    const file = `${loc.dir}/model.yaml`;
+    const m = (await this.files.record<RegisteredModel>('model', file, modelEntry))!;
+    await this.files.loadValidators();
+    // The version names from the folder's raw tree (no entry objects for 10,000 files); an
+    // entry is decoded when its version is asked for.
+    const vdir = entries.find((e) => e.path === 'versions' && e.type === 'tree');
+    const vbuf = treeBytes(this.store, vdir?.oid);
+    const offsets = new Map<string, number>();
+    for (const { name, offset } of rawNames(vbuf)) if (name.endsWith('.yaml')) offsets.set(name.slice(0, -5), offset);
+    const versions = new VersionFolder([...offsets.keys()], (version) => {
+      const raw = rawEntryAtOffset(vbuf, offsets.get(version)!);
+      const e: TreeEntry = { mode: raw.mode, path: raw.name, oid: raw.oid, type: raw.isTree ? 'tree' : raw.mode === '160000' ? 'commit' : 'blob' };
+      const path = `${loc.dir}/versions/${e.path}`;
+      const v = this.files.parseRecord<ModelVersion>('version', path, e, undefined, false);
+      if (v.value.version !== version || v.value.model.toLowerCase() !== loc.name.toLowerCase()) throw pathMismatch(path, v.value.model, v.value.version);
+      return { record: v.value, file: path, blob: v.blob };
+    });
+    return { name: loc.name, dir: loc.dir, file, record: m.value, blob: m.blob, versions };
+  }
+
+  /**
+   * Every version's stage (version → stage). Of a model read on demand, from a line scan of its
+   * version files (as `list` reads them), with a full parse only of a file the scan cannot vouch for.
+   */
+  async stages(m: ModelState): Promise<Record<string, string>> {
+    if (!(m.versions instanceof VersionFolder)) return Object.fromEntries([...m.versions.values()].map((v) => [v.record.version, v.record.stage]));
+    const loc = await this.locate(m.name);
+    if (!loc) return {};
+    const cache = StageCache.open(this.store.gitdir);
+    const hit = cache.get(loc.tree);
+    if (hit) return hit;
+    const stages = (await this.stagesFromParent(m, loc, cache)) ?? (await this.bulk.stagesOf([loc]))[0]?.stages ?? {};
+    cache.set(loc.tree, stages);
+    return stages;
+  }
+
+  /** The stages at this commit from the cached stages of the same folder at the parent commit, reading only the files that differ. */
+  private async stagesFromParent(m: ModelState, loc: ModelLocation, cache: StageCache): Promise<Record<string, string> | undefined> {
+    const commit = this.files.commit ? await this.store.readCommit(this.files.commit) : undefined;
+    const parent = commit?.parents[0] ? await this.store.readCommit(commit.parents[0]) : undefined;
+    const before = parent ? rawEntryAt(this.store, parent.tree, loc.dir) : undefined;
+    const base = before?.isTree ? cache.get(before.oid) : undefined;
+    if (!base) return undefined;
+    const versionsOf = (tree: string) => {
+      const e = findRawEntry(treeBytes(this.store, tree), 'versions');
+      return e?.isTree && e.name === 'versions' ? e.oid : undefined;
+    };
+    const stages = { ...base };
+    for (const c of diffRawTrees(treeBytes(this.store, versionsOf(before!.oid)), treeBytes(this.store, versionsOf(loc.tree)))) {
+      if (!c.name.endsWith('.yaml')) continue;
+      const version = c.name.slice(0, -5);
+      delete stages[version];
+      const v = c.after && !c.after.isTree ? m.versions.get(version) : undefined;
+      if (v) stages[version] = v.record.stage;
+    }
+    return stages;
+  }
+
+  /** The versions of `m` in `stage` (only the holders' files are parsed). */
+  async inStage(m: ModelState, stage: string): Promise<VersionState[]> {
+    return Object.entries(await this.stages(m)).filter(([, s]) => s === stage).map(([v]) => m.versions.get(v)).filter((v): v is VersionState => !!v);
+  }
+
+
+  /**
+   * Calls `visit` with each model's state in turn, in the order of `locations()`. The models
+   * visited before KEEP_VERSIONS versions were seen are kept in this process (as by `models()`,
+   * for the next question); the rest are read from the on-disk cache or their files and dropped
+   * after their visit, so a question over 100k versions holds a bounded part of them.
+   */
+  async forEachModel(visit: (m: ModelState) => void): Promise<void> {
+    let seen = 0;
+    for (const loc of await this.locations()) {
+      const key = modelKey(loc.name);
+      const cached = this.modelCache.get(key);
+      // (A folder whose name differs only by case from another is its own model here.)
+      let m = cached && cached.name === loc.name ? cached : undefined;
+      if (m === undefined) {
+        const retain = seen < KEEP_VERSIONS;
+        m = await this.readModelAt(loc, retain);
+        if (retain && m && !this.modelCache.has(key)) this.modelCache.set(key, m);
+      }
+      if (!m) continue;
+      seen += m.versions.size;
+      visit(m);
+    }
+  }
+
+  async models(): Promise<ModelState[]> {
+    const out: ModelState[] = [];
+    for (const loc of await this.locations()) {
+      const key = modelKey(loc.name);
+      let m = this.modelCache.get(key);
+      if (m === undefined) {
+        m = (await this.readModelAt(loc)) ?? null;
+        this.modelCache.set(key, m);
+      }
+      if (m) out.push(m);
+    }
+    return out;
+  }
+
+  /** A model folder's state (from this process, the on-disk cache, or the files); `retain: false` keeps nothing in this process. */
+  async readModelAt(loc: ModelLocation, retain = true): Promise<ModelState | undefined> {
+    const cached = this.parsed.getModel(loc.tree);
+    if (cached) return cached;
+    const stored = this.persisted?.get(loc.tree);
+    if (stored) {
+      const file = `${loc.dir}/model.yaml`;
+      const versions = new Map<string, VersionState>();
+      for (const v of stored.versions) versions.set(v.record.version, { record: v.record, file: `${loc.dir}/versions/${v.name}`, ...(v.blob ? { blob: v.blob } : {}) });
+      const state: ModelState = { name: loc.name, dir: loc.dir, file, record: stored.record, ...(stored.blob ? { blob: stored.blob } : {}), versions };
+      if (retain) this.parsed.setModel(loc.tree, state);
+      return state;
+    }
+    const entries = await this.store.readTree(loc.tree);
+    const modelEntry = entries.find((e) => e.path === 'model.yaml');
+    if (!modelEntry) return undefined;
+    const file = `${loc.dir}/model.yaml`;
+    const m = await this.files.record<RegisteredModel>('model', file, modelEntry, undefined, retain);
+    const versions = new Map<string, VersionState>();
+    const vdir = entries.find((e) => e.path === 'versions' && e.type === 'tree');
+    if (vdir) {
+      for (const e of await this.store.readTree(vdir.oid)) {
+        if (!e.path.endsWith('.yaml')) continue;
+        const path = `${loc.dir}/versions/${e.path}`;
+        const v = await this.files.record<ModelVersion>('version', path, e, undefined, retain);
+        if (!v) continue;
+        if (`${v.value.version}.yaml` !== e.path || v.value.model.toLowerCase() !== loc.name.toLowerCase()) throw pathMismatch(path, v.value.model, v.value.version);
+        versions.set(v.value.version, { record: v.value, file: path, blob: v.blob });
+      }
+    }
+    const state: ModelState = { name: loc.name, dir: loc.dir, file, record: m!.value, blob: m!.blob, versions };
+    if (retain) this.parsed.setModel(loc.tree, state);
+    this.persisted?.set(loc.tree, {
+      record: state.record, blob: state.blob,
+      versions: [...versions.values()].map((v) => ({ record: v.record, name: v.file.slice(v.file.lastIndexOf('/') + 1), ...(v.blob ? { blob: v.blob } : {}) })),
+    });
+    return state;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * A model's versions read on demand. A write to one version of a model with 10,000 versions
+ * needs that version's file, the model file and the version names (the folder's tree entries),
+ * not the other 9,999 files: a `VersionFolder` knows the names from the tree and reads a file
+ * the first time its version is asked for. Iterating over its values reads every file (as a
+ * whole-model read does), so hot paths ask by name.
+ */
+import type { VersionState } from '../domain/state.js';
+
+export class VersionFolder extends Map<string, VersionState> {
+  private readonly names: string[];
+  private readonly known: Set<string>;
+
+  /** `names`: the versions, in the folder's order; `load(version)` reads one (and throws INVALID_FILE when it is bad). */
+  constructor(names: string[], private readonly load: (version: string) => VersionState | undefined) {
+    super();
+    this.names = names;
+    this.known = new Set(names);
+  }
+
+  override get(version: string): VersionState | undefined {
+    if (!this.known.has(version)) return undefined;
+    if (!super.has(version)) {
+      const v = this.load(version);
+      if (!v) return undefined;
+      super.set(version, v);
+    }
+    return super.get(version);
+  }
+
+  override has(version: string): boolean {
+    return this.known.has(version);
+  }
+
+  override get size(): number {
+    return this.names.length;
+  }
+
+  override keys(): MapIterator<string> {
+    return this.names[Symbol.iterator]() as MapIterator<string>;
+  }
+
+  override *entries(): MapIterator<[string, VersionState]> {
+    for (const n of this.names) {
+      const v = this.get(n);
+      if (v) yield [n, v];
+    }
+  }
+
+  override *values(): MapIterator<VersionState> {
+    for (const [, v] of this.entries()) yield v;
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, VersionState]> {
+    return this.entries();
+  }
+
+  override forEach(fn: (value: VersionState, key: string, map: Map<string, VersionState>) => void, thisArg?: unknown): void {
+    for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this);
+  }
+
+  override set(): this {
+    throw new Error('VersionFolder is read-only');
+  }
+
+  override delete(): boolean {
+    throw new Error('VersionFolder is read-only');
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The raw tree comparison (storage/tree-diff.ts) against `git diff-tree -r`: for random pairs of
+ * trees (names that share prefixes, a file and a folder of similar names, large folders with one
+ * change), the changed paths and blob ids are Git's.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { ObjectStore } from '../../src/storage/objects.js';
+import { changedFiles, diffRawTrees, findRawEntry, treeBytes } from '../../src/storage/tree-diff.js';
+import { cleanup, git, makeRepo } from '../helpers/repo.js';
+
+afterAll(cleanup);
+
+const NAMES = ['a', 'a.b', 'a-b', 'a0', 'ab', 'b', 'b.yaml', 'z'];
+const PATHS = NAMES.flatMap((x) => [x, ...NAMES.slice(0, 4).map((y) => `${x}/${y}`)]);
+
+/** Files of one side: a path is taken only when no file sits on its folder (a/b and a cannot both be files). */
+function tree(picks: Array<[number, number]>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [i, content] of picks) {
+    const p = PATHS[i % PATHS.length];
+    const clash = Object.keys(out).some((q) => q.startsWith(`${p}/`) || p.startsWith(`${q}/`));
+    if (!clash) out[p] = `content ${content % 3}\n`;
+  }
+  return out;
+}
+
+function gitDiff(dir: string, a: string, b: string): string[] {
+  return git(dir, ['diff-tree', '-r', '--no-renames', a, b]).stdout.trim().split('\n').filter(Boolean).map((l) => {
+    const [meta, path] = l.split('\t');
+    const [, , before, after] = meta.split(' ');
+    const z = /^0+$/;
+    return `${path} ${z.test(before) ? '-' : before} ${z.test(after) ? '-' : after}`;
+  }).sort();
+}
+
+async function treesOf(a: Record<string, string>, b: Record<string, string>) {
+  const dir = await makeRepo({ ...a, 'keep': 'x\n' });
+  const ta = git(dir, ['rev-parse', 'HEAD^{tree}']).stdout.trim();
+  git(dir, ['rm', '-rq', '--cached', '.']);
+  const { writeTree } = await import('../helpers/repo.js');
+  const { rm } = await import('node:fs/promises');
+  for (const p of Object.keys(a)) await rm(`${dir}/${p.split('/')[0]}`, { recursive: true, force: true });
+  await writeTree(dir, { ...b, 'keep': 'x\n' });
+  git(dir, ['add', '-A']);
+  const tb = git(dir, ['write-tree']).stdout.trim();
+  return { dir, ta, tb };
+}
+
+describe('raw tree diff', () => {
+  it('finds what git diff-tree finds', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 12 }),
+      fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 12 }),
+      async (pa, pb) => {
+        const { dir, ta, tb } = await treesOf(tree(pa), tree(pb));
+        const store = new ObjectStore(`${dir}/.git`);
+        const ours = changedFiles(store, ta, tb).map((c) => `${c.path} ${c.before ?? '-'} ${c.after ?? '-'}`).sort();
+        expect(ours).toEqual(gitDiff(dir, ta, tb));
+      },
+    ), { numRuns: 40 });
+  }, 120_000);
+
+  it('skips the common part of a large folder and reports the one entry that differs', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 3000; i++) files[`v/1.${i}.0.yaml`] = `stage: None ${i}\n`;
+    const { dir, ta, tb } = await treesOf(files, { ...files, 'v/1.1500.0.yaml': 'stage: Staging\n', 'v/1.3000.0.yaml': 'new\n' });
+    const store = new ObjectStore(`${dir}/.git`);
+    expect(changedFiles(store, ta, tb).map((c) => c.path)).toEqual(['v/1.1500.0.yaml', 'v/1.3000.0.yaml']);
+    const v = (t: string) => findRawEntry(treeBytes(store, t), 'v')!.oid;
+    expect(diffRawTrees(treeBytes(store, v(ta)), treeBytes(store, v(tb))).map((c) => [c.name, !!c.before, !!c.after])).toEqual([['1.1500.0.yaml', true, true], ['1.3000.0.yaml', false, true]]);
+    expect(findRawEntry(treeBytes(store, v(tb)), '1.2999.0.YAML')?.name).toBe('1.2999.0.yaml');
+  }, 60_000);
+});
