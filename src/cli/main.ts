@@ -11,6 +11,7 @@ import { governanceCommands } from './commands/governance.js';
 import { collaborationCommands } from './commands/collab.js';
 import { importCommands } from './commands/import.js';
 import { handleError } from './errors.js';
+import { serveCommands } from './commands/serve.js';
 
 export function buildProgram(): Command {
   const program = new Command('modelreg')
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   governanceCommands(program);
   collaborationCommands(program);
   importCommands(program);
+  serveCommands(program);
   return program;
 }
 

@@ -14,6 +14,10 @@ export interface ModelVersion {
   model: ModelName;
   version: SemVer;
   /**
+   * The version's integer number (what MLflow clients call its version): assigned once at registration, in registration order per model, never reused. Immutable once set.
+   */
+  number?: number;
+  /**
    * Current stage; one of the stages of the model's policy.
    */
   stage: string;

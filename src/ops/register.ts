@@ -21,6 +21,7 @@ import { policyFor } from './policies.js';
 import { runWrite, type Planned, type WriteOptions, type WriteOutcome } from './write.js';
 import { transition, type TransitionResult } from './transition.js';
 import { deniedError } from './decisions.js';
+import { nextNumber } from '../domain/numbering.js';
 
 /** Where the artifact lives and what is known of it. */
 export interface ArtifactInput {
@@ -260,6 +261,8 @@ async function planRegistration(snap: Snapshot, r: Registration, id: Identity, n
   const policy = await policyFor(snap, modelRecord);
   const version = chooseVersion(r, name, existing, policy, cfg);
   const record = versionRecord(r, name, version, policy.initialStage, id, now);
+  // MLflow's integer number (domain/numbering.ts): every version of the model is read for its number.
+  record.number ??= nextNumber(existing?.record, existing ? [...existing.versions.keys()].map((k) => existing.versions.get(k)!.record) : []);
   const bad = schemaErrors('version', record) ?? (existing ? undefined : schemaErrors('model', modelRecord));
   if (bad) throw new RegistryError('BAD_INPUT', `The version record would be invalid: ${bad}.`, { model: name, version });
   checkPolicy(policy, modelRecord, record, previousRelease(existing, version));

@@ -71,7 +71,9 @@ const ALLOWED: Record<string, string[]> = {
   forge: ['errors', 'forge'],
   ops: ['errors', 'generated', 'domain', 'policy', 'storage', 'forge', 'ops'],
   report: ['errors', 'domain', 'ops', 'report', 'policy'],
-  cli: ['errors', 'domain', 'ops', 'report', 'cli', 'storage'],
+  cli: ['errors', 'domain', 'ops', 'report', 'cli', 'storage', 'server'],
+  // `modelreg serve`: a client of ops, as cli/ is.
+  server: ['errors', 'domain', 'ops', 'server'],
 };
 const IO_MODULES = /^node:(fs|fs\/promises|child_process|net|http|https|os|worker_threads)$|^isomorphic-git/;
 

@@ -1,0 +1,37 @@
+/**
+ * Integer version numbers: what MLflow clients call a version (`models:/churn/3`, "latest" by
+ * `int(version)`). A number is assigned once, at registration, in registration order per model,
+ * and never reused, also after a delete. The counter needs no file of its own: every version
+ * ever registered is either present or listed in the model's `deletedVersions`, so the next
+ * number is one past both the highest number present and that count.
+ */
+import type { ModelVersion, RegisteredModel } from './state.js';
+
+/** The number the next registration of a model gets. */
+export function nextNumber(model: RegisteredModel | undefined, versions: Iterable<ModelVersion>): number {
+  let present = 0;
+  let highest = 0;
+  for (const v of versions) {
+    present++;
+    if (v.number !== undefined && v.number > highest) highest = v.number;
+  }
+  return Math.max(highest, present + (model?.deletedVersions?.length ?? 0)) + 1;
+}
+
+/**
+ * Numbers for a model's unnumbered versions, given in registration order (oldest first): each
+ * gets the next number after every number already taken, so numbered versions keep theirs.
+ */
+export function numberUnnumbered(inOrder: readonly ModelVersion[]): Map<string, number> {
+  const out = new Map<string, number>();
+  let next = Math.max(0, ...inOrder.map((v) => v.number ?? 0)) + 1;
+  for (const v of inOrder) if (v.number === undefined) out.set(v.version, next++);
+  return out;
+}
+
+/** A model's versions by number (those that have one). */
+export function byNumber(versions: Iterable<ModelVersion>): Map<number, ModelVersion> {
+  const out = new Map<number, ModelVersion>();
+  for (const v of versions) if (v.number !== undefined) out.set(v.number, v);
+  return out;
+}

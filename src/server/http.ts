@@ -1,0 +1,273 @@
+/**
+ * `modelreg serve`: a Node `http` server that answers MLflow's Model Registry REST API from
+ * the registry at one commit held in memory, follows the branch as commits arrive (by the CLI
+ * in this repository, or fetched from a remote), and runs writes through the CLI's operations.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { RegistryError, isRegistryError } from '../errors/index.js';
+import { Context, type RegistryOptions } from '../ops/context.js';
+import { followRemote, loadServed, servedTip, type ServedState } from '../ops/served.js';
+import type { Identity } from '../storage/repo.js';
+import { authenticate, loadTokens, type TokenEntry } from './auth.js';
+import { queryParams, type Params } from './params.js';
+import { ROUTES, type App, type Route } from './routes.js';
+
+export interface ServeOptions extends RegistryOptions {
+  host?: string;
+  port?: number;
+  /** The branch served and written (default: modelreg.yaml `branch`, else the checked-out one). */
+  branch?: string;
+  /** Fetch this remote every `refreshMs` and fast-forward; writes push with retry. */
+  remote?: string;
+  refreshMs?: number;
+  tokensFile?: string;
+  readOnly?: boolean;
+  /** Writes as the Git identity of the user who started the server (loopback only). */
+  localIdentity?: boolean;
+  /** How often the branch's ref is read for new local commits (default 100 ms). */
+  pollMs?: number;
+  maxBodyBytes?: number;
+  onLog?: (line: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  host: string;
+  port: number;
+  dir: string | undefined;
+  ref: string;
+  /** The commit being served. */
+  commit(): string | undefined;
+  /** Reads the branch tip now and serves it. */
+  refresh(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface MlflowError { status: number; body: { error_code: string; message: string } }
+
+const STATUS: Array<[RegistryError['code'][], number, string]> = [
+  [['NOT_FOUND', 'NOT_A_REGISTRY'], 404, 'RESOURCE_DOES_NOT_EXIST'],
+  [['DENIED'], 403, 'PERMISSION_DENIED'],
+  [['VERSION_EXISTS'], 400, 'RESOURCE_ALREADY_EXISTS'],
+  [['CONFLICT', 'DIRTY', 'LOCKED'], 409, 'RESOURCE_CONFLICT'],
+  [['UNSUPPORTED'], 501, 'NOT_IMPLEMENTED'],
+  [['INTEGRITY'], 500, 'DATA_LOSS'],
+  [['IO'], 500, 'INTERNAL_ERROR'],
+];
+
+/** A RegistryError as MLflow's error shape and status; anything else is a 500. */
+export function mlflowError(e: unknown): MlflowError {
+  if (isRegistryError(e)) {
+    const hit = STATUS.find(([codes]) => codes.includes(e.code));
+    return { status: hit?.[1] ?? 400, body: { error_code: hit?.[2] ?? 'INVALID_PARAMETER_VALUE', message: e.message } };
+  }
+  return { status: 500, body: { error_code: 'INTERNAL_ERROR', message: `Unexpected error: ${(e as Error)?.message ?? String(e)}. This is a bug in modelreg serve; the server keeps serving.` } };
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) { super(message); }
+}
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);
+
+/** A context that writes to the served branch (not necessarily the checked-out one). */
+class BranchContext extends Context {
+  constructor(base: Context, options: RegistryOptions, private readonly ref: string) { super(base.repo, options); }
+  override async targetRef(): Promise<string> { return this.ref; }
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) { reject(new HttpError(413, 'INVALID_PARAMETER_VALUE', `The request body is ${declared} bytes; the limit is ${limit}.`)); req.resume(); return; }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) { reject(new HttpError(413, 'INVALID_PARAMETER_VALUE', `The request body is over the limit of ${limit} bytes.`)); req.destroy(); return; }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function parseJson(body: Buffer): Params {
+  if (!body.length) return {};
+  let v: unknown;
+  try { v = JSON.parse(body.toString('utf8')); } catch (e) { throw new HttpError(400, 'MALFORMED_REQUEST', `The request body is not JSON: ${(e as Error).message}.`); }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new HttpError(400, 'MALFORMED_REQUEST', 'The request body must be a JSON object.');
+  return v as Params;
+}
+
+const PREFIXES = ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'];
+
+/**
+ * Starts the server; resolves once it listens and serves the branch's tip.
+ * @example const s = await startServer({ dir: '.', port: 0 }); console.log(s.url); await s.close();
+ */
+export async function startServer(opts: ServeOptions = {}): Promise<RunningServer> {
+  const host = opts.host ?? '127.0.0.1';
+  if (opts.localIdentity && !isLoopback(host)) throw new RegistryError('BAD_INPUT', `--local-identity writes as your Git identity, so the server must bind to a loopback address, not ${host}. Use --tokens FILE for a server others reach.`, { host });
+  if (opts.remote !== undefined && opts.remote !== 'origin') throw new RegistryError('BAD_INPUT', `--remote ${opts.remote}: modelreg fetches and pushes the remote named origin (as the CLI's --push does); name the registry's remote origin.`, { remote: opts.remote });
+  const base = await Context.open(opts);
+  const ref = opts.branch ? (opts.branch.startsWith('refs/') ? opts.branch : `refs/heads/${opts.branch}`) : await base.targetRef();
+  const tokens: TokenEntry[] | undefined = opts.tokensFile ? await loadTokens(opts.tokensFile) : undefined;
+  const localId = opts.localIdentity ? await base.identity() : undefined;
+  const log = opts.onLog ?? (() => undefined);
+  const ctx = new BranchContext(base, opts, ref);
+  const limit = opts.maxBodyBytes ?? 1 << 20;
+
+  let state: ServedState = await loadServed(ctx, await servedTip(ctx, ref));
+  let etag = `"${state.commit ?? 'empty'}"`;
+  const cache = new Map<string, { status: number; body: string }>();
+  let reloading: Promise<void> | undefined;
+  const refresh = async (): Promise<void> => {
+    while (reloading) await reloading;
+    reloading = (async () => {
+      const tip = await servedTip(ctx, ref);
+      if (tip === state.commit) return;
+      const next = await loadServed(ctx, tip, state);
+      state = next;
+      etag = `"${state.commit ?? 'empty'}"`;
+      cache.clear();
+      for (const p of next.problems) log(`modelreg serve: ${p.model} is not served at ${next.commit?.slice(0, 12)}: ${p.message}`);
+    })().finally(() => { reloading = undefined; });
+    await reloading;
+  };
+
+  let queue: Promise<unknown> = Promise.resolve();
+  const app: App = {
+    state: () => state,
+    write<R>(actor: Identity, run: (c: Context, o: { push: boolean }) => Promise<R>): Promise<R> {
+      const job = queue.then(async () => {
+        try {
+          return await run(new BranchContext(base, { ...opts, identity: actor }, ref), { push: !!opts.remote });
+        } finally {
+          await refresh();
+        }
+      });
+      queue = job.catch(() => undefined);
+      return job;
+    },
+  };
+
+  const routes = new Map<string, Route>();
+  const paths = new Set<string>();
+  for (const r of ROUTES) { routes.set(`${r.method} ${r.path}`, r); paths.add(r.path); }
+
+  const actorFor = (req: IncomingMessage): Identity => {
+    if (opts.readOnly) throw new HttpError(403, 'PERMISSION_DENIED', 'This server is read-only (--read-only): it refuses every write. Write with the modelreg CLI, or through a server started without --read-only.');
+    if (tokens) {
+      const who = authenticate(req.headers.authorization, tokens);
+      if (!who) throw new HttpError(401, 'UNAUTHENTICATED', 'Writes need `Authorization: Bearer <token>` with a token from the server\'s token file (MLFLOW_TRACKING_TOKEN in MLflow\'s client).');
+      return { name: who.name, email: who.email };
+    }
+    if (localId) return localId;
+    throw new HttpError(403, 'PERMISSION_DENIED', 'This server takes no writes: it was started without --tokens FILE (or --local-identity on a loopback address). Reads are open.');
+  };
+
+  const send = (res: ServerResponse, status: number, body: string, commit: string | undefined, tag: string) => {
+    res.writeHead(status, {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(body),
+      'X-Modelreg-Commit': commit ?? '',
+      ETag: tag,
+      'Cache-Control': 'no-cache',
+    });
+    res.end(body);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '/';
+    const method = req.method ?? 'GET';
+    // Answers of reads at this commit are cached by URL (cleared when the commit changes).
+    if (method === 'GET') {
+      const hit = cache.get(url);
+      if (hit) {
+        if (req.headers['if-none-match'] === etag) return send304(res, state.commit, etag);
+        return send(res, hit.status, hit.body, state.commit, etag);
+      }
+    }
+    const served = state;
+    const tag = etag;
+    try {
+      const q = url.indexOf('?');
+      const pathname = decodeURIComponent(q < 0 ? url : url.slice(0, q));
+      const prefix = PREFIXES.find((p) => pathname.startsWith(p));
+      const path = prefix ? pathname.slice(prefix.length).replace(/\/$/, '') : undefined;
+      const route = path !== undefined ? routes.get(`${method} ${path}`) : undefined;
+      if (!route) {
+        if (method === 'GET' && (pathname === '/health' || pathname === '/version')) return send(res, 200, JSON.stringify(pathname === '/health' ? { status: 'OK', commit: served.commit ?? null } : { modelreg: 'serve' }), served.commit, tag);
+        throw new HttpError(404, 'ENDPOINT_NOT_FOUND', `No API endpoint ${method} ${pathname}.${path !== undefined && paths.has(path) ? ` ${path} takes ${ROUTES.filter((r) => r.path === path).map((r) => r.method).join(' or ')}.` : ''}`);
+      }
+      if (!route.write && req.headers['if-none-match'] === tag) return send304(res, served.commit, tag);
+      const actor = route.write ? actorFor(req) : undefined;
+      const params = method === 'GET' ? queryParams(new URLSearchParams(q < 0 ? '' : url.slice(q + 1))) : parseJson(await readBody(req, limit));
+      const out = await route.handler(params, app, actor);
+      const body = JSON.stringify(out);
+      if (!route.write && served === state) remember(url, 200, body);
+      send(res, 200, body, route.write ? state.commit : served.commit, route.write ? etag : tag);
+    } catch (e) {
+      const err = e instanceof HttpError ? { status: e.status, body: { error_code: e.code, message: e.message } } : e instanceof URIError ? { status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: `The request path is not valid percent-encoding: ${e.message}.` } } : mlflowError(e);
+      if (err.status === 500) log(`modelreg serve: ${method} ${url}: ${(e as Error)?.stack ?? String(e)}`);
+      const body = JSON.stringify(err.body);
+      if (method === 'GET' && err.status === 404 && served === state) remember(url, 404, body);
+      if (!res.headersSent) send(res, err.status, body, state.commit, etag);
+    }
+  };
+  const remember = (url: string, status: number, body: string) => {
+    if (cache.size >= 20_000) cache.clear();
+    cache.set(url, { status, body });
+  };
+  const send304 = (res: ServerResponse, commit: string | undefined, tag: string) => {
+    res.writeHead(304, { 'X-Modelreg-Commit': commit ?? '', ETag: tag, 'Cache-Control': 'no-cache' });
+    res.end();
+  };
+
+  const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }, (req, res) => { void handle(req, res); });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => reject(new RegistryError('BAD_INPUT', `Cannot listen on ${host}:${opts.port ?? 5000}: ${e.code ?? e.message}. ${e.code === 'EADDRINUSE' ? 'Another process uses that port: pick another with --port (0 picks a free one).' : ''}`.trim(), { host, port: opts.port ?? 5000 })));
+    server.listen(opts.port ?? 5000, host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+
+  // New local commits: read the ref (a small file, or packed-refs) a few times a second.
+  let polling = false;
+  const poll = setInterval(() => {
+    if (polling) return;
+    polling = true;
+    refresh().catch((e) => log(`modelreg serve: reading ${ref}: ${(e as Error).message}`)).finally(() => { polling = false; });
+  }, opts.pollMs ?? 100);
+  poll.unref();
+  let fetching: Promise<void> | undefined;
+  const fetcher = opts.remote ? setInterval(() => {
+    if (fetching) return;
+    fetching = (async () => {
+      await followRemote(ctx, ref);
+      await refresh();
+    })().catch((e) => log(`modelreg serve: fetching from ${opts.remote}: ${(e as Error).message}`)).finally(() => { fetching = undefined; });
+  }, opts.refreshMs ?? 5000) : undefined;
+  fetcher?.unref();
+
+  return {
+    url: `http://${shownHost}:${addr.port}`,
+    host: addr.address,
+    port: addr.port,
+    dir: base.repo.dir,
+    ref,
+    commit: () => state.commit,
+    refresh,
+    async close() {
+      clearInterval(poll);
+      if (fetcher) clearInterval(fetcher);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await queue;
+      await fetching;
+      await closed;
+    },
+  };
+}
