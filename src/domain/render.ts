@@ -7,7 +7,7 @@ import { posix } from 'node:path';
 import type { ModelVersion, RegisteredModel, RegistryConfig } from './schema-types.js';
 import type { ResolvedConfig } from './state.js';
 
-const VERSION_ORDER = ['model', 'version', 'number', 'stage', 'description', 'tags', 'artifact', 'framework', 'signature', 'metrics', 'params', 'lineage', 'created', 'approvals', 'deprecated'];
+const VERSION_ORDER = ['model', 'version', 'stage', 'number', 'description', 'tags', 'artifact', 'framework', 'signature', 'metrics', 'params', 'lineage', 'created', 'approvals', 'deprecated'];
 const MODEL_ORDER = ['name', 'description', 'owners', 'tags', 'aliases', 'policy', 'created', 'deletedVersions'];
 const SORTED_MAPS = new Set(['tags', 'metrics', 'params', 'aliases']);
 

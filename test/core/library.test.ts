@@ -72,6 +72,7 @@ describe('register', () => {
 model: churn
 version: 1.0.0
 stage: None
+number: 1
 description: First cut
 tags:
   team: growth
