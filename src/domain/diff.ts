@@ -39,6 +39,8 @@ export function diffVersion(model: string, a: ModelVersion | undefined, b: Model
   for (const f of IMMUTABLE_FIELDS) {
     if (!isDeepStrictEqual(a[f], b[f])) out.push({ type: 'immutable-change', model, version: v, field: f });
   }
+  // A number is recorded once (at registration, or by `renumber` for older versions) and never changes.
+  if (a.number !== undefined && a.number !== b.number) out.push({ type: 'immutable-change', model, version: v, field: 'number' });
   const before = new Set((a.approvals ?? []).map(approvalKey));
   const after = new Set((b.approvals ?? []).map(approvalKey));
   for (const ap of b.approvals ?? []) if (!before.has(approvalKey(ap))) out.push({ type: 'approval', model, version: v, by: ap.by, stage: ap.stage, at: ap.at, ...(ap.comment ? { comment: ap.comment } : {}) });

@@ -1,0 +1,93 @@
+/**
+ * Integer version numbers: assigned at registration in registration order per model, never
+ * reused after a delete, recorded in the version file; `renumber` numbers an existing
+ * registry in commit order in one commit; `check --base` refuses a changed number.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import YAML from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { nextNumber, numberUnnumbered } from '../../src/domain/numbering.js';
+import { openRegistry } from '../../src/index.js';
+import { Context } from '../../src/ops/context.js';
+import { renumber } from '../../src/ops/renumber.js';
+import { ADA, CONFIG_YAML, changedFiles, commitFiles, fixedClock, gitLog, gitStatus, makeRepo, modelYaml, runCli, versionYaml } from '../helpers/repo.js';
+
+const V = (m: string, v: string) => `registry/${m}/versions/${v}.yaml`;
+const numberIn = async (dir: string, file: string) => YAML.parse(await readFile(join(dir, file), 'utf8')).number;
+const rec = (version: string, number?: number) => ({ model: 'm', version, stage: 'None', artifact: { uri: 's3://x' }, created: { at: '2024-01-01T00:00:00Z', by: 'a@x' }, ...(number ? { number } : {}) });
+
+describe('numbering (pure)', () => {
+  it('the next number is past every number present and every version ever registered', () => {
+    expect(nextNumber(undefined, [])).toBe(1);
+    expect(nextNumber(undefined, [rec('1.0.0', 1), rec('1.1.0', 2)])).toBe(3);
+    // 1.1.0 (#2) was deleted: 2 present-or-deleted versions, highest present 1.
+    expect(nextNumber({ name: 'm', created: { at: 'x', by: 'y' }, deletedVersions: ['1.1.0'] }, [rec('1.0.0', 1)])).toBe(3);
+    // A hand-numbered gap is respected.
+    expect(nextNumber(undefined, [rec('1.0.0', 7)])).toBe(8);
+  });
+
+  it('unnumbered versions get numbers after those taken, in the order given', () => {
+    expect([...numberUnnumbered([rec('1.0.0', 1), rec('1.1.0'), rec('2.0.0', 2), rec('2.1.0')])]).toEqual([['1.1.0', 3], ['2.1.0', 4]]);
+  });
+});
+
+describe('at registration', () => {
+  it('numbers follow registration order, whatever the semver, and a deleted version\'s number is never reused', async () => {
+    const dir = await makeRepo({ 'modelreg.yaml': CONFIG_YAML, 'registry/README.md': '#\n' });
+    const reg = await openRegistry({ dir, identity: ADA, now: fixedClock('2024-03-01T09:00:00Z').now, env: {} });
+    await reg.register({ model: 'm', artifact: 's3://1', version: '1.0.0' });
+    await reg.register({ model: 'm', artifact: 's3://2', version: '2.0.0' });
+    await reg.register({ model: 'm', artifact: 's3://3', version: '2.0.1-rc.1' });
+    expect([await numberIn(dir, V('m', '1.0.0')), await numberIn(dir, V('m', '2.0.0')), await numberIn(dir, V('m', '2.0.1-rc.1'))]).toEqual([1, 2, 3]);
+    await reg.deleteVersion({ model: 'm', version: '2.0.1-rc.1' });
+    const r = await reg.register({ model: 'm', artifact: 's3://4' });
+    expect(changedFiles(dir)).toEqual([V('m', r.version)]);
+    expect(await numberIn(dir, V('m', r.version))).toBe(4);
+    // Another model counts on its own.
+    await reg.register({ model: 'other', artifact: 's3://o' });
+    expect(await numberIn(dir, V('other', '1.0.0'))).toBe(1);
+  });
+});
+
+describe('renumber', () => {
+  it('numbers an existing registry in commit order in one commit; numbered versions keep theirs; a second run changes nothing', async () => {
+    const dir = await makeRepo({ 'modelreg.yaml': CONFIG_YAML, 'registry/m/model.yaml': modelYaml('m'), [V('m', '2.0.0')]: versionYaml('m', '2.0.0') });
+    await commitFiles(dir, { [V('m', '1.0.0')]: versionYaml('m', '1.0.0') }, 'a hotfix line registered later');
+    await commitFiles(dir, { [V('m', '3.0.0')]: versionYaml('m', '3.0.0', 'None', 'number: 9\n') }, 'numbered by hand');
+    await commitFiles(dir, { 'registry/n/model.yaml': modelYaml('n'), [V('n', '1.0.0')]: versionYaml('n', '1.0.0'), [V('n', '1.1.0')]: versionYaml('n', '1.1.0') }, 'n');
+    const before = gitLog(dir)[0].commit;
+    const ctx = await Context.open({ dir, identity: ADA, env: {} });
+    const r = await renumber(ctx, {});
+    expect(r.numbered).toEqual({ m: { '2.0.0': 10, '1.0.0': 11 }, n: { '1.0.0': 1, '1.1.0': 2 } });
+    const log = gitLog(dir);
+    expect(log[0].parents).toEqual([before]);
+    expect(log[0].trailers).toEqual({ 'Modelreg-Action': 'renumber' });
+    expect(changedFiles(dir)).toEqual([V('m', '1.0.0'), V('m', '2.0.0'), V('n', '1.0.0'), V('n', '1.1.0')]);
+    expect(await numberIn(dir, V('m', '3.0.0'))).toBe(9);
+    expect(gitStatus(dir)).toBe('');
+    const again = await renumber(ctx, {});
+    expect(again.commit).toBeUndefined();
+    expect(gitLog(dir)[0].commit).toBe(log[0].commit);
+    // The renumbered registry passes check, and check --base accepts numbers being added.
+    expect((await runCli(['check'], { cwd: dir })).code).toBe(0);
+    expect((await runCli(['check', '--base', before], { cwd: dir })).code).toBe(0);
+  });
+
+  it('check --base refuses a changed number', async () => {
+    const dir = await makeRepo({ 'modelreg.yaml': CONFIG_YAML, 'registry/m/model.yaml': modelYaml('m'), [V('m', '1.0.0')]: versionYaml('m', '1.0.0', 'None', 'number: 1\n') });
+    const base = gitLog(dir)[0].commit;
+    await commitFiles(dir, { [V('m', '1.0.0')]: versionYaml('m', '1.0.0', 'None', 'number: 2\n') }, 'renumber by hand');
+    const r = await runCli(['check', '--base', base], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/number of m 1\.0\.0 changed/);
+  });
+
+  it('the CLI: `modelreg renumber` says what it did', async () => {
+    const dir = await makeRepo({ 'modelreg.yaml': CONFIG_YAML, 'registry/m/model.yaml': modelYaml('m'), [V('m', '1.0.0')]: versionYaml('m', '1.0.0') });
+    const r = await runCli(['renumber'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^numbered 1 version in [0-9a-f]{12}\n$/);
+    expect((await runCli(['renumber'], { cwd: dir })).stdout).toBe('every version has a number already\n');
+  });
+});
