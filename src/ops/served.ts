@@ -10,16 +10,34 @@ import type { ModelVersion, RegisteredModel } from '../domain/state.js';
 import { readRef } from '../storage/refs.js';
 import type { Context } from './context.js';
 
+/** What the server answers from a version: the rest of the record (metrics, signature, params, ...) is not kept in memory. */
+export type ServedRecord = Pick<ModelVersion, 'model' | 'version' | 'number' | 'stage' | 'description' | 'tags' | 'artifact' | 'created' | 'deprecated'> & {
+  lineage?: { run?: { id?: string; uri?: string } };
+  approvals?: Array<{ at: string }>;
+};
+
+function trim(r: ModelVersion): ServedRecord {
+  const run = r.lineage?.run && (r.lineage.run.id || r.lineage.run.uri) ? { ...(r.lineage.run.id ? { id: r.lineage.run.id } : {}), ...(r.lineage.run.uri ? { uri: r.lineage.run.uri } : {}) } : undefined;
+  return {
+    model: r.model, version: r.version, ...(r.number !== undefined ? { number: r.number } : {}), stage: r.stage,
+    ...(r.description ? { description: r.description } : {}), ...(r.tags ? { tags: r.tags } : {}), artifact: r.artifact,
+    ...(run ? { lineage: { run } } : {}), created: r.created,
+    ...(r.approvals?.length ? { approvals: r.approvals.map((a) => ({ at: a.at })) } : {}), ...(r.deprecated ? { deprecated: r.deprecated } : {}),
+  };
+}
+
 export interface ServedModel {
   name: string;
   record: RegisteredModel;
   /** Folder tree id: a model whose tree is unchanged is reused as is. */
   tree: string;
   /** Versions by integer number, ascending. */
-  versions: Array<{ number: number; record: ModelVersion; provisional: boolean }>;
-  byNumber: Map<number, { number: number; record: ModelVersion; provisional: boolean }>;
-  bySemver: Map<string, { number: number; record: ModelVersion; provisional: boolean }>;
+  versions: ServedVersion[];
+  byNumber: Map<number, ServedVersion>;
+  bySemver: Map<string, ServedVersion>;
 }
+
+export interface ServedVersion { number: number; record: ServedRecord; provisional: boolean }
 
 export interface ServedState {
   commit?: string;
@@ -41,7 +59,7 @@ function index(name: string, tree: string, record: RegisteredModel, records: Mod
   const recorded = byNumber(sorted);
   const versions = sorted.map((r) => {
     const own = r.number !== undefined && recorded.get(r.number) === r;
-    return { number: own ? r.number! : provisional.get(r.version) ?? 0, record: r, provisional: !own };
+    return { number: own ? r.number! : provisional.get(r.version) ?? 0, record: trim(r), provisional: !own };
   });
   versions.sort((a, b) => a.number - b.number);
   return {
@@ -74,11 +92,13 @@ export async function loadServed(ctx: Context, commit: string | undefined, previ
   const models: ServedModel[] = [];
   const problems: ServedState['problems'] = [];
   let unnumbered = 0;
-  for (const loc of await snap.locations()) {
+  // A folder whose tree id was served before is a model without reading it; only changed folders are read.
+  for (const loc of await snap.locations((tree) => old.has(tree))) {
     let m = old.get(loc.tree);
     if (!m || m.name !== loc.name) {
       try {
-        const state = await snap.readModelAt(loc);
+        // retain: false: the served index is all this process keeps of a model.
+        const state = await snap.readModelAt(loc, false);
         if (!state) continue;
         m = index(state.name, loc.tree, state.record, [...state.versions.values()].map((v) => v.record));
       } catch (e) {

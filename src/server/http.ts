@@ -119,7 +119,10 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   const ctx = new BranchContext(base, opts, ref);
   const limit = opts.maxBodyBytes ?? 1 << 20;
 
-  let state: ServedState = await loadServed(ctx, await servedTip(ctx, ref));
+  // Each load reads through a context of its own, so the parsed files it cached are dropped with it
+  // (a long-running server would otherwise keep every version of every file it ever read).
+  const load = async (previous?: ServedState) => loadServed(new BranchContext(base, opts, ref), await servedTip(ctx, ref), previous);
+  let state: ServedState = await load();
   let etag = `"${state.commit ?? 'empty'}"`;
   const cache = new Map<string, { status: number; body: string }>();
   let reloading: Promise<void> | undefined;
@@ -128,7 +131,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     reloading = (async () => {
       const tip = await servedTip(ctx, ref);
       if (tip === state.commit) return;
-      const next = await loadServed(ctx, tip, state);
+      const next = await load(state);
       state = next;
       etag = `"${state.commit ?? 'empty'}"`;
       cache.clear();

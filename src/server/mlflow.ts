@@ -3,10 +3,9 @@
  * them: `version` as a string, timestamps in ms, tags as key/value lists. Pure translation of
  * the served state; no I/O.
  */
-import type { ServedModel } from '../ops/served.js';
-import type { ModelVersion } from '../domain/state.js';
+import type { ServedModel, ServedRecord, ServedVersion } from '../ops/served.js';
 
-export type ServedVersion = ServedModel['versions'][number];
+export type { ServedVersion };
 
 /** The tag that carries a version's semantic version. */
 export const SEMVER_TAG = 'modelreg.version';
@@ -19,7 +18,7 @@ const ms = (iso: string | undefined): number | undefined => {
 };
 
 /** The latest time the version's record names: created, approvals, deprecation. */
-export function lastUpdated(r: ModelVersion): number | undefined {
+export function lastUpdated(r: ServedRecord): number | undefined {
   let t = ms(r.created.at);
   for (const a of r.approvals ?? []) { const x = ms(a.at); if (x !== undefined && (t === undefined || x > t)) t = x; }
   const d = ms(r.deprecated?.at);
