@@ -35,3 +35,19 @@ export function byNumber(versions: Iterable<ModelVersion>): Map<number, ModelVer
   for (const v of versions) if (v.number !== undefined) out.set(v.number, v);
   return out;
 }
+
+/**
+ * A version file with `number: N` added as its last top-level key, without a YAML parser, when
+ * that is plainly safe: the root is a block mapping (every non-blank, non-comment line at
+ * column 0 is `key: …`), there is no document marker, and no `number` key yet. Otherwise
+ * undefined (the caller edits through the YAML parser). Renumbering 10k files is then
+ * string work, not 10k parses.
+ */
+export function appendNumber(text: string, n: number): string | undefined {
+  if (!text.endsWith('\n')) return undefined;
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#') || line.startsWith(' ')) continue;
+    if (line.startsWith('---') || line.startsWith('...') || !/^[A-Za-z_][\w.-]*:(\s|$)/.test(line) || line.startsWith('number:')) return undefined;
+  }
+  return `${text}number: ${n}\n`;
+}

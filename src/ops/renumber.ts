@@ -5,7 +5,7 @@
  */
 import { compareVersions } from '../domain/versions.js';
 import { editYaml } from '../domain/yaml-file.js';
-import { numberUnnumbered } from '../domain/numbering.js';
+import { appendNumber, numberUnnumbered } from '../domain/numbering.js';
 import { changedPaths, firstParentLog } from '../storage/history.js';
 import type { ModelVersion } from '../domain/state.js';
 import type { Context } from './context.js';
@@ -44,7 +44,8 @@ export async function renumber(ctx: Context, input: WriteOptions = {}): Promise<
       for (const { v } of order) {
         const n = numbers.get(v.record.version);
         if (n === undefined) continue;
-        changes.push({ path: v.file, content: editYaml((await snap.text(v.file)) ?? '', [{ path: ['number'], value: n }]) });
+        const text = (await snap.text(v.file)) ?? '';
+        changes.push({ path: v.file, content: appendNumber(text, n) ?? editYaml(text, [{ path: ['number'], value: n }]) });
         (numbered[m.name] ??= {})[v.record.version] = n;
         count++;
       }

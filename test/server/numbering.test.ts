@@ -91,3 +91,17 @@ describe('renumber', () => {
     expect((await runCli(['renumber'], { cwd: dir })).stdout).toBe('every version has a number already\n');
   });
 });
+
+describe('appendNumber', () => {
+  it('appends to a plain block mapping and agrees with the YAML edit; declines anything else', async () => {
+    const { appendNumber } = await import('../../src/domain/numbering.js');
+    const { editYaml } = await import('../../src/domain/yaml-file.js');
+    const text = versionYaml('m', '1.0.0', 'None', 'tags:\n  a: "1"\n# trailing comment\n');
+    expect(YAML.parse(appendNumber(text, 3)!)).toEqual(YAML.parse(editYaml(text, [{ path: ['number'], value: 3 }])));
+    expect(appendNumber('{model: m}\n', 1)).toBeUndefined();
+    expect(appendNumber(`${text}---\nx: 1\n`, 1)).toBeUndefined();
+    expect(appendNumber(`${text}number: 2\n`, 1)).toBeUndefined();
+    expect(appendNumber('model: m', 1)).toBeUndefined();
+    expect(appendNumber('model: m\n- a\n', 1)).toBeUndefined();
+  });
+});
