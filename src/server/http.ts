@@ -12,6 +12,7 @@ import type { Identity } from '../storage/repo.js';
 import { authenticate, loadTokens, type TokenEntry } from './auth.js';
 import { queryParams, type Params } from './params.js';
 import { ROUTES, type App, type Route } from './routes.js';
+import { ARTIFACTS_PREFIX, listing, locate, verifiedBytes } from './artifacts.js';
 
 export interface ServeOptions extends RegistryOptions {
   host?: string;
@@ -28,6 +29,8 @@ export interface ServeOptions extends RegistryOptions {
   /** How often the branch's ref is read for new local commits (default 100 ms). */
   pollMs?: number;
   maxBodyBytes?: number;
+  /** Serve file:// artifacts (digest-checked) under /api/2.0/mlflow-artifacts/artifacts/, and point get-download-uri there. */
+  serveArtifacts?: boolean;
   onLog?: (line: string) => void;
 }
 
@@ -154,6 +157,11 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       queue = job.catch(() => undefined);
       return job;
     },
+    downloadUri(m, v, host) {
+      const uri = v.record.artifact.uri;
+      if (!opts.serveArtifacts || !/^file:/i.test(uri) || !host) return uri;
+      return `http://${host}${ARTIFACTS_PREFIX}/${m.name.split('/').map(encodeURIComponent).join('/')}/${v.number}`;
+    },
   };
 
   const routes = new Map<string, Route>();
@@ -185,9 +193,11 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     const method = req.method ?? 'GET';
-    // Answers of reads at this commit are cached by URL (cleared when the commit changes).
+    // Answers of reads at this commit are cached by URL (cleared when the commit changes); the
+    // Host header is part of the key, as --serve-artifacts builds download URIs from it.
+    const key = `${req.headers.host ?? ''} ${url}`;
     if (method === 'GET') {
-      const hit = cache.get(url);
+      const hit = cache.get(key);
       if (hit) {
         if (req.headers['if-none-match'] === etag) return send304(res, state.commit, etag);
         return send(res, hit.status, hit.body, state.commit, etag);
@@ -201,6 +211,17 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       const prefix = PREFIXES.find((p) => pathname.startsWith(p));
       const path = prefix ? pathname.slice(prefix.length).replace(/\/$/, '') : undefined;
       const route = path !== undefined ? routes.get(`${method} ${path}`) : undefined;
+      if (!route && opts.serveArtifacts && method === 'GET' && (pathname === ARTIFACTS_PREFIX || pathname.startsWith(`${ARTIFACTS_PREFIX}/`))) {
+        if (pathname === ARTIFACTS_PREFIX) {
+          const asked = new URLSearchParams(q < 0 ? '' : url.slice(q + 1)).get('path') ?? '';
+          const { m, v, rest } = locate(served, asked);
+          return send(res, 200, JSON.stringify(listing(m, v, rest)), served.commit, tag);
+        }
+        const { m, v, rest } = locate(served, pathname.slice(ARTIFACTS_PREFIX.length + 1));
+        const { name, bytes } = await verifiedBytes(m, v, rest);
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': bytes.length, 'Content-Disposition': `attachment; filename="${name.replace(/[^\w.-]/g, '_')}"`, 'X-Modelreg-Commit': served.commit ?? '', ETag: tag });
+        return void res.end(bytes);
+      }
       if (!route) {
         if (method === 'GET' && (pathname === '/health' || pathname === '/version')) return send(res, 200, JSON.stringify(pathname === '/health' ? { status: 'OK', commit: served.commit ?? null } : { modelreg: 'serve' }), served.commit, tag);
         throw new HttpError(404, 'ENDPOINT_NOT_FOUND', `No API endpoint ${method} ${pathname}.${path !== undefined && paths.has(path) ? ` ${path} takes ${ROUTES.filter((r) => r.path === path).map((r) => r.method).join(' or ')}.` : ''}`);
@@ -208,15 +229,15 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       if (!route.write && req.headers['if-none-match'] === tag) return send304(res, served.commit, tag);
       const actor = route.write ? actorFor(req) : undefined;
       const params = method === 'GET' ? queryParams(new URLSearchParams(q < 0 ? '' : url.slice(q + 1))) : parseJson(await readBody(req, limit));
-      const out = await route.handler(params, app, actor);
+      const out = await route.handler(params, app, actor, { host: req.headers.host });
       const body = JSON.stringify(out);
-      if (!route.write && served === state) remember(url, 200, body);
+      if (!route.write && served === state) remember(key, 200, body);
       send(res, 200, body, route.write ? state.commit : served.commit, route.write ? etag : tag);
     } catch (e) {
       const err = e instanceof HttpError ? { status: e.status, body: { error_code: e.code, message: e.message } } : e instanceof URIError ? { status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: `The request path is not valid percent-encoding: ${e.message}.` } } : mlflowError(e);
       if (err.status === 500) log(`modelreg serve: ${method} ${url}: ${(e as Error)?.stack ?? String(e)}`);
       const body = JSON.stringify(err.body);
-      if (method === 'GET' && err.status === 404 && served === state) remember(url, 404, body);
+      if (method === 'GET' && err.status === 404 && served === state && !url.startsWith(ARTIFACTS_PREFIX)) remember(key, 404, body);
       if (!res.headersSent) send(res, err.status, body, state.commit, etag);
     }
   };

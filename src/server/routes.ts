@@ -17,9 +17,14 @@ export interface App {
   state(): ServedState;
   /** Runs a write as `actor` (one at a time in this process), then serves the commit it made. */
   write<R>(actor: Identity, run: (ctx: Context, opts: { push: boolean }) => Promise<R>): Promise<R>;
+  /** The URI get-download-uri answers: the recorded one, or (--serve-artifacts) this server's artifact route. */
+  downloadUri(m: ServedModel, v: ServedVersion, host: string | undefined): string;
 }
 
-export type Handler = (p: Params, app: App, actor?: Identity) => unknown;
+/** What a handler may know of the request besides its fields. */
+export interface RequestInfo { host?: string }
+
+export type Handler = (p: Params, app: App, actor?: Identity, info?: RequestInfo) => unknown;
 export interface Route { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: string; write: boolean; handler: Handler }
 
 // ------------------------------------------------------------------ lookups
@@ -245,9 +250,9 @@ export const ROUTES: Route[] = [
     return { model_version: modelVersionJson(m, version(m, reqString(p, 'version'))) };
   }),
   R('GET', 'model-versions/search', searchVersions),
-  R('GET', 'model-versions/get-download-uri', (p, app) => {
+  R('GET', 'model-versions/get-download-uri', (p, app, _actor, info) => {
     const m = model(app.state(), reqString(p, 'name'));
-    return { artifact_uri: version(m, reqString(p, 'version')).record.artifact.uri };
+    return { artifact_uri: app.downloadUri(m, version(m, reqString(p, 'version')), info?.host) };
   }),
 
   R('POST', 'registered-models/create', createModel, true),
