@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { relative, resolve as resolvePath } from 'node:path';
 import { RegistryError, isRegistryError } from '../errors/index.js';
 import { Context, type RegistryOptions } from '../ops/context.js';
 import { followRemote, loadServed, servedTip, type ServedState } from '../ops/served.js';
@@ -116,6 +117,9 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   if (opts.remote !== undefined && opts.remote !== 'origin') throw new RegistryError('BAD_INPUT', `--remote ${opts.remote}: modelreg fetches and pushes the remote named origin (as the CLI's --push does); name the registry's remote origin.`, { remote: opts.remote });
   const base = await Context.open(opts);
   const ref = opts.branch ? (opts.branch.startsWith('refs/') ? opts.branch : `refs/heads/${opts.branch}`) : await base.targetRef();
+  if (opts.tokensFile && base.repo.dir && !relative(base.repo.dir, resolvePath(opts.tokensFile)).startsWith('..')) {
+    throw new RegistryError('BAD_INPUT', `The token file ${opts.tokensFile} is inside the registry repository ${base.repo.dir}; it holds secrets and must never be committed. Move it outside the repository.`, { file: opts.tokensFile });
+  }
   const tokens: TokenEntry[] | undefined = opts.tokensFile ? await loadTokens(opts.tokensFile) : undefined;
   const localId = opts.localIdentity ? await base.identity() : undefined;
   const log = opts.onLog ?? (() => undefined);

@@ -119,6 +119,9 @@ describe('who may write', () => {
     const f = join(dir, '..', 'bad-tokens.yaml');
     await writeFile(f, 'tokens:\n  - { token: short, name: A, email: a@x }\n');
     await expect(serve(dir, { tokensFile: f })).rejects.toThrow(/tokens\[0\]\.token is shorter than 16/);
+    const inside = join(dir, 'tokens.yaml');
+    await writeFile(inside, `tokens:\n  - { token: ${TOKENS.ada}, name: A, email: a@x }\n`);
+    await expect(serve(dir, { tokensFile: inside })).rejects.toThrow(/inside the registry repository/);
   });
 });
 
