@@ -14,6 +14,8 @@ import { authenticate, loadTokens, type TokenEntry } from './auth.js';
 import { queryParams, type Params } from './params.js';
 import { ROUTES, type App, type Route } from './routes.js';
 import { ARTIFACTS_PREFIX, listing, locate, verifiedBytes } from './artifacts.js';
+import { pendingKey } from './mlflow.js';
+import { modelKey } from '../domain/names.js';
 
 export interface ServeOptions extends RegistryOptions {
   host?: string;
@@ -32,6 +34,8 @@ export interface ServeOptions extends RegistryOptions {
   maxBodyBytes?: number;
   /** Serve file:// artifacts (digest-checked) under /api/2.0/mlflow-artifacts/artifacts/, and point get-download-uri there. */
   serveArtifacts?: boolean;
+  /** A transition denied only for missing approvals is proposed on a branch (and pull request) instead: PENDING_REGISTRATION. */
+  propose?: boolean;
   onLog?: (line: string) => void;
 }
 
@@ -130,7 +134,10 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   // (a long-running server would otherwise keep every version of every file it ever read).
   const load = async (previous?: ServedState) => loadServed(new BranchContext(base, opts, ref), await servedTip(ctx, ref), previous);
   let state: ServedState = await load();
-  let etag = `"${state.commit ?? 'empty'}"`;
+  // The ETag names the commit, and how many proposals were recorded (they change answers without a commit).
+  let proposals = 0;
+  const etagOf = () => `"${state.commit ?? 'empty'}${proposals ? `-p${proposals}` : ''}"`;
+  let etag = etagOf();
   const cache = new Map<string, { status: number; body: string }>();
   let reloading: Promise<void> | undefined;
   const refresh = async (): Promise<void> => {
@@ -140,15 +147,32 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       if (tip === state.commit) return;
       const next = await load(state);
       state = next;
-      etag = `"${state.commit ?? 'empty'}"`;
+      settle();
+      etag = etagOf();
       cache.clear();
       for (const p of next.problems) log(`modelreg serve: ${p.model} is not served at ${next.commit?.slice(0, 12)}: ${p.message}`);
     })().finally(() => { reloading = undefined; });
     await reloading;
   };
 
+  // Proposals not merged yet (in memory: a restarted server answers READY for them, with the stage the branch has).
+  const pending = new Map<string, { model: string; semver: string; stage: string; message: string }>();
+  const settle = () => {
+    for (const [k, p] of pending) {
+      const v = state.byKey.get(modelKey(p.model))?.bySemver.get(p.semver);
+      if (!v || v.record.stage === p.stage) pending.delete(k);
+    }
+  };
   let queue: Promise<unknown> = Promise.resolve();
   const app: App = {
+    propose: !!opts.propose,
+    pending,
+    proposed(model, semver, stage, message) {
+      pending.set(pendingKey(model, semver), { model, semver, stage, message });
+      proposals++;
+      etag = etagOf();
+      cache.clear();
+    },
     state: () => state,
     write<R>(actor: Identity, run: (c: Context, o: { push: boolean }) => Promise<R>): Promise<R> {
       const job = queue.then(async () => {

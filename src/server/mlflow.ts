@@ -28,7 +28,12 @@ export function lastUpdated(r: ServedRecord): number | undefined {
 
 const tagList = (tags: Record<string, string> | undefined) => Object.entries(tags ?? {}).map(([key, value]) => ({ key, value }));
 
-export function modelVersionJson(m: ServedModel, v: ServedVersion) {
+/** Proposals (`--propose`) not merged yet, by `model\u0000semver`: the version answers PENDING_REGISTRATION. */
+export type Pending = ReadonlyMap<string, { stage: string; message: string }>;
+export const pendingKey = (model: string, semver: string) => `${model.toLowerCase()}\u0000${semver}`;
+
+export function modelVersionJson(m: ServedModel, v: ServedVersion, pending?: Pending) {
+  const proposal = pending?.size ? pending.get(pendingKey(m.name, v.record.version)) : undefined;
   const r = v.record;
   const aliases = Object.entries(m.record.aliases ?? {}).filter(([, x]) => x === r.version).map(([a]) => a).sort();
   const created = ms(r.created.at);
@@ -43,8 +48,8 @@ export function modelVersionJson(m: ServedModel, v: ServedVersion) {
     ...(r.description ? { description: r.description } : {}),
     source: r.artifact.uri,
     ...(r.lineage?.run?.id ? { run_id: r.lineage.run.id } : {}),
-    status: 'READY',
-    ...(r.deprecated ? { status_message: `deprecated${r.deprecated.reason ? `: ${r.deprecated.reason}` : ''}` } : {}),
+    status: proposal ? 'PENDING_REGISTRATION' : 'READY',
+    ...(proposal ? { status_message: proposal.message } : r.deprecated ? { status_message: `deprecated${r.deprecated.reason ? `: ${r.deprecated.reason}` : ''}` } : {}),
     tags: [...tagList(r.tags), { key: SEMVER_TAG, value: r.version }],
     ...(r.lineage?.run?.uri ? { run_link: r.lineage.run.uri } : {}),
     aliases,
@@ -64,7 +69,7 @@ export function latestPerStage(m: ServedModel, stages: string[] = []): ServedVer
   return [...best.values()].sort((a, b) => a.number - b.number);
 }
 
-export function registeredModelJson(m: ServedModel) {
+export function registeredModelJson(m: ServedModel, pending?: Pending) {
   const created = ms(m.record.created.at);
   let updated = created;
   for (const v of m.versions) { const t = lastUpdated(v.record); if (t !== undefined && (updated === undefined || t > updated)) updated = t; }
@@ -74,7 +79,7 @@ export function registeredModelJson(m: ServedModel) {
     ...(updated !== undefined ? { last_updated_timestamp: updated } : {}),
     user_id: m.record.created.by,
     ...(m.record.description ? { description: m.record.description } : {}),
-    latest_versions: latestPerStage(m).map((v) => modelVersionJson(m, v)),
+    latest_versions: latestPerStage(m).map((v) => modelVersionJson(m, v, pending)),
     tags: tagList(m.record.tags),
     aliases: Object.entries(m.record.aliases ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)).map(([alias, semver]) => ({ alias, version: String(m.bySemver.get(semver)?.number ?? semver) })),
   };

@@ -3,14 +3,14 @@
  * state: each route translates a request into a lookup or an operation of ops/, and its result
  * into MLflow's JSON. Writes run the same operations as the CLI.
  */
-import { RegistryError } from '../errors/index.js';
+import { RegistryError, isRegistryError } from '../errors/index.js';
 import { modelKey, parseModelName } from '../domain/names.js';
 import { isValidVersion } from '../domain/versions.js';
 import type { Context } from '../ops/context.js';
 import type { Identity } from '../storage/repo.js';
 import type { ServedModel, ServedState } from '../ops/served.js';
 import { decodePageToken, encodePageToken, matches, parseFilter, parseOrderBy, type OrderKey } from './filter.js';
-import { MLFLOW_STAGES, SEMVER_TAG, lastUpdated, latestPerStage, modelVersionJson, registeredModelJson, type ServedVersion } from './mlflow.js';
+import { MLFLOW_STAGES, SEMVER_TAG, lastUpdated, latestPerStage, modelVersionJson, registeredModelJson, type Pending, type ServedVersion } from './mlflow.js';
 import { optBool, optInt, optString, reqString, strList, tagList, type Params } from './params.js';
 
 export interface App {
@@ -19,6 +19,11 @@ export interface App {
   write<R>(actor: Identity, run: (ctx: Context, opts: { push: boolean }) => Promise<R>): Promise<R>;
   /** The URI get-download-uri answers: the recorded one, or (--serve-artifacts) this server's artifact route. */
   downloadUri(m: ServedModel, v: ServedVersion, host: string | undefined): string;
+  /** With --propose: transitions denied only for missing approvals become a branch (and pull request). */
+  readonly propose: boolean;
+  readonly pending: Pending;
+  /** Records a proposal; the version answers PENDING_REGISTRATION until the branch's change is served. */
+  proposed(model: string, semver: string, stage: string, message: string): void;
 }
 
 /** What a handler may know of the request besides its fields. */
@@ -88,7 +93,7 @@ function searchModels(p: Params, app: App) {
   const clauses = parseFilter(optString(p, 'filter'), ['name', 'tags.*']);
   const order = parseOrderBy(strList(p, 'order_by'), ['name', 'creation_timestamp', 'last_updated_timestamp']);
   const hits = app.state().models.filter((m) => clauses.every((c) => matches(c, c.key === 'name' ? m.name : m.record.tags?.[c.key.slice(5)])));
-  const json = hits.map(registeredModelJson);
+  const json = hits.map((m) => registeredModelJson(m, app.pending));
   sortBy(json, [...order, ...(order.some((o) => o.key === 'name') ? [] : [{ key: 'name', desc: false }])], (x, k) => x[k as 'name']);
   const { items, next } = page(json, p, 100, 1000);
   return { registered_models: items, ...(next ? { next_page_token: next } : {}) };
@@ -117,10 +122,16 @@ function searchVersions(p: Params, app: App) {
   const keys = order.length ? order : [{ key: 'last_updated_timestamp', desc: true }, { key: 'name', desc: false }, { key: 'version_number', desc: true }];
   sortBy(hits, keys, ({ m, v }, k) => (k === 'name' ? m.name : k === 'version_number' ? v.number : k === 'creation_timestamp' ? Date.parse(v.record.created.at) : lastUpdated(v.record)));
   const { items, next } = page(hits, p, 10_000, 200_000);
-  return { model_versions: items.map(({ m, v }) => modelVersionJson(m, v)), ...(next ? { next_page_token: next } : {}) };
+  return { model_versions: items.map(({ m, v }) => modelVersionJson(m, v, app.pending)), ...(next ? { next_page_token: next } : {}) };
 }
 
 // ------------------------------------------------------------------ writes
+
+/** A denial whose only failed requirements are approvals: what a review can supply. */
+function onlyApprovalsMissing(e: RegistryError): boolean {
+  const checks = (e.data.decision as { checks?: Array<{ ok: boolean; name: string }> } | undefined)?.checks ?? [];
+  return checks.some((c) => !c.ok) && checks.every((c) => c.ok || c.name.startsWith('approvals'));
+}
 
 const canonicalStage = (s: string) => MLFLOW_STAGES.find((x) => x.toLowerCase() === s.toLowerCase()) ?? s;
 
@@ -146,7 +157,7 @@ async function createVersion(p: Params, app: App, actor?: Identity) {
     });
   });
   const m = model(app.state(), r.model);
-  return { model_version: modelVersionJson(m, m.bySemver.get(r.version)!) };
+  return { model_version: modelVersionJson(m, m.bySemver.get(r.version)!, app.pending) };
 }
 
 async function createModel(p: Params, app: App, actor?: Identity) {
@@ -159,7 +170,7 @@ async function createModel(p: Params, app: App, actor?: Identity) {
     const { createModel: create } = await import('../ops/create-model.js');
     return create(ctx, { model: name, tags, ...(description ? { description } : {}), push: o.push });
   });
-  return { registered_model: registeredModelJson(model(app.state(), name)) };
+  return { registered_model: registeredModelJson(model(app.state(), name), app.pending) };
 }
 
 async function transitionStage(p: Params, app: App, actor?: Identity) {
@@ -167,12 +178,28 @@ async function transitionStage(p: Params, app: App, actor?: Identity) {
   const semver = semverOf(app.state(), name, reqString(p, 'version'));
   const stage = canonicalStage(reqString(p, 'stage'));
   optBool(p, 'archive_existing_versions'); // the policy decides: an exclusive stage archives its previous holder
+  const message = optString(p, 'comment');
   const r = await app.write(actor!, async (ctx, o) => {
     const { transition } = await import('../ops/transition.js');
-    return transition(ctx, { model: name, version: semver, stage, push: o.push, ...(optString(p, 'comment') ? { message: optString(p, 'comment') } : {}) });
+    const input = { model: name, version: semver, stage, push: o.push, ...(message ? { message } : {}) };
+    try {
+      return await transition(ctx, input);
+    } catch (e) {
+      if (!app.propose || !isRegistryError(e, 'DENIED') || !onlyApprovalsMissing(e)) throw e;
+      // A protected stage: the change goes on a branch for review instead (with --remote, pushed, and a pull request where a forge token allows).
+      const pending = await transition(ctx, { ...input, branch: true, allowPending: true });
+      let where = `branch ${pending.branch}`;
+      if (o.push) {
+        const { openPullRequest } = await import('../ops/forge.js');
+        const pr = await openPullRequest(ctx, { branch: pending.branch, title: `promote ${pending.model} ${pending.version}: ${pending.from} -> ${stage}` }).catch(() => undefined);
+        if (pr?.url) where = `pull request ${pr.url} (branch ${pending.branch})`;
+      }
+      app.proposed(pending.model, pending.version, stage, `Proposed ${pending.from} -> ${stage} on ${where}; it needs its approvals before it merges.`);
+      return pending;
+    }
   });
   const m = model(app.state(), r.model);
-  return { model_version: modelVersionJson(m, m.bySemver.get(r.version)!) };
+  return { model_version: modelVersionJson(m, m.bySemver.get(r.version)!, app.pending) };
 }
 
 async function tagWrite(p: Params, app: App, actor: Identity | undefined, withVersion: boolean, set: boolean) {
@@ -199,7 +226,7 @@ async function describeWrite(p: Params, app: App, actor: Identity | undefined, w
     return describe(ctx, { model: name, ...(v ? { version: v } : {}), description, push: o.push });
   });
   const m = model(app.state(), name);
-  return withVersion ? { model_version: modelVersionJson(m, m.bySemver.get(v!)!) } : { registered_model: registeredModelJson(m) };
+  return withVersion ? { model_version: modelVersionJson(m, m.bySemver.get(v!)!, app.pending) } : { registered_model: registeredModelJson(m, app.pending) };
 }
 
 async function aliasWrite(p: Params, app: App, actor: Identity | undefined, set: boolean) {
@@ -228,26 +255,26 @@ async function deleteVersion(p: Params, app: App, actor?: Identity) {
 const R = (method: Route['method'], path: string, handler: Handler, write = false): Route => ({ method, path, handler, write });
 
 export const ROUTES: Route[] = [
-  R('GET', 'registered-models/get', (p, app) => ({ registered_model: registeredModelJson(model(app.state(), reqString(p, 'name'))) })),
+  R('GET', 'registered-models/get', (p, app) => ({ registered_model: registeredModelJson(model(app.state(), reqString(p, 'name')), app.pending) })),
   R('GET', 'registered-models/search', searchModels),
   R('POST', 'registered-models/get-latest-versions', (p, app) => {
     const m = model(app.state(), reqString(p, 'name'));
-    return { model_versions: latestVersions(m, strList(p, 'stages')).map((v) => modelVersionJson(m, v)) };
+    return { model_versions: latestVersions(m, strList(p, 'stages')).map((v) => modelVersionJson(m, v, app.pending)) };
   }),
   R('GET', 'registered-models/get-latest-versions', (p, app) => {
     const m = model(app.state(), reqString(p, 'name'));
-    return { model_versions: latestVersions(m, strList(p, 'stages')).map((v) => modelVersionJson(m, v)) };
+    return { model_versions: latestVersions(m, strList(p, 'stages')).map((v) => modelVersionJson(m, v, app.pending)) };
   }),
   R('GET', 'registered-models/alias', (p, app) => {
     const m = model(app.state(), reqString(p, 'name'));
     const alias = reqString(p, 'alias');
     const semver = m.record.aliases?.[alias];
     if (!semver) throw new RegistryError('NOT_FOUND', `Registered model alias ${alias} not found (model ${m.name}${Object.keys(m.record.aliases ?? {}).length ? `; its aliases: ${Object.keys(m.record.aliases ?? {}).join(', ')}` : ''}).`, {});
-    return { model_version: modelVersionJson(m, version(m, semver)) };
+    return { model_version: modelVersionJson(m, version(m, semver), app.pending) };
   }),
   R('GET', 'model-versions/get', (p, app) => {
     const m = model(app.state(), reqString(p, 'name'));
-    return { model_version: modelVersionJson(m, version(m, reqString(p, 'version'))) };
+    return { model_version: modelVersionJson(m, version(m, reqString(p, 'version')), app.pending) };
   }),
   R('GET', 'model-versions/search', searchVersions),
   R('GET', 'model-versions/get-download-uri', (p, app, _actor, info) => {

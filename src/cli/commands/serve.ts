@@ -24,12 +24,13 @@ export function serveCommands(program: Command): void {
     .option('--tokens <file>', 'YAML file of bearer tokens that may write: tokens: [{token, name, email, groups}]')
     .option('--local-identity', 'take writes as your own Git identity (loopback addresses only)')
     .option('--read-only', 'refuse every write with PERMISSION_DENIED')
+    .option('--propose', 'a transition that lacks only approvals opens a branch (with --remote, pushed, and a pull request with a forge token) and answers PENDING_REGISTRATION')
     .option('--serve-artifacts', 'serve file:// artifacts (each checked against its recorded digest) under /api/2.0/mlflow-artifacts/artifacts/')
     .action(async (o, cmd: Command) => {
       const { startServer } = await import('../../server/http.js');
       const s = await startServer({
         dir: globals(cmd).registry, host: o.host, port: o.port, branch: o.branch, remote: o.remote, refreshMs: o.refresh,
-        tokensFile: o.tokens, localIdentity: !!o.localIdentity, readOnly: !!o.readOnly, serveArtifacts: !!o.serveArtifacts,
+        tokensFile: o.tokens, localIdentity: !!o.localIdentity, readOnly: !!o.readOnly, serveArtifacts: !!o.serveArtifacts, propose: !!o.propose,
         onLog: (line) => process.stderr.write(`${line}\n`),
         onProgress: (m) => process.stderr.write(`modelreg serve: ${m}\n`),
       });
