@@ -190,7 +190,7 @@ async function transitionStage(p: Params, app: App, actor?: Identity) {
       const pending = await transition(ctx, { ...input, branch: true, allowPending: true });
       let where = `branch ${pending.branch}`;
       if (o.push) {
-        const { openPullRequest } = await import('../ops/forge.js');
+        const { openPullRequest } = await import('../ops/pull-request.js');
         const pr = await openPullRequest(ctx, { branch: pending.branch, title: `promote ${pending.model} ${pending.version}: ${pending.from} -> ${stage}` }).catch(() => undefined);
         if (pr?.url) where = `pull request ${pr.url} (branch ${pending.branch})`;
       }
