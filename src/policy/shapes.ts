@@ -23,6 +23,7 @@ const columnSpec = object({ name: STRING, type: STRING, required: scalar('bool')
 export const VERSION_SHAPE: Shape = object({
   model: STRING,
   version: STRING,
+  number: scalar('double'),
   stage: STRING,
   description: STRING,
   tags: map(STRING),

@@ -256,7 +256,9 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       }
       if (!route.write && req.headers['if-none-match'] === tag) return send304(res, served.commit, tag);
       const actor = route.write ? actorFor(req) : undefined;
-      const params = method === 'GET' ? queryParams(new URLSearchParams(q < 0 ? '' : url.slice(q + 1))) : parseJson(await readBody(req, limit));
+      const query = queryParams(new URLSearchParams(q < 0 ? '' : url.slice(q + 1)));
+      // Other methods take a JSON body; fields in the query string count too (a body field wins).
+      const params = method === 'GET' ? query : { ...query, ...parseJson(await readBody(req, limit)) };
       const out = await route.handler(params, app, actor, { host: req.headers.host });
       const body = JSON.stringify(out);
       if (!route.write && served === state) remember(key, 200, body);
