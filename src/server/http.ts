@@ -179,7 +179,8 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
         try {
           return await run(new BranchContext(base, { ...opts, identity: actor }, ref), { push: !!opts.remote });
         } finally {
-          await refresh();
+          // Serve what the write committed; a failed reload is reported, not the write's answer.
+          await refresh().catch((e) => log(`modelreg serve: reading ${ref} after a write: ${(e as Error).message}`));
         }
       });
       queue = job.catch(() => undefined);
@@ -288,12 +289,18 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   const addr = server.address() as AddressInfo;
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
 
-  // New local commits: read the ref (a small file, or packed-refs) a few times a second.
+  // New local commits: read the ref (a small file, or packed-refs) a few times a second. A commit
+  // that cannot be loaded is reported once; the previous one stays served.
   let polling = false;
+  let reported: string | undefined;
   const poll = setInterval(() => {
     if (polling) return;
     polling = true;
-    refresh().catch((e) => log(`modelreg serve: reading ${ref}: ${(e as Error).message}`)).finally(() => { polling = false; });
+    refresh().catch((e) => {
+      const line = `modelreg serve: reading ${ref}: ${(e as Error).message}; still serving ${state.commit?.slice(0, 12) ?? 'nothing'}`;
+      if (line !== reported) log(line);
+      reported = line;
+    }).finally(() => { polling = false; });
   }, opts.pollMs ?? 100);
   poll.unref();
   let fetching: Promise<void> | undefined;

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { openRegistry } from '../../src/index.js';
-import { ADA, BOB, commitCount, gitLog, gitStatus, headCommit } from '../helpers/repo.js';
+import { ADA, BOB, commitCount, commitFiles, gitLog, gitStatus, headCommit } from '../helpers/repo.js';
 import { TOKENS, call, expectError, get, seeded, serve, tokenFile } from './helpers.js';
 
 const auth = (t: string) => ({ Authorization: `Bearer ${t}` });
@@ -169,6 +169,18 @@ describe('following the branch', () => {
     const r = await get(s, 'model-versions/get', { name: 'iris', version: '2' });
     expect(r.body.model_version.source).toBe('s3://models/iris/1.1.0');
     expect(r.headers.get('x-modelreg-commit')).toBe(tip);
+  });
+
+  it('a commit with a broken model folder: that model is left out and named; the rest is served', async () => {
+    const { dir } = await seeded();
+    const lines: string[] = [];
+    const s = await serve(dir, { onLog: (l) => lines.push(l) });
+    const tip = await commitFiles(dir, { 'registry/iris/model.yaml': 'name: iris\ncreated: [unclosed\n' }, 'break iris by hand');
+    await s.refresh();
+    expect(s.commit()).toBe(tip);
+    expectError(await get(s, 'registered-models/get', { name: 'iris' }), 404, 'RESOURCE_DOES_NOT_EXIST');
+    expect((await get(s, 'registered-models/get', { name: 'churn' })).status).toBe(200);
+    expect(lines.join('\n')).toMatch(/iris is not served at [0-9a-f]{12}: .*model\.yaml/);
   });
 
   it('HTTP and library writes at once lose nothing', async () => {
