@@ -76,7 +76,7 @@ export function servedTip(ctx: Context, ref: string): Promise<string | undefined
 
 /** Fetches the registry branch from the remote and fast-forwards the local branch (never merges). */
 export async function followRemote(ctx: Context, ref: string): Promise<void> {
-  const { syncFromRemote } = await import('./write.js');
+  const { syncFromRemote } = await import('./fast-forward.js');
   const { remoteToken } = await import('../storage/remote.js');
   await syncFromRemote(ctx, ref, remoteToken(ctx.env));
 }
