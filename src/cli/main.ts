@@ -10,6 +10,7 @@ import { workflowCommands } from './commands/workflow.js';
 import { governanceCommands } from './commands/governance.js';
 import { collaborationCommands } from './commands/collab.js';
 import { importCommands } from './commands/import.js';
+import { eventsCommand } from './commands/events.js';
 import { handleError } from './errors.js';
 import { serveCommands } from './commands/serve.js';
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   collaborationCommands(program);
   importCommands(program);
   serveCommands(program);
+  eventsCommand(program);
   return program;
 }
 
