@@ -11,6 +11,7 @@ import { governanceCommands } from './commands/governance.js';
 import { collaborationCommands } from './commands/collab.js';
 import { importCommands } from './commands/import.js';
 import { eventsCommand } from './commands/events.js';
+import { notifyCommand } from './commands/notify.js';
 import { handleError } from './errors.js';
 import { serveCommands } from './commands/serve.js';
 
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   importCommands(program);
   serveCommands(program);
   eventsCommand(program);
+  notifyCommand(program);
   return program;
 }
 

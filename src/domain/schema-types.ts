@@ -350,4 +350,39 @@ export interface RegistryConfig {
    * Version of a model's first registration when none is given (default 1.0.0).
    */
   firstVersion?: string;
+  /**
+   * Where `modelreg notify` delivers the event feed (docs/events.md). Secrets never live here: secretEnv names the environment variable that holds one.
+   *
+   * @maxItems 64
+   */
+  webhooks?: {
+    /**
+     * Unique name; the delivery cursor is the Git ref refs/modelreg/notify/<name>.
+     */
+    name: string;
+    /**
+     * http:// or https:// endpoint that receives a POST per event.
+     */
+    url: string;
+    /**
+     * Payload format (default cloudevents).
+     */
+    format?: "cloudevents" | "mlflow" | "databricks";
+    /**
+     * Event types to send, full (dev.modelreg.version.registered) or short (version.*); a trailing * matches any rest. All when absent.
+     */
+    events?: string[];
+    /**
+     * Models whose events are sent. All when absent.
+     */
+    models?: string[];
+    /**
+     * Name of the environment variable holding the signing secret (Standard Webhooks: whsec_<base64> or plain text).
+     */
+    secretEnv?: string;
+    /**
+     * Allow loopback, private and link-local addresses (default false).
+     */
+    allowPrivateNetwork?: boolean;
+  }[];
 }
