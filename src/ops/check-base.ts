@@ -19,6 +19,7 @@ import type { Context } from './context.js';
 import { eventsBetween } from './history.js';
 import { loadPolicyAt, policyNameOf } from './policies.js';
 import { renamedModels } from './renames.js';
+import { webhookRules } from './webhook-rules.js';
 
 export interface BaseCheckInput {
   base: string;
@@ -63,6 +64,7 @@ export async function checkAgainstBase(ctx: Context, input: BaseCheckInput): Pro
     await applyRules(change);
   }
   settingsAlone(settings, modelEvents.length > 0, found.problems);
+  if (settings.some((e) => e.type === 'config-change')) found.problems.push(...(await webhookRules(base, head)));
   await pinpoint(head, found.problems);
   return { base: baseOid, head: headOid, events: [...settings, ...modelEvents], ...found };
 }
