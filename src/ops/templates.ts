@@ -58,7 +58,7 @@ jobs:
       - name: Check the registry
         if: github.event_name == 'push'
         run: modelreg check --format github
-`;
+${githubNotifyJob(cli)}`;
 }
 
 /**
@@ -104,5 +104,53 @@ ${opts.install ? `    - ${opts.install}\n` : ''}    - |
       codequality: modelreg-reports/gl-code-quality-report.json
       junit: modelreg-reports/modelreg-junit.xml
       metrics: modelreg-reports/metrics.txt
+${gitlabNotifyJob(branch, cli, opts.install)}`;
+}
+
+/**
+ * The notify step of the CI files (issue 14): after a push to the registry branch, deliver the
+ * new events to the webhooks of modelreg.yaml and push the cursor refs, so the next run resumes
+ * where this one stopped. With no webhooks configured it does nothing.
+ */
+function githubNotifyJob(cli: CliSource): string {
+  return `  notify:
+    if: github.event_name == 'push'
+    needs: check
+    runs-on: ubuntu-latest
+    permissions:
+      contents: write
+    concurrency: modelreg-notify
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0
+      - uses: actions/setup-node@v4
+        with:
+          node-version: 20
+      - name: Install modelreg (pinned by modelreg init)
+        run: ${installCommand(cli)}
+      - name: Deliver new registry events to the webhooks (docs/events.md)
+        run: |
+          git fetch origin '+refs/modelreg/notify/*:refs/modelreg/notify/*' || true
+          modelreg notify --push
+        env:
+          GITHUB_TOKEN: \${{ secrets.GITHUB_TOKEN }}
+          # each webhook's secretEnv, e.g. DEPLOY_WEBHOOK_SECRET: \${{ secrets.DEPLOY_WEBHOOK_SECRET }}
+`;
+}
+
+function gitlabNotifyJob(branch: string, cli: string, install?: string): string {
+  return `
+# Delivers new registry events to the webhooks of modelreg.yaml (docs/events.md) and pushes the
+# cursor refs: needs MODELREG_TOKEN (write access) and each webhook's secretEnv as CI variables.
+modelreg-notify:
+  image: node:20
+  needs: [modelreg-check]
+  resource_group: modelreg-notify
+  rules:
+    - if: $CI_COMMIT_BRANCH == "${branch}"
+  script:
+    - git fetch origin '+refs/modelreg/notify/*:refs/modelreg/notify/*' || true
+${install ? `    - ${install}\n` : ''}    - ${cli} notify --push
 `;
 }

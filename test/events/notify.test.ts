@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { initRegistry, openRegistry } from '../../src/index.js';
+import { startGitServer } from '../helpers/git-server.js';
 import { ADA, CLI, baseEnv, cleanup, fixedClock, git, gitFsck, homeDir, runCli, tempDir } from '../helpers/repo.js';
 import { writeFile, readFile } from 'node:fs/promises';
 
@@ -162,5 +163,25 @@ describe('modelreg notify', () => {
       expect(verify(g)).toBe(true);
     }
     expect(JSON.parse(rx.got[1].body)).toMatchObject({ model_name: 'churn', version: '1.0.0', webhook_id: 'deploy' });
+  });
+
+  it('--push shares the cursor ref with the remote, and the CI files modelreg init writes run notify on push', async () => {
+    const { dir, register } = await registry(hook().replace('URL', url));
+    await register('churn');
+    const server = await startGitServer({ token: 'sekrit' });
+    try {
+      const remote = await server.createBare('registry');
+      git(dir, ['remote', 'add', 'origin', remote]);
+      const r = await runCli(['notify', '--push'], { cwd: dir, env: { ...env, MODELREG_TOKEN: 'sekrit' } });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const bare = join(server.root, 'registry.git');
+      expect(git(bare, ['rev-parse', 'refs/modelreg/notify/deploy']).stdout.trim()).toBe(git(dir, ['rev-parse', 'refs/modelreg/notify/deploy']).stdout.trim());
+    } finally {
+      await server.stop();
+    }
+    const workflow = await readFile(join(dir, '.github', 'workflows', 'modelreg.yml'), 'utf8');
+    expect(workflow).toMatch(/notify:\n    if: github.event_name == 'push'[\s\S]*modelreg notify --push/);
+    expect(await readFile(join(dir, '.gitlab-ci.yml'), 'utf8')).toMatch(/modelreg-notify:[\s\S]*CI_COMMIT_BRANCH[\s\S]*modelreg notify --push/);
   });
 });
