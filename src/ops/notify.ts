@@ -6,7 +6,7 @@
  * that was stopped resumes at the event it was sending (at least once: a receiver dedupes by
  * `webhook-id`). An event that cannot be delivered stops that webhook's run (order is kept).
  */
-import { formatEvent } from '../domain/cloudevents.js';
+import { formatEvent, typeMatcher } from '../domain/cloudevents.js';
 import { CONFIG_FILE, type RegistryConfig } from '../domain/state.js';
 import {
   retryableStatus, retryAfterMs, retryDelay, signatureHeaders, webhookFormat, webhookTakes,
@@ -69,6 +69,8 @@ export async function loadWebhooks(ctx: Context): Promise<WebhookConfig[]> {
   for (const h of hooks) {
     if (seen.has(h.name)) throw new RegistryError('INVALID_FILE', `${CONFIG_FILE}: two webhooks are named "${h.name}" (webhooks.name); each needs its own name, since it names the delivery cursor.`, { file: CONFIG_FILE, field: 'webhooks.name', value: h.name });
     seen.add(h.name);
+    const unknown = typeMatcher(h.events ?? []).unknown;
+    if (unknown.length) throw new RegistryError('INVALID_FILE', `${CONFIG_FILE}: webhook "${h.name}" lists events ${unknown.join(', ')}, which match no event type (webhooks.events); docs/events.md lists the types.`, { file: CONFIG_FILE, field: 'webhooks.events', value: unknown });
   }
   return hooks;
 }
