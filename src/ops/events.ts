@@ -11,6 +11,8 @@ import { RegistryError } from '../errors/index.js';
 import type { IndexedCommit } from '../storage/event-index.js';
 import { parseDateArg, resolveCommitish } from '../storage/history.js';
 import { remoteUrl } from '../storage/remote.js';
+import { rawEntryAt } from '../storage/tree-diff.js';
+import type { ModelVersion } from '../domain/state.js';
 import type { Snapshot } from '../storage/snapshot.js';
 import type { Context } from './context.js';
 import { indexedHistory } from './history.js';
@@ -65,16 +67,24 @@ export async function feedSource(ctx: Context): Promise<string> {
   }
 }
 
-/** Reads the artifact of versions as one commit holds them (registrations and transitions carry it). */
-async function artifacts(ctx: Context, head: Snapshot, c: IndexedCommit): Promise<Map<string, Artifact>> {
+/**
+ * The artifact of the versions a commit registers or moves, as that commit holds them: one
+ * version file each, found by path in the raw trees (the event names the model's folder).
+ */
+async function artifacts(head: Snapshot, c: IndexedCommit): Promise<Map<string, Artifact>> {
   const wanted = c.events.filter((e) => e.type === 'register' || e.type === 'transition') as Array<{ model: string; version: string }>;
   const out = new Map<string, Artifact>();
   if (!wanted.length) return out;
-  const snap = head.at(c.c, (await head.store.readCommit(c.c)).tree);
+  const tree = (await head.store.readCommit(c.c)).tree;
+  const snap = head.at(c.c, tree);
+  const dir = (await snap.config()).registry;
   for (const w of wanted) {
+    const path = `${dir}/${w.model}/versions/${w.version}.yaml`;
+    const e = rawEntryAt(head.store, tree, path);
+    if (!e || e.isTree) continue;
     try {
-      const v = (await snap.modelOnDemand(w.model))?.versions.get(w.version);
-      if (v) out.set(`${w.model}\0${w.version}`, v.record.artifact);
+      const v = await snap.record<ModelVersion>('version', path, { mode: e.mode, path: e.name, oid: e.oid, type: 'blob' }, undefined, false);
+      if (v) out.set(`${w.model}\0${w.version}`, v.value.artifact);
     } catch {
       // a version file that does not parse carries no artifact (the file check reports it)
     }
@@ -85,7 +95,7 @@ async function artifacts(ctx: Context, head: Snapshot, c: IndexedCommit): Promis
 async function* feedOf(ctx: Context, head: Snapshot, commits: IndexedCommit[], input: EventsInput, source: string): AsyncGenerator<FeedItem> {
   const { matches, format } = checkEventsInput(input);
   for (const c of commits) {
-    const arts = await artifacts(ctx, head, c);
+    const arts = await artifacts(head, c);
     const feed = commitFeed({ commit: c.c, time: c.ct, actor: c.ae, message: c.msg, events: c.events }, source, (m, v) => arts.get(`${m}\0${v}`));
     for (const event of feed) {
       if (input.model !== undefined && !aboutModel(event, input.model)) continue;
