@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { initRegistry, openRegistry } from '../../src/index.js';
 import { startGitServer } from '../helpers/git-server.js';
+import { gitlabCi } from '../../src/ops/templates.js';
 import { ADA, CLI, baseEnv, cleanup, fixedClock, git, gitFsck, homeDir, runCli, tempDir } from '../helpers/repo.js';
 import { writeFile, readFile } from 'node:fs/promises';
 
@@ -182,6 +183,7 @@ describe('modelreg notify', () => {
     }
     const workflow = await readFile(join(dir, '.github', 'workflows', 'modelreg.yml'), 'utf8');
     expect(workflow).toMatch(/notify:\n    if: github.event_name == 'push'[\s\S]*modelreg notify --push/);
-    expect(await readFile(join(dir, '.gitlab-ci.yml'), 'utf8')).toMatch(/modelreg-notify:[\s\S]*CI_COMMIT_BRANCH[\s\S]*modelreg notify --push/);
+    expect(gitlabCi()).toMatch(/modelreg-notify:[\s\S]*CI_COMMIT_BRANCH[\s\S]*npx --yes modelreg notify --push/);
+    expect(gitlabCi({ install: 'npm i -g modelreg@1.2.3' })).toMatch(/modelreg-notify:[\s\S]*- npm i -g modelreg@1\.2\.3\n    - modelreg notify --push/);
   });
 });
