@@ -8,27 +8,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CONFIG_YAML, makeRepo, modelYaml, ROOT, tempDir } from '../helpers/repo.js';
+import { policyYaml } from '../policy/fixtures.js';
 
 export const DEFAULT_POLICY = () => readFile(join(ROOT, 'policies', 'default.yaml'), 'utf8');
 
 /** The default policy, but entering Staging needs provenance: imported, and in Staging at the source. */
-export const STAGING_GUARD_POLICY = `apiVersion: modelreg/v1
-kind: Policy
-name: default
-stages:
-  - name: None
-  - name: Staging
-  - name: Production
-    exclusive: true
-  - name: Archived
-initialStage: None
-transitions:
-  - from: None
-    to: Staging
-    when: has(version.origin) && version.origin.stage == "Staging"
-  - from: "*"
-    to: Archived
-`;
+export const STAGING_GUARD_POLICY = policyYaml({ rules: [{ from: 'None', to: 'Staging', when: 'has(version.origin) && version.origin.stage == "Staging"' }, { from: '*', to: 'Archived' }] });
 
 export function devVersionYaml(artifactUri: string, digest: string, size: number, version = '1.2.0', stage = 'Staging'): string {
   return `# yaml-language-server: $schema=../../../.modelreg/schemas/version.schema.json

@@ -10,22 +10,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { commitCount, gitLog, gitStatus, runCli } from '../helpers/repo.js';
 import { startMlflow, type FakeMlflow, type FakeModel, type FakeVersion } from './mlflow-server.js';
 import { prodRegistry } from './fixtures.js';
+import { policyYaml } from '../policy/fixtures.js';
 
 /** The default stages, and every move a migration makes allowed (a team's migration policy). */
-const MIGRATION_POLICY = `apiVersion: modelreg/v1
-kind: Policy
-name: default
-stages:
-  - name: None
-  - name: Staging
-  - name: Production
-    exclusive: true
-  - name: Archived
-initialStage: None
-transitions:
-  - from: "*"
-    to: "*"
-`;
+const MIGRATION_POLICY = policyYaml({ rules: [{ from: '*', to: '*' }] });
 
 const T0 = 1_704_067_200_000;
 const v = (name: string, n: number, stage: string, extra: Partial<FakeVersion> = {}): FakeVersion => ({

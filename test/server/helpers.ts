@@ -5,6 +5,7 @@ import { afterAll, expect } from 'vitest';
 import { openRegistry } from '../../src/index.js';
 import { startServer, type RunningServer, type ServeOptions } from '../../src/server/http.js';
 import { ADA, CONFIG_YAML, fixedClock, makeRepo, tempDir, type Person } from '../helpers/repo.js';
+import { policyYaml } from '../policy/fixtures.js';
 
 const servers: RunningServer[] = [];
 afterAll(async () => { await Promise.all(servers.splice(0).map((s) => s.close())); });
@@ -45,25 +46,7 @@ export async function seeded(who: Person = ADA) {
 }
 
 /** A policy without approvals, so the seeding needs no second person; Production is exclusive; leaving Production for None is not allowed. */
-export const OPEN_POLICY = `apiVersion: modelreg/v1
-kind: Policy
-name: default
-stages:
-  - name: None
-  - name: Staging
-  - name: Production
-    exclusive: true
-  - name: Archived
-initialStage: None
-transitions:
-  - from: None
-    to: Staging
-  - from: Staging
-    to: Production
-    when: has(version.tags.team)
-  - from: "*"
-    to: Archived
-`;
+export const OPEN_POLICY = policyYaml({ rules: [{ from: 'None', to: 'Staging' }, { from: 'Staging', to: 'Production', when: 'has(version.tags.team)' }, { from: '*', to: 'Archived' }] });
 
 export async function serve(dir: string, opts: ServeOptions = {}): Promise<RunningServer> {
   const s = await startServer({ dir, port: 0, env: {}, onLog: () => undefined, ...opts });

@@ -7,26 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { openRegistry } from '../../src/index.js';
 import { ADA, CONFIG_YAML, git, gitLog, headCommit, makeRepo } from '../helpers/repo.js';
 import { TOKENS, call, expectError, get, serve, tokenFile } from './helpers.js';
+import { policyYaml } from '../policy/fixtures.js';
 
-const POLICY = `apiVersion: modelreg/v1
-kind: Policy
-name: default
-stages:
-  - name: None
-  - name: Staging
-  - name: Production
-    exclusive: true
-  - name: Archived
-initialStage: None
-transitions:
-  - from: None
-    to: Staging
-  - from: Staging
-    to: Production
-    approvals: { min: 1 }
-  - from: "*"
-    to: Archived
-`;
+const POLICY = policyYaml({ rules: [{ from: 'None', to: 'Staging' }, { from: 'Staging', to: 'Production', approvals: '{ min: 1 }' }, { from: '*', to: 'Archived' }] });
 
 async function staged() {
   const dir = await makeRepo({ 'modelreg.yaml': CONFIG_YAML, 'registry/README.md': '#\n', 'policies/default.yaml': POLICY });
