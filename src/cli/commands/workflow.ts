@@ -42,7 +42,9 @@ export function workflowCommands(program: Command): void {
     .option('--verify-origin', 'with --base: an imported version whose source registry cannot be read is an error, not a warning')
     .action(async (o, cmd: Command) => {
       const { rendererFor } = await import('../../report/render.js');
-      const render = rendererFor(globals(cmd).json ? 'json' : o.format);
+      // --format is checked even under --json, so a misspelt format is never silently ignored.
+      const chosen = rendererFor(o.format);
+      const render = globals(cmd).json ? rendererFor('json') : chosen;
       const ctx = await context(cmd);
       const { check } = await import('../../ops/check.js');
       const r = await check(ctx, { base: o.base, head: o.head, ref: o.ref, forge: o.forge, verifyOrigin: o.verifyOrigin });
