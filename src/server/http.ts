@@ -16,6 +16,7 @@ import { ROUTES, type App, type Route } from './routes.js';
 import { ARTIFACTS_PREFIX, listing, locate, verifiedBytes } from './artifacts.js';
 import { pendingKey } from './mlflow.js';
 import { modelKey } from '../domain/names.js';
+import { createUi } from './ui.js';
 
 export interface ServeOptions extends RegistryOptions {
   host?: string;
@@ -193,6 +194,9 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     },
   };
 
+  // The web UI at / (pages and their assets; GET only), reading through contexts of its own.
+  const ui = createUi({ state: () => state, ref, newContext: () => new BranchContext(base, opts, ref), log });
+
   const routes = new Map<string, Route>();
   const paths = new Set<string>();
   for (const r of ROUTES) { routes.set(`${r.method} ${r.path}`, r); paths.add(r.path); }
@@ -239,6 +243,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       const pathname = decodeURIComponent(q < 0 ? url : url.slice(0, q));
       const prefix = PREFIXES.find((p) => pathname.startsWith(p));
       const path = prefix ? pathname.slice(prefix.length).replace(/\/$/, '') : undefined;
+      if (!prefix && await ui.handle(req, res, pathname, q < 0 ? '' : url.slice(q + 1))) return;
       const route = path !== undefined ? routes.get(`${method} ${path}`) : undefined;
       if (!route && opts.serveArtifacts && method === 'GET' && (pathname === ARTIFACTS_PREFIX || pathname.startsWith(`${ARTIFACTS_PREFIX}/`))) {
         if (pathname === ARTIFACTS_PREFIX) {

@@ -73,7 +73,9 @@ const ALLOWED: Record<string, string[]> = {
   report: ['errors', 'domain', 'ops', 'report', 'policy'],
   cli: ['errors', 'domain', 'ops', 'report', 'cli', 'storage', 'server'],
   // `modelreg serve`: a client of ops, as cli/ is.
-  server: ['errors', 'domain', 'ops', 'server'],
+  server: ['errors', 'domain', 'ops', 'server', 'ui'],
+  // The web UI's pages: rendered from ops/ results, served by server/.
+  ui: ['errors', 'domain', 'ops', 'ui'],
 };
 const IO_MODULES = /^node:(fs|fs\/promises|child_process|net|http|https|os|worker_threads)$|^isomorphic-git/;
 

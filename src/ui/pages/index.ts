@@ -1,0 +1,3 @@
+/** Every page of the UI, registered on import (the order of nav entries is each page's `nav.order`). */
+import './models.js';
+import './promotions.js';
