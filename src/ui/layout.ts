@@ -31,6 +31,7 @@ export function layout(p: LayoutInput): Html {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${p.title} · modelreg</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/ui/assets/app.css?v=${p.assets}">
 <script src="/ui/assets/app.js?v=${p.assets}" defer></script>
 </head>

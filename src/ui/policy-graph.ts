@@ -44,8 +44,9 @@ export function policyGraph(doc: Policy): Html {
     return html`<g class="edge-group" data-from="${e.from}" data-to="${e.to}"><path class="edge" d="M ${x1 + 10} ${y1} Q ${lx} ${cy} ${x2 - 10} ${y1}" marker-end="url(#arrow)" stroke-width="1.5"/>
 ${e.label ? html`<text class="edge-label" x="${lx}" y="${ly}" text-anchor="middle">${e.label}</text>` : ''}<title>${e.from === '*' ? 'any stage' : e.from} → ${e.to}${e.label ? `: ${e.label}` : ''}</title></g>`;
   });
+  const height = below ? 300 : mid + H / 2 + 20;
   const boxes = nodes.map((n) => html`<g class="node" data-stage="${n}"><rect x="${x(n)}" y="${mid - H / 2}" width="${W}" height="${H}" rx="8" stroke-width="1.5"/><text x="${x(n) + W / 2}" y="${mid + 5}" text-anchor="middle">${n === '*' ? 'any stage' : n}${doc.stages.find((s) => s.name === n)?.exclusive ? ' ①' : ''}</text></g>`);
-  return html`<svg class="policy-graph" xmlns="http://www.w3.org/2000/svg" viewBox="-10 0 ${width} 300" width="${width}" height="300" role="img" aria-labelledby="policy-graph-title">
+  return html`<svg class="policy-graph" xmlns="http://www.w3.org/2000/svg" viewBox="-10 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="policy-graph-title">
 <title id="policy-graph-title">Stages of policy ${doc.name} and the moves it allows</title>
 <defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#555962"/></marker></defs>
 ${paths}${boxes}</svg>`;
