@@ -4,7 +4,7 @@
  *
  *   node bench/run.mjs [--sizes 1000,10000] [--runs 7] [--out FILE] [--json FILE] [--packed] [--loose]
  *                      [--reads 200] [--writes 20] [--budget 120] [--wait-idle 30] [--wait-idle-total 900]
- *                      [--idle-max 0.25] [--in-place] [--no-serve]   (docs/performance.md explains each)
+ *                      [--idle-max 0.25] [--in-place] [--no-serve] [--no-ui] [--ui-models 10000] [--ui-versions 1000]   (docs/performance.md explains each)
  *                      [--history one:2000,one:10000[,many:100000] | none]  (real histories: bench/history-bench.mjs)
  *
  * Every whole-process number is one fresh `node bin/modelreg.js ...` (what a user or a CI job
@@ -649,6 +649,8 @@ for (const r of historyResults) {
 }
 // modelreg serve (bench/serve.mjs): throughput and latency under autocannon, memory, write paths.
 if (!flag('no-serve')) md.push(await (await import('./serve.mjs')).benchServe(SIZES, { log }), '');
+// The web UI (bench/ui.mjs): time to interactive in Chromium of the Models page and a large Model page.
+if (!flag('no-ui')) md.push(await (await import('./ui.mjs')).benchUi({ models: Number(opt('ui-models', 10000)), versions: Number(opt('ui-versions', 1000)), log }), '');
 md.push(`Total: ${((Date.now() - started) / 1000).toFixed(0)} s for sizes ${SIZES.join(', ')}${waitedMs > 1000 ? `, of which ${(waitedMs / 1000).toFixed(0)} s waiting for other processes to leave the CPUs idle` : ''}; ${totals.runs} runs kept, ${totals.discarded} discarded as disturbed, ${totals.disturbedKept} kept although disturbed.`);
 const text = md.join('\n');
 console.log(text);

@@ -29,6 +29,8 @@ function timeline(t: StageTimeline[], at: string | undefined, name: string): Htm
 </tr>`)}</tbody></table>`)}`;
 }
 
+const TABLE_ROWS = 100;
+
 definePage({
   path: '/model',
   title: 'Model',
@@ -40,7 +42,10 @@ definePage({
     const picked = req.query.getAll('cols').filter((c) => m.metrics.includes(c));
     const cols = picked.length ? picked : m.metrics.slice(0, 3);
     const aliasesOf = (v: string) => Object.entries(m.record.aliases ?? {}).filter(([, x]) => x === v).map(([a]) => `@${a}`).join(' ');
-    const rows = m.versions.map((v) => html`<tr>
+    // The newest versions by default: a table of 1,000 rows is most of a page's weight; the chart has them all.
+    const all = req.query.get('all') === '1';
+    const shown = all ? m.versions : m.versions.slice(0, TABLE_ROWS);
+    const rows = shown.map((v) => html`<tr>
 <td><input type="checkbox" name="v" value="${v.version}" form="compare" id="cmp-${v.version}" aria-label="Compare ${v.version}"></td>
 <th scope="row"><a href="${link('/version', at, { name: m.name, v: v.version })}">${v.version}</a></th>
 <td>${v.number ?? ''}</td>
@@ -69,6 +74,7 @@ ${m.metrics.map((c) => html`<label><input type="checkbox" name="cols" value="${c
 <thead><tr><th scope="col"><span class="visually-hidden">Compare</span></th><th scope="col">Version</th><th scope="col">#</th><th scope="col">Stage</th><th scope="col">Aliases</th>${cols.map((c) => html`<th scope="col">${c}</th>`)}<th scope="col">Created</th><th scope="col">By</th><th scope="col">Deprecated</th></tr></thead>
 <tbody>${rows}</tbody>
 </table>
+${shown.length < m.versions.length ? html`<p>The newest ${shown.length} of ${m.versions.length} versions. <a href="${link('/model', at, { name: m.name, cols: picked, all: '1' })}#versions">Show all ${m.versions.length}</a></p>` : ''}
 <h2 id="chart">Metric across versions</h2>
 ${metricChart('metric-chart', m.versions, m.metrics, holdersOf(m.versions, m.policy?.initialStage, m.policy?.archiveStage), req.query.get('metric') ?? undefined)}
 <h2 id="timeline">Stage timeline</h2>
