@@ -11,8 +11,8 @@
  * promotions of it (one commit each, so its stage timeline has a history to walk). Time to
  * interactive is the page's own `performance.mark('modelreg-ready')` (set by the UI's script
  * once the page, its script and the chart are done), measured from the navigation's start.
- * "first" is the first load after the server started (the server renders the page and reads
- * what it needs: the model list, the event index); "again" is the median of --runs further
+ * "first" is the first load after the server started and filled the event index (the
+ * server renders the page and reads what it needs); "again" is the median of --runs further
  * loads with the browser's cache off (the server answers from its page cache); a filter query
  * that the server has not rendered before is "new query". run.mjs calls benchUi() unless --no-ui.
  */
@@ -66,11 +66,20 @@ function addBigModel(dir, n) {
 async function startServer(dir) {
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { cwd: dir, env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
+  let listening = 0;
+  let onWarm;
+  const warmed = new Promise((r) => { onWarm = r; });
   const url = await new Promise((resolve, reject) => {
-    child.stderr.setEncoding('utf8').on('data', (d) => { err += d; const m = /listening on (http:\/\/\S+)/.exec(err); if (m) resolve(m[1]); });
+    child.stderr.setEncoding('utf8').on('data', (d) => {
+      err += d;
+      const m = /listening on (http:\/\/\S+)/.exec(err);
+      if (m && !listening) { listening = performance.now(); resolve(m[1]); }
+      const w = /event index covers (\d+) commits/.exec(err);
+      if (w) onWarm({ commits: Number(w[1]), ms: performance.now() - listening });
+    });
     child.on('exit', (code) => reject(new Error(`serve exited (${code}): ${err}`)));
   });
-  return { url, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) };
+  return { url, warmed, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) };
 }
 
 /** Navigation to `url` until the page marks itself ready: ms from the navigation's start. */
@@ -91,6 +100,9 @@ export async function benchUi({ models = 10000, versions = 1000, runs = 5, log =
     log(`ui: adding big (${versions} versions)`);
     addBigModel(dir, versions);
     server = await startServer(dir);
+    // A clone's first server derives every commit's events once (stored in .git/modelreg/events-v1); pages wait for it.
+    const warm = await server.warmed;
+    lines.splice(lines.length - 2, 0, `The server filled the event index (${warm.commits} commits, a clone's first start only) ${fmt(warm.ms)} after it listened; the loads below start after that.`, '');
     browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
     const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
     const page = await context.newPage();

@@ -17,6 +17,7 @@ import { historyStream, indexedHistory, type HistoryEntry } from './history.js';
 import { loadPolicyAt, policyNameOf } from './policies.js';
 import { list, showModel, type ModelSummary } from './read.js';
 import { search } from './search.js';
+import type { ServedState } from './served.js';
 
 /**
  * The commit a page answers from: the served `tip`, or what `at` (a ref, or a date on the tip's
@@ -33,6 +34,32 @@ export async function resolveUiAt(ctx: Context, tip: string | undefined, at?: st
 }
 
 // ------------------------------------------------------------------ models
+
+/** The model list `list` answers, from the state `serve` holds in memory (no read at all). */
+export function summariesOf(state: ServedState): ModelSummary[] {
+  return state.models.map((m) => {
+    const sorted = sortVersionsDesc(m.versions.map((v) => v.record.version));
+    const stageOf = new Map(m.versions.map((v) => [v.record.version, v.record.stage]));
+    const stages: Record<string, string[]> = {};
+    for (const v of sorted) (stages[stageOf.get(v)!] ??= []).push(v);
+    return {
+      name: m.name, ...(m.record.description ? { description: m.record.description } : {}), owners: m.record.owners ?? [],
+      ...(sorted[0] ? { latest: sorted[0] } : {}), versions: sorted.length, stages, aliases: m.record.aliases ?? {}, tags: m.record.tags ?? {}, policy: m.record.policy ?? 'default',
+    };
+  });
+}
+
+/**
+ * Walks the first-parent history of `commit` once, so the event index holds every commit's
+ * events (derived and stored where it lacked them): what `modelreg serve` does at start, so the
+ * first page that shows history does not pay for deriving it.
+ */
+export async function warmEventIndex(ctx: Context, commit: string | undefined): Promise<number> {
+  if (!commit) return 0;
+  let n = 0;
+  for await (const c of indexedHistory(await ctx.snapshotAt(commit))) { void c; n++; }
+  return n;
+}
 
 export interface ChangeRef { commit: string; time: string; author: string; authorName: string }
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { isRegistryError } from '../errors/index.js';
 import type { Context } from '../ops/context.js';
 import type { ServedState } from '../ops/served.js';
-import { resolveUiAt } from '../ops/ui-data.js';
+import { resolveUiAt, warmEventIndex } from '../ops/ui-data.js';
 import { html } from '../ui/html.js';
 import { layout } from '../ui/layout.js';
 import { pageAt, type UiRequest } from '../ui/page.js';
@@ -55,6 +55,8 @@ export interface UiOptions {
   /** A fresh read context (each commit's reads get their own, so parsed files are dropped with it). */
   newContext(): Context;
   log(line: string): void;
+  /** Walk the history at start so the event index is filled before a page needs it (default true). */
+  warmHistory?: boolean;
 }
 
 interface Scope { ctx: Context; memo: Map<string, Promise<unknown>> }
@@ -79,6 +81,16 @@ export function createUi(opts: UiOptions): Ui {
     return s;
   };
   const pages = new Map<string, { status: number; body: string }>();
+  // Fill the event index once, in the background: a clone's first walk derives every commit's events.
+  let warm: Promise<void> | undefined;
+  const historyReady = (): Promise<void> => {
+    warm ??= warmEventIndex(opts.newContext(), opts.state().commit).then(
+      (n) => { if (n > 0) opts.log(`modelreg serve: the event index covers ${n} commits`); },
+      (e) => opts.log(`modelreg serve: filling the event index: ${(e as Error).message}`),
+    );
+    return warm;
+  };
+  if (opts.warmHistory !== false) setImmediate(() => void historyReady());
 
   const send = (res: ServerResponse, status: number, headers: Record<string, string | number>, body?: Buffer | string, head = false) => {
     res.writeHead(status, { ...SECURITY_HEADERS, ...headers });
@@ -127,6 +139,7 @@ export function createUi(opts: UiOptions): Ui {
       const scope = scopeOf(commit);
       const uiReq: UiRequest = {
         path: pathname, query, ...(at ? { at } : {}), ...(commit ? { commit } : {}), ctx: scope.ctx, state, ref: opts.ref,
+        historyReady,
         memo: <T>(k: string, compute: () => Promise<T>) => {
           let p = scope.memo.get(k) as Promise<T> | undefined;
           if (!p) { p = compute(); scope.memo.set(k, p); p.catch(() => scope.memo.delete(k)); }

@@ -24,6 +24,11 @@ export interface UiRequest {
   ref: string;
   /** A value computed once per commit (the model list a page filters, say) and shared by the requests at that commit. */
   memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
+  /**
+   * Resolves when the server's first walk of the history has filled the event index; a page
+   * that reads history awaits it, so two requests never derive the same commits' events at once.
+   */
+  historyReady(): Promise<void>;
 }
 
 export interface PageResult {

@@ -20,6 +20,7 @@ definePage({
     const n = Number(req.query.get('offset') ?? 0);
     const offset = Number.isInteger(n) && n > 0 ? n : 0;
     const at = req.at;
+    await req.historyReady();
     const page = await historyPage(req.ctx, req.commit, { model, type: type && TYPES.includes(type) ? type : undefined, offset, limit: PAGE });
     const body = html`<form class="filters" method="get" action="/history">
 ${at ? html`<input type="hidden" name="at" value="${at}">` : ''}

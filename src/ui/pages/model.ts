@@ -9,7 +9,7 @@ import { definePage, type UiRequest } from '../page.js';
 
 /** The model a page names (`?name=`), read once per commit. */
 export function modelOf(req: UiRequest, name: string) {
-  return req.memo(`model:${name}`, () => modelView(req.ctx, req.commit, name));
+  return req.memo(`model:${name}`, async () => { await req.historyReady(); return modelView(req.ctx, req.commit, name); });
 }
 
 /** Versions that hold a stage other than the initial and archive stages: the chart marks them. */

@@ -1,6 +1,6 @@
 /** Models: every model with its latest version, stage holders, aliases, owners, tags and last change; text and CEL filters; paging. */
 import { list, type ModelSummary } from '../../ops/read.js';
-import { modelsPage } from '../../ops/ui-data.js';
+import { modelsPage, summariesOf } from '../../ops/ui-data.js';
 import { commitId, keyValues, stageBadge, when } from '../format.js';
 import { html } from '../html.js';
 import { link } from '../layout.js';
@@ -10,7 +10,8 @@ const PAGE = 50;
 
 /** The models at the request's commit, listed once per commit. */
 export function listedModels(req: UiRequest): Promise<ModelSummary[]> {
-  return req.memo('list', async () => (await list(req.ctx, { at: req.commit })).models);
+  // The served commit's models are in memory already; another commit's come from `list`.
+  return req.memo('list', async () => (req.commit === req.state.commit ? summariesOf(req.state) : (await list(req.ctx, { at: req.commit })).models));
 }
 
 function intParam(q: URLSearchParams, key: string): number {
@@ -26,6 +27,7 @@ export const modelsPageDef = definePage({
     const text = req.query.get('q') ?? '';
     const filter = req.query.get('filter') ?? '';
     const offset = intParam(req.query, 'offset');
+    await req.historyReady();
     const page = await modelsPage(req.ctx, req.commit, { text, filter, offset, limit: PAGE }, await listedModels(req));
     const at = req.at;
     const nav = (o: number) => link('/', at, { q: text, filter, offset: o || undefined });
