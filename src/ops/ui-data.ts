@@ -54,10 +54,14 @@ export function summariesOf(state: ServedState): ModelSummary[] {
  * events (derived and stored where it lacked them): what `modelreg serve` does at start, so the
  * first page that shows history does not pay for deriving it.
  */
-export async function warmEventIndex(ctx: Context, commit: string | undefined): Promise<number> {
+export async function warmEventIndex(ctx: Context, commit: string | undefined, stopped: () => boolean = () => false): Promise<number> {
   if (!commit) return 0;
   let n = 0;
-  for await (const c of indexedHistory(await ctx.snapshotAt(commit))) { void c; n++; }
+  for await (const c of indexedHistory(await ctx.snapshotAt(commit))) {
+    void c;
+    n++;
+    if (stopped()) break;
+  }
   return n;
 }
 

@@ -333,6 +333,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       server.closeIdleConnections();
       await queue;
       await fetching;
+      await ui.close();
       await closed;
     },
   };

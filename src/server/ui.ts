@@ -62,6 +62,8 @@ export interface UiOptions {
 interface Scope { ctx: Context; memo: Map<string, Promise<unknown>> }
 
 export interface Ui {
+  /** Stops the background walk of the history (a server stopping does not wait for it to finish). */
+  close(): Promise<void>;
   /** Answers `req` when it is a UI page or asset; false when it is not the UI's. */
   handle(req: IncomingMessage, res: ServerResponse, pathname: string, search: string): Promise<boolean>;
 }
@@ -83,9 +85,11 @@ export function createUi(opts: UiOptions): Ui {
   const pages = new Map<string, { status: number; body: string }>();
   // Fill the event index once, in the background: a clone's first walk derives every commit's events.
   let warm: Promise<void> | undefined;
+  let closed = false;
   const historyReady = (): Promise<void> => {
-    warm ??= warmEventIndex(opts.newContext(), opts.state().commit).then(
-      (n) => { if (n > 0) opts.log(`modelreg serve: the event index covers ${n} commits`); },
+    const t0 = performance.now();
+    warm ??= warmEventIndex(opts.newContext(), opts.state().commit, () => closed).then(
+      (n) => { const s = (performance.now() - t0) / 1000; if (s >= 1) opts.log(`modelreg serve: filled the event index (${n} commits) in ${s.toFixed(1)} s; history pages are ready`); },
       (e) => opts.log(`modelreg serve: filling the event index: ${(e as Error).message}`),
     );
     return warm;
@@ -98,6 +102,10 @@ export function createUi(opts: UiOptions): Ui {
   };
 
   return {
+    async close() {
+      closed = true;
+      await warm;
+    },
     async handle(req, res, pathname, search) {
       const method = req.method ?? 'GET';
       const asset = assets.get(pathname);
