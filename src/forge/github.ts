@@ -7,7 +7,7 @@ import { RegistryError } from '../errors/index.js';
 import { DEFAULT_API_URL, GithubClient } from './github-http.js';
 import { readPullRequestEvent } from './github-event.js';
 import { remoteParts } from './remote-url.js';
-import type { ForgeAdapter, OpenPullRequestInput } from './types.js';
+import type { ForgeAdapter, OpenPullRequest, OpenPullRequestInput } from './types.js';
 
 export interface GithubAdapterOptions {
   /** A token (classic, fine-grained, or Actions' GITHUB_TOKEN). Reading public pull requests works without one. */
@@ -66,7 +66,37 @@ export function createGithubAdapter(opts: GithubAdapterOptions = {}): ForgeAdapt
     },
 
     currentPullRequest: readPullRequestEvent,
+
+    async openPullRequests(i) {
+      const subject = { action: `list the open pull requests of ${i.owner}/${i.repo} into ${i.base}`, what: `repository ${i.owner}/${i.repo}`, permission: 'the Pull requests: read permission (classic tokens: the repo scope for private repositories)' };
+      const pulls = await client.paginate<GithubPull>(`${repoPath(i.owner, i.repo)}/pulls?state=open&base=${encodeURIComponent(i.base)}&sort=created&direction=desc`, subject);
+      return pulls.flatMap((p) => openPull(p, i));
+    },
   };
+}
+
+/** The fields of an item of GET /repos/{owner}/{repo}/pulls used here. */
+interface GithubPull {
+  number?: unknown;
+  title?: unknown;
+  html_url?: unknown;
+  user?: { login?: unknown } | null;
+  head?: { ref?: unknown; sha?: unknown; repo?: { full_name?: unknown } | null };
+  base?: { ref?: unknown };
+}
+
+/** Pure: an item of the pulls list as an OpenPullRequest; a head in a fork is `owner:branch`; items without a number are skipped. */
+function openPull(p: GithubPull, i: { owner: string; repo: string; base: string }): OpenPullRequest[] {
+  if (typeof p?.number !== 'number' || typeof p.head?.ref !== 'string') return [];
+  const fork = typeof p.head.repo?.full_name === 'string' && p.head.repo.full_name.toLowerCase() !== `${i.owner}/${i.repo}`.toLowerCase();
+  return [{
+    owner: i.owner, repo: i.repo, number: p.number, title: typeof p.title === 'string' ? p.title : '',
+    base: typeof p.base?.ref === 'string' ? p.base.ref : i.base,
+    head: fork ? `${String(p.head.repo!.full_name).split('/')[0]}:${p.head.ref}` : p.head.ref,
+    ...(typeof p.html_url === 'string' ? { url: p.html_url } : {}),
+    ...(typeof p.user?.login === 'string' ? { author: p.user.login } : {}),
+    ...(typeof p.head.sha === 'string' ? { headSha: p.head.sha } : {}),
+  }];
 }
 
 /**

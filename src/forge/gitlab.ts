@@ -6,7 +6,7 @@
 import { RegistryError } from '../errors/index.js';
 import { DEFAULT_GITLAB_API_URL, GitlabClient, type GitlabToken } from './gitlab-http.js';
 import { remoteParts } from './remote-url.js';
-import type { ForgeAdapter, OpenPullRequestInput, PullRequestRef } from './types.js';
+import type { ForgeAdapter, OpenPullRequest, OpenPullRequestInput, PullRequestRef } from './types.js';
 
 export interface GitlabAdapterOptions {
   /** Default: gitlabToken(env) (MODELREG_TOKEN, else CI_JOB_TOKEN). */
@@ -99,7 +99,33 @@ export function createGitlabAdapter(opts: GitlabAdapterOptions = {}): ForgeAdapt
     },
 
     currentPullRequest: async (env) => mergeRequestFromEnv(env),
+
+    /** GET /projects/:id/merge_requests?state=opened&target_branch=…: the first 100, newest first. */
+    async openPullRequests(i) {
+      const project = name(i.owner, i.repo);
+      const subject = { action: `list the open merge requests of ${project} into ${i.base}`, what: `project ${project}`, scope: 'read_api' };
+      const list = await client.request<GitlabMergeRequest[]>('GET', `${projectPath(i.owner, i.repo)}/merge_requests?state=opened&target_branch=${encodeURIComponent(i.base)}&order_by=created_at&sort=desc&per_page=100`, subject);
+      if (!Array.isArray(list)) throw new RegistryError('IO', `GitLab at ${apiUrl} did not answer with a list when asked to ${subject.action}. Check CI_API_V4_URL.`, { project });
+      return list.flatMap((mr): OpenPullRequest[] => (typeof mr?.iid !== 'number' || typeof mr.source_branch !== 'string' ? [] : [{
+        owner: i.owner, repo: i.repo, number: mr.iid, title: typeof mr.title === 'string' ? mr.title : '',
+        base: typeof mr.target_branch === 'string' ? mr.target_branch : i.base, head: mr.source_branch,
+        ...(typeof mr.web_url === 'string' ? { url: mr.web_url } : {}),
+        ...(typeof mr.author?.username === 'string' ? { author: mr.author.username } : {}),
+        ...(typeof mr.sha === 'string' ? { headSha: mr.sha } : {}),
+      }]));
+    },
   };
+}
+
+/** The fields of an item of GET /projects/:id/merge_requests used here. */
+interface GitlabMergeRequest {
+  iid?: unknown;
+  title?: unknown;
+  web_url?: unknown;
+  source_branch?: unknown;
+  target_branch?: unknown;
+  sha?: unknown;
+  author?: { username?: unknown } | null;
 }
 
 /**

@@ -7,7 +7,7 @@ import { createGithubAdapter, parseGithubRemote } from './github.js';
 import { createGitlabAdapter, gitlabToken, parseGitlabRemote } from './gitlab.js';
 import type { ForgeAdapter, PullRequestRef } from './types.js';
 
-export type { ForgeAdapter, OpenPullRequestInput, PullRequestRef } from './types.js';
+export type { ForgeAdapter, OpenPullRequest, OpenPullRequestInput, PullRequestRef } from './types.js';
 export { createGithubAdapter, latestApprovals, parseGithubRemote, type GithubAdapterOptions, type GithubReview } from './github.js';
 export { pullRequestFromPayload, readPullRequestEvent } from './github-event.js';
 export { approvedUsernames, createGitlabAdapter, gitlabCheckBase, gitlabToken, isGitlabHost, mergeRequestFromEnv, parseGitlabRemote, type GitlabAdapterOptions } from './gitlab.js';

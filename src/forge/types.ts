@@ -45,4 +45,13 @@ export interface ForgeAdapter {
   approvingReviewers(pr: { owner: string; repo: string; number: number; author?: string }): Promise<string[]>;
   /** The pull request this CI run is for, or undefined when the run is not for one. */
   currentPullRequest(env: NodeJS.ProcessEnv): Promise<PullRequestRef | undefined>;
+  /** The open pull requests (GitLab: merge requests) into `base`, newest first: what the web UI's Promotions page lists. */
+  openPullRequests(i: { owner: string; repo: string; base: string }): Promise<OpenPullRequest[]>;
+}
+
+/** An open pull request as the Promotions page shows it. */
+export interface OpenPullRequest extends PullRequestRef {
+  title: string;
+  /** The head commit the forge reports, when it does. */
+  headSha?: string;
 }

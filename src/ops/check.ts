@@ -27,6 +27,8 @@ export interface CheckInput {
   forge?: ForgeName;
   /** An unreachable `origin` source is an error (default: a warning). */
   verifyOrigin?: boolean;
+  /** Identities (`github:login`) already known to approve the change, e.g. a listed pull request's reviewers; instead of asking `forge`. */
+  forgeApprovers?: string[];
 }
 
 export type { CheckResult };
@@ -84,7 +86,7 @@ export async function check(ctx: Context, given: CheckInput = {}): Promise<Check
   const totals = { files: checked.files, models: checked.models.size, versions: [...checked.models.values()].reduce((n, m) => n + m.versions.size, 0) };
   if (input.base === undefined) return checkResult({ ...totals, problems: checked.issues, events: [], decisions: [] });
   if (scope) checked.issues.push(...(await caseCollisions(ctx, input.head ?? 'HEAD', checked)));
-  const forgeApproved = input.forge ? await forgeApprovers(ctx, input.forge) : [];
+  const forgeApproved = input.forgeApprovers ?? (input.forge ? await forgeApprovers(ctx, input.forge) : []);
   const compared = await checkAgainstBase(ctx, { base: input.base, head: input.head, forgeApprovers: forgeApproved, verifyOrigin: input.verifyOrigin });
   const store = ctx.store();
   const headSnap = ctx.snapshot(store, compared.head, (await store.readCommit(compared.head)).tree);

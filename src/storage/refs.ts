@@ -5,7 +5,8 @@
  * `gitdir` is a worktree's own gitdir; shared refs are read and written in the common one.
  */
 import { readFileSync } from 'node:fs';
-import { appendFile, mkdir, open, rename, unlink } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { appendFile, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 
 /** Small files (refs, HEAD) are read synchronously: a thread-pool round trip costs more than the read. */
 function readSmall(path: string): string | undefined {
@@ -110,4 +111,29 @@ export async function compareAndSwapRef(gitdir: string, ref: string, expected: s
   await appendFile(logPath, line).catch(() => undefined);
   const head = await currentBranch(gitdir);
   if (head === ref) await appendFile(join(gitdir, 'logs', 'HEAD'), line).catch(() => undefined);
+}
+
+/**
+ * Every ref under `prefix` (e.g. `refs/heads/modelreg/`) with its object id, loose refs over
+ * packed ones as Git reads them, sorted by name. Symbolic refs are left out.
+ * @example await listRefs(gitdir, 'refs/heads/modelreg/') // [{ ref: 'refs/heads/modelreg/promote-churn-2.1.0-production', oid: '3f2a…' }]
+ */
+export async function listRefs(gitdir: string, prefix: string): Promise<Array<{ ref: string; oid: string }>> {
+  const found = new Map<string, string>();
+  for (const [ref, oid] of await packedRefs(gitdir)) if (ref.startsWith(prefix)) found.set(ref, oid);
+  const root = refDir(gitdir, prefix);
+  const walk = async (rel: string): Promise<void> => {
+    let entries: Dirent[];
+    try { entries = await readdir(join(root, rel), { withFileTypes: true }); } catch { return; }
+    for (const e of entries) {
+      const name = `${rel}${rel.endsWith('/') ? '' : '/'}${e.name}`;
+      if (e.isDirectory()) await walk(name);
+      else if (e.isFile() && !e.name.endsWith('.lock')) {
+        const t = readSmall(join(root, name))?.trim();
+        if (t && /^[0-9a-f]{40}$/.test(t)) found.set(name, t);
+      }
+    }
+  };
+  await walk(prefix.replace(/\/$/, ''));
+  return [...found].map(([ref, oid]) => ({ ref, oid })).sort((a, b) => (a.ref < b.ref ? -1 : 1));
 }
