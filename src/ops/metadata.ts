@@ -4,7 +4,7 @@ import { parseAlias, parseKey } from '../domain/names.js';
 import { parseVersion } from '../domain/versions.js';
 import { editYaml } from '../domain/yaml-file.js';
 import { normalizeField } from '../domain/render.js';
-import { evaluateAlias } from '../policy/index.js';
+import { evaluateAlias, type Decision } from '../policy/index.js';
 import type { Context } from './context.js';
 import { requireModel, requireVersion } from './errors.js';
 import { policyFor } from './policies.js';
@@ -77,7 +77,7 @@ export interface AliasInput extends WriteOptions {
 }
 
 /** Points an alias (e.g. champion) at a version, or removes it; gated by the policy's `aliases:`. */
-export async function alias(ctx: Context, input: AliasInput): Promise<WriteOutcome & { model: string; alias: string; version?: string; previous?: string }> {
+export async function alias(ctx: Context, input: AliasInput): Promise<WriteOutcome & { model: string; alias: string; version?: string; previous?: string; decision?: Decision }> {
   parseAlias(input.alias);
   if (input.version !== undefined) parseVersion(input.version);
   const id = await ctx.identity();
@@ -85,11 +85,13 @@ export async function alias(ctx: Context, input: AliasInput): Promise<WriteOutco
     const m = await requireModel(snap, input.model, true);
     const previous = m.record.aliases?.[input.alias];
     if (input.version === undefined && previous === undefined) throw new RegistryError('NOT_FOUND', `${m.name} has no alias @${input.alias}.`, { alias: input.alias });
+    let decision: Decision | undefined;
     if (input.version !== undefined) {
       const v = requireVersion(m, input.version);
       const policy = await policyFor(snap, m.record);
       const d = evaluateAlias({ policy, model: m.record, version: v.record, alias: input.alias, actor: { email: id.email, name: id.name }, now: ctx.now(), approvals: v.record.approvals ?? [] });
       if (!d.allowed) throw deniedError(`${m.name}@${input.alias} -> ${input.version}`, d);
+      decision = d;
     }
     const text = (await snap.text(m.file)) ?? '';
     const remaining = { ...(m.record.aliases ?? {}) };
@@ -101,7 +103,7 @@ export async function alias(ctx: Context, input: AliasInput): Promise<WriteOutco
     return {
       changes: next === text ? [] : [{ path: m.file, content: next }],
       message: { subject, trailers: [['Modelreg-Action', 'alias'], ['Modelreg-Model', m.name], ['Modelreg-Alias', input.alias], ...(input.version ? [['Modelreg-Version', input.version] as [string, string]] : [])] },
-      result: { model: m.name, alias: input.alias, ...(input.version ? { version: input.version } : {}), ...(previous ? { previous } : {}) },
+      result: { model: m.name, alias: input.alias, ...(input.version ? { version: input.version } : {}), ...(previous ? { previous } : {}), ...(decision ? { decision } : {}) },
     };
   });
 }

@@ -123,3 +123,13 @@ async function openPulls(ctx: Context, target: string): Promise<{ pulls: Array<N
     return { pulls: [], forge: { name: remote.forge, error: e.message } };
   }
 }
+
+/**
+ * One proposal branch (short name) compared with the registry branch (`registryRef`), as the
+ * Promotions page lists it; undefined when the branch does not exist.
+ */
+export async function pendingBranch(ctx: Context, branch: string, registryRef: string): Promise<PendingPromotion | undefined> {
+  const head = (await readRef(ctx.repo.gitdir, `refs/heads/${branch}`)) ?? (await readRef(ctx.repo.gitdir, `refs/remotes/origin/${branch}`));
+  if (!head) return undefined;
+  return describe(ctx, { branch, head, tip: await readRef(ctx.repo.gitdir, registryRef) });
+}

@@ -43,6 +43,14 @@ export interface WriteOutcome {
   branch: string;
   pushed?: boolean;
   attempts?: number;
+  /** A dry run: the commit the change would make (what a preview shows before anyone confirms). */
+  planned?: PlannedCommit;
+}
+
+/** The commit a dry run would have written: its message and each file before and after. */
+export interface PlannedCommit {
+  message: CommitMessage;
+  files: Array<{ path: string; before?: string; after?: string }>;
 }
 
 /** A writer died holding the lock: bring the working tree and index of registry files up to the tip. */
@@ -84,6 +92,7 @@ async function commitOnce<R>(ctx: Context, opts: WriteOptions, plan: (snap: Snap
     if (lock.recovered) await repairAfterCrash(ctx, store, target);
     // 2-3. Read the tip, plan (the plan evaluates the policy and throws DENIED without writing).
     const { ref, tip, planned } = await planOnTip(ctx, store, target, opts, plan);
+    if (opts.dryRun && planned.changes.length) return { ...planned.result, branch: shortRef(ref), planned: await plannedCommit(ctx, store, tip, planned) };
     if (opts.dryRun || planned.changes.length === 0) return { ...planned.result, branch: shortRef(ref) };
     // 4. Never overwrite uncommitted edits of a touched file (DIRTY).
     const tipTree = tip ? (await store.readCommit(tip)).tree : undefined;
@@ -104,6 +113,17 @@ async function commitOnce<R>(ctx: Context, opts: WriteOptions, plan: (snap: Snap
     // 8.
     await lock.release();
   }
+}
+
+async function plannedCommit<R>(ctx: Context, store: ObjectStore, tip: string | undefined, planned: Planned<R>): Promise<PlannedCommit> {
+  const snap = await snapshotAtCommit(ctx, store, tip);
+  const files = [];
+  for (const c of planned.changes) {
+    const before = await snap.text(c.path).catch(() => undefined);
+    const after = c.content ?? undefined;
+    files.push({ path: c.path, ...(before !== undefined ? { before } : {}), ...(after !== undefined ? { after } : {}) });
+  }
+  return { message: planned.message, files };
 }
 
 /**
