@@ -17,6 +17,7 @@ import { ARTIFACTS_PREFIX, listing, locate, verifiedBytes } from './artifacts.js
 import { pendingKey } from './mlflow.js';
 import { modelKey } from '../domain/names.js';
 import { createUi } from './ui.js';
+import { createWebActions } from './web-actions.js';
 
 export interface ServeOptions extends RegistryOptions {
   host?: string;
@@ -196,6 +197,8 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
 
   // The web UI at / (pages and their assets; GET only), reading through contexts of its own.
   const ui = createUi({ state: () => state, ref, newContext: () => new BranchContext(base, opts, ref), log });
+  // Its write side: sign-in, the actions' forms (POST, CSRF-checked, through the same writes as the API) and Promotions.
+  const web = createWebActions({ tokens, localIdentity: localId, readOnly: opts.readOnly, run: (actor, fn) => app.write(actor, fn), newContext: () => new BranchContext(base, opts, ref), frame: ui.frame, commit: () => state.commit, log });
 
   const routes = new Map<string, Route>();
   const paths = new Set<string>();
@@ -243,6 +246,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       const pathname = decodeURIComponent(q < 0 ? url : url.slice(0, q));
       const prefix = PREFIXES.find((p) => pathname.startsWith(p));
       const path = prefix ? pathname.slice(prefix.length).replace(/\/$/, '') : undefined;
+      if (!prefix && await web.handle(req, res, pathname, q < 0 ? '' : url.slice(q + 1))) return;
       if (!prefix && await ui.handle(req, res, pathname, q < 0 ? '' : url.slice(q + 1))) return;
       const route = path !== undefined ? routes.get(`${method} ${path}`) : undefined;
       if (!route && opts.serveArtifacts && method === 'GET' && (pathname === ARTIFACTS_PREFIX || pathname.startsWith(`${ARTIFACTS_PREFIX}/`))) {

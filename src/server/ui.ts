@@ -12,7 +12,7 @@ import { isRegistryError } from '../errors/index.js';
 import type { Context } from '../ops/context.js';
 import type { ServedState } from '../ops/served.js';
 import { resolveUiAt, warmEventIndex } from '../ops/ui-data.js';
-import { html } from '../ui/html.js';
+import { html, type Html } from '../ui/html.js';
 import { layout } from '../ui/layout.js';
 import { pageAt, type UiRequest } from '../ui/page.js';
 import '../ui/pages/index.js';
@@ -66,6 +66,8 @@ export interface Ui {
   close(): Promise<void>;
   /** Answers `req` when it is a UI page or asset; false when it is not the UI's. */
   handle(req: IncomingMessage, res: ServerResponse, pathname: string, search: string): Promise<boolean>;
+  /** The layout around a page that is not cached by commit (the actions' forms, Promotions): server/web-actions.ts. */
+  frame(p: { title: string; body: Html; path: string; query: URLSearchParams; commit?: string }): string;
 }
 
 export function createUi(opts: UiOptions): Ui {
@@ -106,6 +108,7 @@ export function createUi(opts: UiOptions): Ui {
       closed = true;
       await warm;
     },
+    frame: (p) => layout({ ...p, assets: build }).text,
     async handle(req, res, pathname, search) {
       const method = req.method ?? 'GET';
       const asset = assets.get(pathname);
