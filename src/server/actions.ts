@@ -152,7 +152,7 @@ function promoteStep(f: Fields): Step {
         if (direct.allowed) return { mode: 'commit', decision: direct.decision, planned: plannedView(direct.planned), branch: direct.branch, notes: ['The policy allows this move now: confirming commits it on the served branch.'] };
         if (!onlyApprovalsMissing(direct.decision)) return { step: 'denied', decision: direct.decision, notes: [] };
         const proposal = await transition(ctx, { ...input, dryRun: true, branch: true, allowPending: true });
-        return { mode: 'branch', decision: direct.decision, planned: plannedView(proposal.planned), branch: proposal.branch, notes: ['Only approvals are missing: confirming opens a proposal branch for review (with a forge token, a pull request), as `modelreg promote --branch` does. It merges when its approvals are in.'] };
+        return { mode: 'branch', decision: direct.decision, planned: plannedView(proposal.planned), branch: proposal.branch, notes: ['Only approvals are missing: confirming opens a proposal branch for review (with a forge token, a pull request), as modelreg promote --branch does. It merges when its approvals are in.'] };
       }
       const r = await transition(ctx, o.mode === 'branch' ? { ...input, branch: true, allowPending: true } : input);
       const out: Partial<ActionOutcome> = { mode: o.mode ?? 'commit', decision: r.decision, branch: r.branch, commit: r.commit, pushed: r.pushed, notes: r.archived.length ? [`Archived ${r.archived.join(', ')}.`] : [] };

@@ -196,7 +196,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   };
 
   // The web UI at / (pages and their assets; GET only), reading through contexts of its own.
-  const ui = createUi({ state: () => state, ref, newContext: () => new BranchContext(base, opts, ref), log });
+  const ui = createUi({ state: () => state, ref, newContext: () => new BranchContext(base, opts, ref), log, writable: !opts.readOnly && (!!tokens || !!localId) });
   // Its write side: sign-in, the actions' forms (POST, CSRF-checked, through the same writes as the API) and Promotions.
   const web = createWebActions({ tokens, localIdentity: localId, readOnly: opts.readOnly, run: (actor, fn) => app.write(actor, fn), newContext: () => new BranchContext(base, opts, ref), frame: ui.frame, commit: () => state.commit, log });
 

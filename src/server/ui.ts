@@ -57,6 +57,8 @@ export interface UiOptions {
   log(line: string): void;
   /** Walk the history at start so the event index is filled before a page needs it (default true). */
   warmHistory?: boolean;
+  /** The server takes writes from the UI (pages link to the actions' forms). */
+  writable?: boolean;
 }
 
 interface Scope { ctx: Context; memo: Map<string, Promise<unknown>> }
@@ -149,7 +151,7 @@ export function createUi(opts: UiOptions): Ui {
       }
       const scope = scopeOf(commit);
       const uiReq: UiRequest = {
-        path: pathname, query, ...(at ? { at } : {}), ...(commit ? { commit } : {}), ctx: scope.ctx, state, ref: opts.ref,
+        path: pathname, query, ...(at ? { at } : {}), ...(commit ? { commit } : {}), ctx: scope.ctx, state, ref: opts.ref, writable: !!opts.writable,
         historyReady,
         memo: <T>(k: string, compute: () => Promise<T>) => {
           let p = scope.memo.get(k) as Promise<T> | undefined;

@@ -5,6 +5,7 @@
  * CSRF token; a GET shows a form or a page and changes nothing. Without --tokens (and without
  * --local-identity), or with --read-only, the UI is read-only and says so.
  */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isRegistryError } from '../errors/index.js';
 import type { Context } from '../ops/context.js';
@@ -41,7 +42,9 @@ export interface WebActions {
 const HEADERS = {
   'Content-Security-Policy': CSP,
   'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
+  // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with a form's POST, and a
+  // null origin is refused (a cross-site page can make one); other sites still get no referrer.
+  'Referrer-Policy': 'same-origin',
   'X-Frame-Options': 'DENY',
   // Pages carry the session's CSRF token: never stored by a cache.
   'Cache-Control': 'no-store',
@@ -93,7 +96,9 @@ export function createWebActions(opts: WebActionsOptions): WebActions {
   const page = (res: ServerResponse, status: number, title: string, body: Html, path: string, query: URLSearchParams, extra: Record<string, string | string[]> = {}) => {
     const commit = opts.commit();
     const text = opts.frame({ title, body, path, query, ...(commit ? { commit } : {}) });
-    res.writeHead(status, { ...HEADERS, 'Content-Length': Buffer.byteLength(text), ...extra });
+    // An ETag of the content (the page is not cached by commit, and with no-store not kept at all).
+    const etag = `"ui-${commit ?? 'empty'}-${createHash('sha256').update(text).digest('hex').slice(0, 12)}"`;
+    res.writeHead(status, { ...HEADERS, 'Content-Length': Buffer.byteLength(text), ETag: etag, 'X-Modelreg-Commit': commit ?? '', ...extra });
     res.end(text);
   };
   const redirect = (res: ServerResponse, to: string, cookies: string[] = []) => {

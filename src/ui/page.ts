@@ -22,6 +22,8 @@ export interface UiRequest {
   state: ServedState;
   /** The served branch's full ref, e.g. refs/heads/main. */
   ref: string;
+  /** Whether the server takes writes from the UI (--tokens or --local-identity, not --read-only): pages show action buttons. */
+  writable?: boolean;
   /** A value computed once per commit (the model list a page filters, say) and shared by the requests at that commit. */
   memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
   /**

@@ -18,6 +18,9 @@ function approveLinks(p: PendingPromotion, canWrite: boolean): Html {
   })}`;
 }
 
+/** Problems that restate a policy decision, which the page shows as its checklist. */
+const DECIDED = new Set(['policy-transition', 'policy-alias', 'policy-register', 'policy-rollback', 'policy-delete']);
+
 function promotion(p: PendingPromotion, canWrite: boolean): Html {
   const pr = p.pullRequest;
   const heading = pr ? html`${pr.url ? html`<a href="${pr.url}">${pr.forge === 'gitlab' ? '!' : '#'}${pr.number}</a>` : html`#${pr.number}`} ${pr.title}` : html`<code>${p.branch}</code>`;
@@ -25,7 +28,8 @@ function promotion(p: PendingPromotion, canWrite: boolean): Html {
   const behind = p.behind ? html`<p class="note">The registry branch moved on since this branch left it (at ${commitId(p.base)}): the changes are compared with that commit; update the branch before merging, CI checks the merge result.</p>` : html``;
   const lines = p.lines.length ? html`<ul class="changes">${p.lines.map((l) => html`<li class="${l.needs ? 'needs' : ''}">${l.text}</li>`)}</ul>` : html``;
   const decisions = (p.check?.decisions ?? []).map((d) => checklist(d, d.subject));
-  const problems = (p.check?.problems ?? []).filter((x) => x.severity === 'error' || x.rule !== 'policy-transition');
+  // Denials are shown as their checklists above; the other problems (schema, forged approvals, invariants) are listed.
+  const problems = (p.check?.problems ?? []).filter((x) => !DECIDED.has(x.rule));
   const problemList = problems.length ? html`<h3>Problems</h3><ul class="problems">${problems.map((x) => html`<li class="${x.severity}"><code>${x.file}:${x.line}</code> ${x.rule}: ${x.message}</li>`)}</ul>` : html``;
   const verdict = p.error ? html`<p role="alert" class="error">${p.error}</p>` : p.check ? html`<p class="${p.check.ok ? 'verdict-ok' : 'verdict-fail'}"><strong>${p.check.ok ? 'Ready to merge: the check passes.' : 'Not ready: the check fails.'}</strong></p>` : html``;
   return html`<article class="promotion" aria-label="${p.branch}"><h2>${heading}</h2>${meta}${behind}${verdict}${lines}${decisions}${problemList}<p>${approveLinks(p, canWrite)}</p></article>`;

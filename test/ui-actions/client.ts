@@ -1,4 +1,5 @@
 /** A cookie-keeping HTTP client for the UI's forms (what a browser does, without one), and the server the action suites start. */
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
@@ -77,4 +78,11 @@ export function confirmFields(html: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const m of form[1].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) out[m[1]] = m[2].replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#96;/g, '`').replace(/&amp;/g, '&');
   return out;
+}
+
+/** Debian's Chromium, or $CHROMIUM_PATH (as the page suite in test/ui finds it). */
+export function chromiumPath(): string {
+  const p = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(p)) throw new Error(`No Chromium at ${p}: install it (apt-get install -y chromium, as .ci/run does) or set CHROMIUM_PATH.`);
+  return p;
 }

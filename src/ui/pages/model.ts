@@ -1,4 +1,5 @@
 /** Model: description, owners, policy; versions with chosen metric columns; the stage timeline from the history; a metric chart. */
+import { modelActions } from '../action-links.js';
 import type { ModelVersion } from '../../domain/state.js';
 import { modelView, type StageTimeline } from '../../ops/ui-data.js';
 import { metricChart } from '../chart.js';
@@ -55,7 +56,7 @@ ${cols.map((c) => html`<td>${cell(v.metrics?.[c])}</td>`)}
 <td>${when(v.created.at)}</td><td>${v.created.by}</td>
 <td>${v.deprecated ? html`<span title="${v.deprecated.reason ?? ''}">deprecated</span>` : ''}</td>
 </tr>`);
-    const body = html`<dl class="facts">
+    const body = html`${modelActions(req, m.name, m.versions.map((v) => ({ stage: v.stage, version: v.version })))}<dl class="facts">
 <dt>Description</dt><dd class="desc">${m.record.description ?? html`<span class="muted">none</span>`}</dd>
 <dt>Owners</dt><dd>${(m.record.owners ?? []).join(', ') || html`<span class="muted">none</span>`}</dd>
 <dt>Policy</dt><dd><a href="${link('/policy', at, { name: m.summary.policy })}">${m.summary.policy}</a>${m.policyError ? html` <span class="error">${m.policyError}</span>` : ''}</dd>

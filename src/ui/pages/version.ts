@@ -1,4 +1,5 @@
 /** Version: artifact, framework, signature, metrics, params, lineage, tags, approvals, deprecation, and its own history. */
+import { versionActions } from '../action-links.js';
 import type { ModelVersion } from '../../domain/state.js';
 import { cell, commitId, keyValues, stageBadge, when } from '../format.js';
 import { html, uriLink, type Html } from '../html.js';
@@ -29,6 +30,7 @@ definePage({
     const own = m.changes.filter((c) => c.events.some((e) => 'version' in e && e.version === v.version)).reverse();
     const others = m.versions.filter((x) => x.version !== v.version).slice(0, 1);
     const body = html`<p><a href="${link('/model', at, { name: m.name })}">${m.name}</a> · ${stageBadge(v.stage)} ${aliases.join(' ')}${v.number !== undefined ? html` · MLflow version ${v.number}` : ''}${others.length ? html` · <a href="${link('/compare', at, { name: m.name, v: [others[0].version, v.version] })}">compare with ${others[0].version}</a>` : ''}</p>
+${versionActions(req, m.name, v.version)}
 ${v.description ? html`<p class="desc">${v.description}</p>` : ''}
 ${v.deprecated ? html`<p class="error" role="note">Deprecated ${when(v.deprecated.at)} by ${String(v.deprecated.by)}${v.deprecated.reason ? html`: ${v.deprecated.reason}` : ''}.</p>` : ''}
 <h2>Artifact</h2>
