@@ -78,7 +78,7 @@ export async function pendingPromotions(ctx: Context, input: PendingInput = {}):
     if (tip && (await isAncestor(store, head, tip, 5_000))) continue; // merged: no longer pending
     out.push(await describe(ctx, { branch, head, tip }));
   }
-  return { target, ...(tip ? { tip } : {}), promotions: out, ...(listed ? { forge: listed.forge } : {}) };
+  return { target, ...(tip ? { tip } : {}), promotions: out, ...(listed && (listed.forge.name || listed.forge.error) ? { forge: listed.forge } : {}) };
 }
 
 async function hasCommit(ctx: Context, oid: string): Promise<boolean> {
@@ -109,7 +109,7 @@ async function openPulls(ctx: Context, target: string): Promise<{ pulls: Array<N
   const { remoteUrl } = await import('../storage/remote.js');
   const url = await remoteUrl(ctx.repo).catch(() => undefined);
   const remote = url ? forgeOfRemote(url, ctx.env) : undefined;
-  if (!remote) return { pulls: [], forge: { error: url ? 'The remote origin is not on a forge modelreg knows (GitHub, GitLab).' : 'The repository has no remote origin.' } };
+  if (!remote) return { pulls: [], forge: url ? { error: 'The remote origin is not on a forge modelreg knows (GitHub, GitLab).' } : {} };
   if (!forgeToken(ctx.env, remote.forge)) return { pulls: [], forge: { name: remote.forge, error: `No forge token: set MODELREG_TOKEN${remote.forge === 'github' ? ' or GITHUB_TOKEN' : ''} for the server to list open ${remote.forge === 'gitlab' ? 'merge' : 'pull'} requests.` } };
   const apiUrl = remote.forge === 'gitlab' && !ctx.env.CI_API_V4_URL && !ctx.env.CI_SERVER_URL ? `https://${remote.host}/api/v4` : undefined;
   const forge = forgeFor(remote.forge, ctx.env, { apiUrl });

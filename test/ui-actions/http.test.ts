@@ -4,7 +4,11 @@
  * write, a GET that writes nothing, read-only mode without forms, and a promotion request and an
  * approval that become the commits the CLI makes.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { startGitServer } from '../helpers/git-server.js';
+import { pullRequest } from '../forge/fixtures.js';
 import { ALICE, DANA, git, mr, rev } from '../pr/helpers.js';
 import { Browserish, confirmFields, csrfOf, serveUi, tokenFile, TOKENS } from './client.js';
 import { registry } from './fixtures.js';
@@ -183,5 +187,55 @@ describe('read-only', () => {
     expect(form.text).toContain('Continue as Local Lou');
     expect((await b.post('/sign-in', { csrf: csrfOf(form.text), next: '/promotions' })).status).toBe(303);
     expect((await b.get('/promotions')).text).toContain('Signed in as <strong>Local Lou</strong>');
+  });
+});
+
+describe('with a remote and a forge token', () => {
+  it('a promotion request pushes its branch and opens a pull request; Promotions lists it with its reviews', async () => {
+    const { dir } = await registry();
+    const gitServer = await startGitServer();
+    const posted: Array<{ url: string; body: Record<string, unknown> }> = [];
+    let opened: Record<string, unknown> | undefined;
+    const api = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const url = new URL(req.url!, 'http://x');
+        const send = (status: number, b: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(b)); };
+        if (req.method === 'POST' && url.pathname === '/repos/o/r/pulls') {
+          posted.push({ url: req.url!, body: JSON.parse(body) });
+          opened = { ...pullRequest(9, { owner: 'o', ref: String(JSON.parse(body).head) }), title: JSON.parse(body).title };
+          return send(201, opened);
+        }
+        if (req.method === 'GET' && url.pathname === '/repos/o/r/pulls') return send(200, opened ? [opened] : []);
+        if (url.pathname === '/repos/o/r/pulls/9/reviews') return send(200, []);
+        send(404, { message: 'Not Found' });
+      });
+    });
+    await new Promise<void>((ok) => api.listen(0, '127.0.0.1', ok));
+    try {
+      const remote = await gitServer.createBare('o/r');
+      await git(dir, ['remote', 'add', 'origin', remote]);
+      await git(dir, ['push', '-q', 'origin', 'main']);
+      const env = { GITHUB_TOKEN: 'ghp_t3stT0ken9f8e7d6c5b4a', GITHUB_API_URL: `http://127.0.0.1:${(api.address() as AddressInfo).port}` };
+      const s = await serveUi(dir, { tokensFile: await tokenFile(), remote: 'origin', refreshMs: 60_000, env });
+      const b = new Browserish(s.url);
+      await b.signIn(TOKENS.dana);
+      const csrf = csrfOf((await b.get('/actions/promote')).text);
+      const preview = await b.post('/actions/promote', { model: 'churn', version: '1.1.0', stage: 'Production', csrf, step: 'preview' });
+      const done = await b.post('/actions/promote', confirmFields(preview.text));
+      expect(done.status, done.text).toBe(200);
+      expect(done.text).toContain('Opened <a href="https://github.com/o/r/pull/9">');
+      expect(posted).toHaveLength(1);
+      expect(posted[0].body).toMatchObject({ head: BRANCH, base: 'main', title: 'promote churn 1.1.0: Staging -> Production' });
+      expect((await git(dir, ['ls-remote', 'origin', `refs/heads/${BRANCH}`])).stdout).toContain(await rev(dir, BRANCH));
+      const promotions = await b.get('/promotions');
+      expect(promotions.text).toContain('href="https://github.com/o/r/pull/9">#9</a>');
+      expect(promotions.text).toContain('Open pull requests into <code>main</code> are listed from github.');
+      expect(promotions.text.match(/<article class="promotion"/g)).toHaveLength(1);
+    } finally {
+      await new Promise((ok) => api.close(ok));
+      await gitServer.stop();
+    }
   });
 });
