@@ -18,6 +18,8 @@ import { diffLines, type DiffLine } from './diff.js';
 export const PROPOSAL_PREFIX = 'modelreg/';
 
 export interface PendingPromotion {
+  /** Set (and the promotion left out of the list) when the branch is already in the registry branch. */
+  merged?: boolean;
   /** The branch (short name: `modelreg/promote-churn-2.1.0-production`, or a pull request's head). */
   branch: string;
   /** Its tip, when the commit is in this clone. */
@@ -43,6 +45,12 @@ export interface PendingPromotion {
 export interface PendingInput {
   /** Ask the forge of `origin` for open pull requests (needs its token in the environment). */
   forge?: boolean;
+  /**
+   * Descriptions kept between calls, by branch, tip, registry tip and forge approvers: the same
+   * commits give the same checklist, so a page shown again checks only what moved. The caller
+   * bounds it (entries are dropped when it holds more than 200).
+   */
+  memo?: Map<string, PendingPromotion>;
 }
 
 export interface PendingResult {
@@ -72,13 +80,28 @@ export async function pendingPromotions(ctx: Context, input: PendingInput = {}):
   for (const pr of listed?.pulls ?? []) {
     const head = branches.get(pr.head) ?? (await readRef(ctx.repo.gitdir, `refs/remotes/origin/${pr.head}`)) ?? (pr.headSha && (await hasCommit(ctx, pr.headSha)) ? pr.headSha : undefined);
     branches.delete(pr.head);
-    out.push(await describe(ctx, { branch: pr.head, head, tip, pullRequest: pr }));
+    out.push(await remembered(ctx, input.memo, { branch: pr.head, head, tip, pullRequest: pr }));
   }
   for (const [branch, head] of branches) {
-    if (tip && (await isAncestor(store, head, tip, 5_000))) continue; // merged: no longer pending
-    out.push(await describe(ctx, { branch, head, tip }));
+    const p = await remembered(ctx, input.memo, { branch, head, tip });
+    if (p.merged) continue; // merged: no longer pending
+    out.push(p);
   }
   return { target, ...(tip ? { tip } : {}), promotions: out, ...(listed && (listed.forge.name || listed.forge.error) ? { forge: listed.forge } : {}) };
+}
+
+/** describe(), or its answer for the same commits from `memo`. A branch already in the registry branch is marked merged. */
+async function remembered(ctx: Context, memo: Map<string, PendingPromotion> | undefined, i: Parameters<typeof describe>[1]): Promise<PendingPromotion> {
+  const key = [i.branch, i.head, i.tip, i.pullRequest ? `${i.pullRequest.number}:${i.pullRequest.approvers.join(',')}` : ''].join(' ');
+  const hit = memo?.get(key);
+  if (hit) return hit;
+  const merged = !i.pullRequest && !!i.head && !!i.tip && (await isAncestor(ctx.store(), i.head, i.tip, 5_000));
+  const p: PendingPromotion = merged ? { branch: i.branch, behind: false, lines: [], merged: true } : await describe(ctx, i);
+  if (memo) {
+    if (memo.size >= 200) memo.clear();
+    memo.set(key, p);
+  }
+  return p;
 }
 
 async function hasCommit(ctx: Context, oid: string): Promise<boolean> {

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isRegistryError } from '../errors/index.js';
 import type { Context } from '../ops/context.js';
+import type { PendingPromotion } from '../ops/pending.js';
 import type { Identity } from '../storage/repo.js';
 import { actionForm, ACTION_TITLES, outcomeView, signInForm, whoBar, type Viewer, type WriteMode } from '../ui/action-views.js';
 import { html, type Html } from '../ui/html.js';
@@ -91,6 +92,8 @@ export function createWebActions(opts: WebActionsOptions): WebActions {
       : opts.localIdentity ? { kind: 'local', name: opts.localIdentity.name, email: opts.localIdentity.email }
         : { kind: 'read-only', why: 'This UI is read-only: the server was started without --tokens FILE (or --local-identity), so nobody can sign in. Use the modelreg CLI to change the registry.' };
 
+  // Checklists of proposal branches by their commits (the same commits give the same checklist).
+  const pendingMemo = new Map<string, PendingPromotion>();
   const viewerOf = (s: Session | undefined): Viewer | undefined => (s ? { name: s.identity.name, email: s.identity.email, csrf: s.csrf, via: s.via } : undefined);
 
   const page = (res: ServerResponse, status: number, title: string, body: Html, path: string, query: URLSearchParams, extra: Record<string, string | string[]> = {}) => {
@@ -174,7 +177,7 @@ export function createWebActions(opts: WebActionsOptions): WebActions {
   const promotions = async (req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => {
     const { pendingPromotions } = await import('../ops/pending.js');
     const ctx = opts.newContext();
-    const r = await pendingPromotions(ctx, { forge: true });
+    const r = await pendingPromotions(ctx, { forge: true, memo: pendingMemo });
     const v = viewerOf(sessions.of(req));
     page(res, 200, 'Promotions', html`${whoBar(v, mode, '/promotions')}${promotionsView(r, v, mode)}`, '/promotions', query);
   };

@@ -135,3 +135,17 @@ describe('pending promotions', () => {
     expect(r.promotions.map((p) => p.branch)).toEqual([BRANCH]);
   });
 });
+
+describe('pending promotions, kept by commit ids', () => {
+  it('the same commits give the kept description; a new commit on the branch is checked again', async () => {
+    const { dir } = await proposed();
+    const memo = new Map();
+    const ctx = await Context.open({ dir, env: {} });
+    const first = (await pendingPromotions(ctx, { memo })).promotions[0];
+    expect((await pendingPromotions(ctx, { memo })).promotions[0]).toBe(first);
+    await (await openRegistry({ dir, identity: DANA, env: {} })).tag({ model: 'churn', version: '1.1.0', set: { reviewed: 'yes' }, branch: BRANCH });
+    const next = (await pendingPromotions(await Context.open({ dir, env: {} }), { memo })).promotions[0];
+    expect(next).not.toBe(first);
+    expect(next.lines.map((l) => l.text)).toContain('churn 1.1.0: tag reviewed (none) → yes');
+  });
+});
