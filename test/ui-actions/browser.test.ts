@@ -139,6 +139,21 @@ describe('the promotion review in the browser', () => {
   }, 60_000);
 });
 
+describe('accessibility of the write side', () => {
+  it('the sign-in page, an action form and a denial have no serious or critical axe violation', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${server.url}/sign-in`);
+    expect(await axeViolations(page)).toEqual([]);
+    const dana = await signedIn(TOKENS.dana);
+    await dana.goto(`${server.url}/actions/tag?model=churn`);
+    expect(await axeViolations(dana)).toEqual([]);
+    await dana.goto(`${server.url}/actions/alias?model=churn&alias=champion&version=1.2.0`);
+    await dana.getByRole('button', { name: 'Preview' }).click();
+    await expect.poll(() => dana.getByRole('alert').textContent()).toContain('Denied by policy');
+    expect(await axeViolations(dana)).toEqual([]);
+  }, 60_000);
+});
+
 describe('read-only', () => {
   it('a server without --tokens shows no action and no form that writes', async () => {
     const ro = await serveUi(dir);

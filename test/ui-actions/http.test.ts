@@ -156,6 +156,32 @@ describe('actions', () => {
   });
 });
 
+describe('hostile input', () => {
+  it('form values from the query and the registry are escaped; sign-in returns only to a local path', async () => {
+    const { dir } = await registry();
+    const s = await serveUi(dir, { tokensFile: await tokenFile() });
+    const b = new Browserish(s.url);
+    await b.signIn(TOKENS.dana);
+    const evil = '"><script>alert(1)</script>';
+    const form = await b.get(`/actions/describe?${new URLSearchParams({ model: evil, description: `</textarea><img src=x onerror=alert(2)>` })}`);
+    expect(form.text).not.toMatch(/<script>alert|<img src=x/);
+    expect(form.text).toContain('&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
+    const preview = await b.post('/actions/describe', { model: 'churn', description: '<script>alert(3)</script>', csrf: csrfOf(form.text), step: 'preview' });
+    expect(preview.status).toBe(200);
+    expect(preview.text).not.toContain('<script>alert(3)');
+    expect(preview.text).toContain('&lt;script&gt;alert(3)&lt;/script&gt;');
+    const denied = await b.post('/actions/tag', { model: evil, key: 'k', value: 'v', csrf: csrfOf(form.text), step: 'preview' });
+    expect(denied.status).toBe(400);
+    expect(denied.text).not.toContain('<script>alert(1)');
+    for (const next of ['//evil.example/x', 'https://evil.example/', '/\\evil.example']) {
+      const c = new Browserish(s.url);
+      const f = await c.get('/sign-in');
+      const r = await c.post('/sign-in', { token: TOKENS.dana, csrf: csrfOf(f.text), next });
+      expect(r.headers.get('location'), next).toBe('/promotions');
+    }
+  });
+});
+
 describe('read-only', () => {
   it('without --tokens the UI says it is read-only and shows no forms; POSTs are refused', async () => {
     const { dir } = await registry();
