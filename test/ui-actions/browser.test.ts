@@ -12,7 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/http.js';
 import { ROOT } from '../helpers/repo.js';
-import { chromiumPath } from './client.js';
+import { chromiumPath } from '../ui/fixtures.js';
 import { ALICE, DANA, git, mr } from '../pr/helpers.js';
 import { serveUi, tokenFile, TOKENS } from './client.js';
 import { registry } from './fixtures.js';

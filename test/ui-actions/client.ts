@@ -1,5 +1,4 @@
 /** A cookie-keeping HTTP client for the UI's forms (what a browser does, without one), and the server the action suites start. */
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
@@ -80,9 +79,3 @@ export function confirmFields(html: string): Record<string, string> {
   return out;
 }
 
-/** Debian's Chromium, or $CHROMIUM_PATH (as the page suite in test/ui finds it). */
-export function chromiumPath(): string {
-  const p = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!existsSync(p)) throw new Error(`No Chromium at ${p}: install it (apt-get install -y chromium, as .ci/run does) or set CHROMIUM_PATH.`);
-  return p;
-}
