@@ -156,7 +156,10 @@ export function createWebActions(opts: WebActionsOptions): WebActions {
     const here = `${pathname}${query.size ? `?${query}` : ''}`;
     if (method === 'GET' || method === 'HEAD') {
       if (!v) return page(res, 200, title, whoBar(undefined, mode, here), pathname, query);
-      return page(res, 200, title, html`${whoBar(v, mode, here)}${actionForm(name, query, v)}`, pathname, query);
+      const model = query.get('model')?.trim();
+      const { actionChoices } = await import('../ops/action-choices.js');
+      const choices = model ? await actionChoices(opts.newContext(), model) : undefined;
+      return page(res, 200, title, html`${whoBar(v, mode, here)}${actionForm(name, query, v, choices)}`, pathname, query);
     }
     if (method !== 'POST') {
       req.resume();

@@ -50,19 +50,21 @@ export function checklist(d: Pick<Decision, 'allowed' | 'checks' | 'message'> | 
 }
 
 /** The fields each action's form asks for. */
-const FORM: Record<ActionName, Array<{ name: string; label: string; kind?: 'textarea' | 'checkbox'; hint?: string; required?: boolean }>> = {
-  promote: [{ name: 'model', label: 'Model', required: true }, { name: 'version', label: 'Version', required: true }, { name: 'stage', label: 'To stage', required: true }, { name: 'message', label: 'Why (commit message)', kind: 'textarea' }],
-  approve: [{ name: 'model', label: 'Model', required: true }, { name: 'version', label: 'Version', required: true }, { name: 'stage', label: 'For stage', required: true, hint: 'a stage, alias:NAME, rollback or delete' }, { name: 'branch', label: 'On proposal branch', hint: 'empty: the served branch' }, { name: 'comment', label: 'Comment', kind: 'textarea' }],
-  rollback: [{ name: 'model', label: 'Model', required: true }, { name: 'stage', label: 'Stage', hint: 'default: the exclusive stage (Production)' }, { name: 'to', label: 'Restore version', hint: 'empty: revert the promotion that put the current holder there' }, { name: 'reason', label: 'Reason', kind: 'textarea' }],
-  alias: [{ name: 'model', label: 'Model', required: true }, { name: 'alias', label: 'Alias', required: true }, { name: 'version', label: 'Version', hint: 'empty: remove the alias' }],
-  tag: [{ name: 'model', label: 'Model', required: true }, { name: 'version', label: 'Version', hint: 'empty: tag the model' }, { name: 'key', label: 'Key', required: true }, { name: 'value', label: 'Value' }, { name: 'remove', label: 'Remove this tag', kind: 'checkbox' }],
-  describe: [{ name: 'model', label: 'Model', required: true }, { name: 'version', label: 'Version', hint: 'empty: describe the model' }, { name: 'description', label: 'Description', kind: 'textarea' }],
+type Choice = 'stages' | 'versions' | 'aliases';
+const FORM: Record<ActionName, Array<{ name: string; label: string; kind?: 'textarea' | 'checkbox'; hint?: string; required?: boolean; list?: Choice }>> = {
+  promote: [{ name: 'model', label: 'Model', required: true }, { name: 'version', label: 'Version', required: true, list: 'versions' }, { name: 'stage', label: 'To stage', required: true, list: 'stages' }, { name: 'message', label: 'Why (commit message)', kind: 'textarea' }],
+  approve: [{ name: 'model', label: 'Model', required: true }, { name: 'version', label: 'Version', required: true, list: 'versions' }, { name: 'stage', label: 'For stage', required: true, hint: 'a stage, alias:NAME, rollback or delete', list: 'stages' }, { name: 'branch', label: 'On proposal branch', hint: 'empty: the served branch' }, { name: 'comment', label: 'Comment', kind: 'textarea' }],
+  rollback: [{ name: 'model', label: 'Model', required: true }, { name: 'stage', label: 'Stage', hint: 'default: the exclusive stage (Production)', list: 'stages' }, { name: 'to', label: 'Restore version', hint: 'empty: revert the promotion that put the current holder there', list: 'versions' }, { name: 'reason', label: 'Reason', kind: 'textarea' }],
+  alias: [{ name: 'model', label: 'Model', required: true }, { name: 'alias', label: 'Alias', required: true, list: 'aliases' }, { name: 'version', label: 'Version', hint: 'empty: remove the alias', list: 'versions' }],
+  tag: [{ name: 'model', label: 'Model', required: true }, { name: 'version', label: 'Version', hint: 'empty: tag the model', list: 'versions' }, { name: 'key', label: 'Key', required: true }, { name: 'value', label: 'Value' }, { name: 'remove', label: 'Remove this tag', kind: 'checkbox' }],
+  describe: [{ name: 'model', label: 'Model', required: true }, { name: 'version', label: 'Version', hint: 'empty: describe the model', list: 'versions' }, { name: 'description', label: 'Description', kind: 'textarea' }],
 };
 
 export const ACTION_TITLES: Record<ActionName, string> = { promote: 'Request a promotion', approve: 'Approve', rollback: 'Roll back', alias: 'Set an alias', tag: 'Tag', describe: 'Describe' };
 
-/** An action's form, filled from the query; its button asks for the preview (a POST). */
-export function actionForm(action: ActionName, values: URLSearchParams, v: Viewer): Html {
+/** An action's form, filled from the query, with the model's stages, versions and aliases to pick from; its button asks for the preview (a POST). */
+export function actionForm(action: ActionName, values: URLSearchParams, v: Viewer, choices: Record<Choice, string[]> = { stages: [], versions: [], aliases: [] }): Html {
+  const used = new Set<Choice>();
   const fields = FORM[action].map((f) => {
     const id = `f-${f.name}`;
     const value = values.get(f.name) ?? '';
@@ -70,10 +72,14 @@ export function actionForm(action: ActionName, values: URLSearchParams, v: Viewe
     const described = f.hint ? html` aria-describedby="${id}-hint"` : html``;
     if (f.kind === 'checkbox') return html`<div class="field check"><label><input type="checkbox" name="${f.name}" value="1"${value === '1' ? html` checked` : html``}> ${f.label}</label></div>`;
     if (f.kind === 'textarea') return html`<div class="field"><label for="${id}">${f.label}</label><textarea id="${id}" name="${f.name}" rows="3" cols="60"${described}>${value}</textarea>${hint}</div>`;
-    return html`<div class="field"><label for="${id}">${f.label}</label><input id="${id}" name="${f.name}" value="${value}"${f.required ? html` required` : html``}${described}>${hint}</div>`;
+    const offered = f.list && choices[f.list].length ? f.list : undefined;
+    if (offered) used.add(offered);
+    const list = offered ? html` list="choices-${offered}"` : html``;
+    return html`<div class="field"><label for="${id}">${f.label}</label><input id="${id}" name="${f.name}" value="${value}"${f.required ? html` required` : html``}${described}${list}>${hint}</div>`;
   });
+  const lists = [...used].map((c) => html`<datalist id="choices-${c}">${choices[c].map((x) => html`<option value="${x}"></option>`)}</datalist>`);
   return html`<form method="post" action="/actions/${action}" class="action-form">
-${fields}
+${fields}${lists}
 ${csrfField(v)}<input type="hidden" name="step" value="preview">
 <p><button type="submit">Preview</button> <span class="muted">Shows the policy checklist and the commit; nothing is written until you confirm.</span></p>
 </form>`;

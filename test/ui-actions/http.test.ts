@@ -65,6 +65,9 @@ describe('actions', () => {
     await dana.signIn(TOKENS.dana);
     const form = await dana.get('/actions/promote?model=churn&version=1.1.0&stage=Production');
     expect(form.status).toBe(200);
+    // The model's policy stages and versions to pick from.
+    expect(form.text).toContain('<datalist id="choices-stages"><option value="None"></option><option value="Staging"></option><option value="Production"></option><option value="Archived"></option></datalist>');
+    expect(form.text).toContain('<datalist id="choices-versions"><option value="1.2.0"></option><option value="1.1.0"></option><option value="1.0.0"></option></datalist>');
     const before = await refs(ui.dir);
     const preview = await dana.post('/actions/promote', { model: 'churn', version: '1.1.0', stage: 'Production', csrf: csrfOf(form.text), step: 'preview' });
     expect(preview.status).toBe(200);
