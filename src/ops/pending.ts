@@ -72,8 +72,8 @@ export async function pendingPromotions(ctx: Context, input: PendingInput = {}):
   const tip = await readRef(ctx.repo.gitdir, targetRef);
   const branches = new Map<string, string>();
   // Proposals pushed by others arrive as remote-tracking branches; a local branch of the same name wins.
-  for (const { ref, oid } of await listRefs(ctx.repo.gitdir, `refs/remotes/origin/${PROPOSAL_PREFIX}`)) branches.set(ref.slice('refs/remotes/origin/'.length), oid);
-  for (const { ref, oid } of await listRefs(ctx.repo.gitdir, `refs/heads/${PROPOSAL_PREFIX}`)) branches.set(ref.slice('refs/heads/'.length), oid);
+  for (const [ref, oid] of await listRefs(ctx.repo.gitdir, `refs/remotes/origin/${PROPOSAL_PREFIX}`)) branches.set(ref.slice('refs/remotes/origin/'.length), oid);
+  for (const [ref, oid] of await listRefs(ctx.repo.gitdir, `refs/heads/${PROPOSAL_PREFIX}`)) branches.set(ref.slice('refs/heads/'.length), oid);
   const listed = input.forge ? await openPulls(ctx, target) : undefined;
   const out: PendingPromotion[] = [];
   const store = ctx.store();
@@ -82,7 +82,7 @@ export async function pendingPromotions(ctx: Context, input: PendingInput = {}):
     branches.delete(pr.head);
     out.push(await remembered(ctx, input.memo, { branch: pr.head, head, tip, pullRequest: pr }));
   }
-  for (const [branch, head] of branches) {
+  for (const [branch, head] of [...branches].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const p = await remembered(ctx, input.memo, { branch, head, tip });
     if (p.merged) continue; // merged: no longer pending
     out.push(p);

@@ -5,7 +5,6 @@
  * `gitdir` is a worktree's own gitdir; shared refs are read and written in the common one.
  */
 import { readFileSync } from 'node:fs';
-import type { Dirent } from 'node:fs';
 import { appendFile, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 
 /** Small files (refs, HEAD) are read synchronously: a thread-pool round trip costs more than the read. */
@@ -51,6 +50,28 @@ export async function readRef(gitdir: string, ref: string): Promise<string | und
     if (oid) return oid;
   }
   return undefined;
+}
+
+/**
+ * Every ref under `prefix` (`refs/heads/modelreg/`), loose and packed, with the object it names.
+ * @example await listRefs(gitdir, 'refs/heads/modelreg/') // Map { 'refs/heads/modelreg/promote-x' => '3f2a…' }
+ */
+export async function listRefs(gitdir: string, prefix: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const [ref, oid] of await packedRefs(gitdir)) if (ref.startsWith(prefix)) out.set(ref, oid);
+  const walk = async (ref: string): Promise<void> => {
+    let names: string[];
+    try { names = await readdir(join(refDir(gitdir, ref), ref)); } catch { return; }
+    for (const n of names) {
+      if (n.endsWith('.lock')) continue;
+      const child = `${ref}${n}`;
+      const oid = await readFullRef(gitdir, child);
+      if (oid) out.set(child, oid);
+      else await walk(`${child}/`);
+    }
+  };
+  await walk(prefix.endsWith('/') ? prefix : `${prefix}/`);
+  return out;
 }
 
 /** The branch HEAD points at (`refs/heads/main`), or undefined when HEAD is detached. */
@@ -111,29 +132,4 @@ export async function compareAndSwapRef(gitdir: string, ref: string, expected: s
   await appendFile(logPath, line).catch(() => undefined);
   const head = await currentBranch(gitdir);
   if (head === ref) await appendFile(join(gitdir, 'logs', 'HEAD'), line).catch(() => undefined);
-}
-
-/**
- * Every ref under `prefix` (e.g. `refs/heads/modelreg/`) with its object id, loose refs over
- * packed ones as Git reads them, sorted by name. Symbolic refs are left out.
- * @example await listRefs(gitdir, 'refs/heads/modelreg/') // [{ ref: 'refs/heads/modelreg/promote-churn-2.1.0-production', oid: '3f2a…' }]
- */
-export async function listRefs(gitdir: string, prefix: string): Promise<Array<{ ref: string; oid: string }>> {
-  const found = new Map<string, string>();
-  for (const [ref, oid] of await packedRefs(gitdir)) if (ref.startsWith(prefix)) found.set(ref, oid);
-  const root = refDir(gitdir, prefix);
-  const walk = async (rel: string): Promise<void> => {
-    let entries: Dirent[];
-    try { entries = await readdir(join(root, rel), { withFileTypes: true }); } catch { return; }
-    for (const e of entries) {
-      const name = `${rel}${rel.endsWith('/') ? '' : '/'}${e.name}`;
-      if (e.isDirectory()) await walk(name);
-      else if (e.isFile() && !e.name.endsWith('.lock')) {
-        const t = readSmall(join(root, name))?.trim();
-        if (t && /^[0-9a-f]{40}$/.test(t)) found.set(name, t);
-      }
-    }
-  };
-  await walk(prefix.replace(/\/$/, ''));
-  return [...found].map(([ref, oid]) => ({ ref, oid })).sort((a, b) => (a.ref < b.ref ? -1 : 1));
 }
