@@ -72,7 +72,8 @@ export class Sessions {
   /** A new session for `identity`; the caller sets its cookie. */
   create(identity: Identity, via: Session['via']): Session {
     while (this.byId.size >= this.max) this.byId.delete(this.byId.keys().next().value!);
-    const s: Session = { id: random(), csrf: random(), identity: { name: identity.name, email: identity.email }, via, expires: this.now() + this.ttlMs };
+    // The whole identity is kept (a token's groups too, where the Identity carries them), never a secret.
+    const s: Session = { id: random(), csrf: random(), identity: { ...identity }, via, expires: this.now() + this.ttlMs };
     this.byId.set(s.id, s);
     return s;
   }

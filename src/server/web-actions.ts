@@ -131,7 +131,9 @@ export function createWebActions(opts: WebActionsOptions): WebActions {
       who = token ? authenticate(`Bearer ${token}`, opts.tokens!) : undefined;
     }
     if (!who) return signInPage(req, res, 401, new URLSearchParams({ next }), 'That token is not in the server\'s token file. Ask whoever runs the server for yours.');
-    const s = sessions.create({ name: who.name, email: who.email }, via);
+    // Name, email and the token's groups (for a front end's policy actor), never the token's digest.
+    const groups = (who as { groups?: string[] }).groups;
+    const s = sessions.create({ name: who.name, email: who.email, ...(groups?.length ? { groups } : {}) } as Identity, via);
     redirect(res, next, [cookie(SESSION_COOKIE, s.id, sessions.ttlMs / 1000, req), cookie(SIGNIN_COOKIE, '', 0, req)]);
   };
 
@@ -171,7 +173,7 @@ export function createWebActions(opts: WebActionsOptions): WebActions {
       return page(res, 403, title, html`<p role="alert" class="error">The form did not carry this session's token (it expired, or came from another site). Nothing was written; open the form again.</p>`, pathname, query);
     }
     const fields = Object.fromEntries([...form].filter(([k]) => k !== 'csrf' && k !== 'step'));
-    const actor = { name: s.identity.name, email: s.identity.email };
+    const actor = s.identity;
     const outcome = form.get('step') === 'confirm' ? await confirmAction(name, fields, opts.run, actor) : await previewAction(name, fields, opts.run, actor);
     if (outcome.step === 'done') opts.log(`modelreg serve: ${actor.email} ${outcome.title}: ${outcome.commit?.slice(0, 12) ?? 'no change'} on ${outcome.branch}`);
     page(res, statusOf(outcome), `${title}: ${outcome.step === 'preview' ? 'preview' : outcome.step}`, html`${whoBar(v, mode, here)}${outcomeView(outcome, v)}`, pathname, query);
