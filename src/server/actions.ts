@@ -5,49 +5,20 @@
  * nothing written) and, on confirm, the same operation for real, which evaluates the policy
  * again on the branch tip of that moment. A denial at either step writes nothing.
  */
-import { RegistryError, isRegistryError, type ErrorCode } from '../errors/index.js';
+import { RegistryError, isRegistryError } from '../errors/index.js';
 import { Context } from '../ops/context.js';
 import type { PlannedCommit } from '../ops/write.js';
 import type { Decision } from '../policy/index.js';
 import type { Identity } from '../storage/repo.js';
+import { ACTIONS, isAction, type ActionName, type ActionOutcome, type DiffRow } from '../ui/action-types.js';
 
-export const ACTIONS = ['approve', 'promote', 'rollback', 'alias', 'tag', 'describe'] as const;
-export type ActionName = (typeof ACTIONS)[number];
-
-export const isAction = (s: string): s is ActionName => (ACTIONS as readonly string[]).includes(s);
+export { ACTIONS, isAction, type ActionName, type ActionOutcome, type DiffRow };
 
 /** Form fields, as strings (an absent field is undefined; an empty one is ''). */
 export type Fields = Record<string, string | undefined>;
 
 /** Runs `fn` as `actor` with a context that writes the served branch, one write at a time, then serves what it committed. */
 export type Runner = <R>(actor: Identity, fn: (ctx: Context, o: { push: boolean }) => Promise<R>) => Promise<R>;
-
-/** One line of a file's change: kept (' '), removed ('-') or added ('+'). */
-export interface DiffRow { op: ' ' | '-' | '+'; text: string }
-
-export interface ActionOutcome {
-  action: ActionName;
-  /** What is asked, in words: `promote churn 1.2.0 to Production`. */
-  title: string;
-  /** The fields the confirm form carries back (normalised). */
-  fields: Record<string, string>;
-  /** preview: nothing written, confirm to commit; done: committed; denied: the policy said no; error: bad input or a conflict. */
-  step: 'preview' | 'done' | 'denied' | 'error';
-  /** On confirm: commit on the branch written (`commit`), or open a proposal branch (`branch`). */
-  mode?: 'commit' | 'branch';
-  /** The policy's checklist for the change, when a policy rule governs it. */
-  decision?: Decision;
-  /** Sentences to show beside the checklist (whether an approval counts, why a branch is needed). */
-  notes: string[];
-  /** The commit a preview would make: its subject, trailers and each file's changed lines. */
-  planned?: { subject: string; trailers: Array<[string, string]>; files: Array<{ path: string; rows: DiffRow[] }> };
-  /** The branch written or to be written (short name). */
-  branch?: string;
-  commit?: string;
-  pushed?: boolean;
-  pullRequest?: { url?: string; manual?: string };
-  error?: { code: ErrorCode; message: string };
-}
 
 const need = (f: Fields, k: string, label = k): string => {
   const v = f[k]?.trim();

@@ -5,7 +5,7 @@
  * writes, and every registry string goes through `html`.
  */
 import type { Decision } from '../policy/index.js';
-import type { ActionName, ActionOutcome } from '../server/actions.js';
+import type { ActionName, ActionOutcome } from './action-types.js';
 import { html, href, type Html } from './html.js';
 import { commitId } from './format.js';
 
