@@ -102,6 +102,15 @@ async function moveChecklist(ctx: Context, i: { model: string; version: string; 
     const d = p?.check?.decisions.find((x) => x.event.type === 'transition' && x.model.toLowerCase() === i.model.toLowerCase() && x.version === i.version);
     return d ? { allowed: d.allowed, checks: d.checks, message: d.message } : undefined;
   }
+  if (i.stage.startsWith('alias:')) {
+    // The alias move it approves, as a dry run: its decision, or the denial's.
+    const { alias } = await import('../ops/metadata.js');
+    return alias(ctx, { model: i.model, alias: i.stage.slice('alias:'.length), version: i.version, dryRun: true }).then((r) => r.decision, (e) => {
+      if (isRegistryError(e, 'DENIED')) return e.data.decision as Decision;
+      if (isRegistryError(e)) return undefined;
+      throw e;
+    });
+  }
   if (i.stage.includes(':') || i.stage === 'rollback' || i.stage === 'delete') return undefined;
   const { explain } = await import('../ops/explain.js');
   return (await explain(ctx, i)).decision;

@@ -82,6 +82,18 @@ describe('approve', () => {
     expect((await git(dir, ['log', '-1', '--format=%an <%ae>%n%P', branch])).stdout.trim()).toBe(`${ALICE.name} <${ALICE.email}>\n${tip}`);
   });
 
+  it('for an alias: the preview shows the alias move\'s checklist; once approved, the alias is allowed', async () => {
+    const { dir } = await registry();
+    const fields = { model: 'churn', version: '1.2.0', stage: 'alias:challenger' };
+    const p = await previewAction('approve', fields, runnerFor(dir), ALICE);
+    expect(p.step).toBe('preview');
+    expect(p.decision?.allowed).toBe(false);
+    expect(p.decision?.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual([expect.stringMatching(/^approvals/)]);
+    expect((await confirmAction('approve', fields, runnerFor(dir), ALICE)).step).toBe('done');
+    const move = await previewAction('alias', { model: 'churn', alias: 'challenger', version: '1.2.0' }, runnerFor(dir), DANA);
+    expect(move).toMatchObject({ step: 'preview', decision: { allowed: true } });
+  });
+
   it('a branch outside modelreg/ is refused as bad input', async () => {
     const { dir } = await registry();
     const r = await previewAction('approve', { model: 'churn', version: '1.1.0', stage: 'Production', branch: 'main' }, runnerFor(dir), ALICE);

@@ -17,7 +17,7 @@ export const POLICY = policyYaml({
     { from: '*', to: 'Archived' },
   ],
   rollback: '{ min: 0 }',
-  tail: 'aliases:\n  champion: { requireStage: Production }\n',
+  tail: 'aliases:\n  champion: { requireStage: Production }\n  challenger: { approvals: { min: 1, from: [ml-leads] } }\n',
 });
 
 /** churn 1.0.0 (Production, through a merged proposal), 1.1.0 (Staging), 1.2.0 (None, no team tag). */
