@@ -43,12 +43,13 @@ export const version = lazy(() => require('./validators/version.cjs'));
 export const model = lazy(() => require('./validators/model.cjs'));
 export const policy = lazy(() => require('./validators/policy.cjs'));
 export const config = lazy(() => require('./validators/config.cjs'));
+export const deployment = lazy(() => require('./validators/deployment.cjs'));
 `;
 for (const dir of ['dist/generated', 'src/generated']) {
   await mkdir(`${root}${dir}/validators`, { recursive: true });
   await writeFile(`${root}${dir}/validators.js`, index);
 }
-for (const name of ['version', 'model', 'policy', 'config']) {
+for (const name of ['version', 'model', 'policy', 'config', 'deployment']) {
   const ajv = new Ajv({ allErrors: true, strict: true, code: { source: true }, allowUnionTypes: true });
   addFormats(ajv, ['date-time']);
   const schema = JSON.parse(await readFile(`${root}schemas/${name}.schema.json`, 'utf8'));

@@ -40,6 +40,11 @@ export type { RegistryOptions, RegisterInput, ReadInput, TagInput, DescribeInput
 export type { Decision, Check } from './policy/index.js';
 export type { ArtifactInput, LineageInput, NewModelInput } from './ops/register.js';
 export type { HistoryEntry } from './ops/history.js';
+export { FEED_TYPES, FEED_FORMATS, type CloudEvent, type FeedData, type FeedFormat, type FeedType } from './domain/cloudevents.js';
+export { DEPLOY_STATUSES, type Deployment, type DeploymentView, type DeployStatus } from './domain/deployments.js';
+export type { EventsInput, FeedItem, FollowOptions } from './ops/events.js';
+export type { NotifyInput, NotifyResult, Delivery } from './ops/notify.js';
+export type { DeployRecordInput, DeployRecordResult, DeploymentsInput } from './ops/deploy.js';
 
 /** A registry repository and every operation on it. */
 export interface Registry {
@@ -79,6 +84,23 @@ export interface Registry {
   importMlflow(input: import('./ops/import-mlflow.js').ImportMlflowInput): Promise<import('./ops/import-mlflow.js').ImportMlflowResult>;
   /** Mirrors this registry into an MLflow Model Registry. */
   exportMlflow(input: import('./ops/export-mlflow.js').ExportMlflowInput): ReturnType<typeof import('./ops/export-mlflow.js').exportMlflow>;
+  /** The event feed, oldest first, as `modelreg events` prints it (docs/events.md). */
+  events(input?: import('./ops/events.js').EventsInput): AsyncGenerator<import('./ops/events.js').FeedItem>;
+  /** The feed, then each new event as commits arrive, until `opts.signal` aborts (`modelreg events --follow`). */
+  followEvents(input?: import('./ops/events.js').EventsInput, opts?: import('./ops/events.js').FollowOptions): AsyncGenerator<import('./ops/events.js').FeedItem>;
+  /** Delivers every event not yet delivered to the webhooks of modelreg.yaml (`modelreg notify`). */
+  notify(input?: import('./ops/notify.js').NotifyInput): Promise<import('./ops/notify.js').NotifyResult>;
+  /** Each webhook's delivery log, newest first (`modelreg notify --log`). */
+  notifyLog(input?: { webhook?: string; limit?: number }): ReturnType<typeof import('./ops/notify.js').notifyLog>;
+  /** Records which version serves in an environment: one commit, event `deployment.recorded` (`modelreg deploy record`). */
+  recordDeployment(input: import('./ops/deploy.js').DeployRecordInput): ReturnType<typeof import('./ops/deploy.js').recordDeployment>;
+  /** What is deployed where: model -> env -> deployment (`modelreg deploy list`). */
+  deployments(input?: import('./ops/deploy.js').DeploymentsInput): ReturnType<typeof import('./ops/deploy.js').deployments>;
+}
+
+/** A stream whose module loads when it is first read (importers that never stream never load it). */
+async function* lazyStream<T>(open: () => Promise<AsyncGenerator<T>>): AsyncGenerator<T> {
+  yield* await open();
 }
 
 /**
@@ -118,6 +140,12 @@ export async function openRegistry(options: RegistryOptions = {}): Promise<Regis
     importMLmodel: async (i) => (await import('./ops/import-mlmodel.js')).importMLmodel(ctx, i),
     importMlflow: async (i) => (await import('./ops/import-mlflow.js')).importMlflow(ctx, i),
     exportMlflow: async (i) => (await import('./ops/export-mlflow.js')).exportMlflow(ctx, i),
+    events: (i = {}) => lazyStream(async () => (await import('./ops/events.js')).events(ctx, i)),
+    followEvents: (i = {}, o = {}) => lazyStream(async () => (await import('./ops/events.js')).followEvents(ctx, i, o)),
+    notify: async (i = {}) => (await import('./ops/notify.js')).notify(ctx, i),
+    notifyLog: async (i = {}) => (await import('./ops/notify.js')).notifyLog(ctx, i),
+    recordDeployment: async (i) => (await import('./ops/deploy.js')).recordDeployment(ctx, i),
+    deployments: async (i = {}) => (await import('./ops/deploy.js')).deployments(ctx, i),
   };
 }
 

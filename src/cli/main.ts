@@ -12,6 +12,7 @@ import { collaborationCommands } from './commands/collab.js';
 import { importCommands } from './commands/import.js';
 import { eventsCommand } from './commands/events.js';
 import { notifyCommand } from './commands/notify.js';
+import { deployCommands } from './commands/deploy.js';
 import { handleError } from './errors.js';
 import { serveCommands } from './commands/serve.js';
 
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   serveCommands(program);
   eventsCommand(program);
   notifyCommand(program);
+  deployCommands(program);
   return program;
 }
 

@@ -45,6 +45,10 @@ export interface FeedData {
   commit: string;
   reason?: string;
   artifact?: Artifact;
+  /** deployment.recorded: the environment, how it went, where it serves. */
+  env?: string;
+  status?: string;
+  url?: string;
 }
 
 export interface CloudEvent {
@@ -101,6 +105,7 @@ function kindOf(e: RegistryEvent, rollback: boolean): { type: FeedType; data: Pa
       : { type: 'tag.set', data: { version: e.version, key: e.key, value: e.to, ...(e.from !== undefined ? { previous: e.from } : {}) } };
     case 'deprecate': return { type: e.deprecated ? 'version.deprecated' : 'version.undeprecated', data: { version: e.version } };
     case 'delete': return { type: 'version.deleted', data: { version: e.version } };
+    case 'deployment': return { type: 'deployment.recorded', data: { version: e.version, env: e.env, status: e.status, url: e.url, previous: e.previous } };
     // Model field and description edits, removed approvals, policy and configuration changes are
     // in `history`, not in the feed (no deployment tool acts on them).
     default: return undefined;
@@ -168,6 +173,9 @@ export function toMlflow(e: CloudEvent): { entity: string; action: string; times
     case 'tag.deleted': return d.version ? env('model_version_tag', 'deleted', { name: d.model, version: d.version, key: d.key }) : undefined;
     case 'alias.set': return env('model_version_alias', 'created', { name: d.model, alias: d.alias, version: d.version });
     case 'alias.deleted': return env('model_version_alias', 'deleted', { name: d.model, alias: d.alias });
+    // MLflow has no deployment entity; its users record deployments as version tags, so a
+    // recorded deployment is sent as the tag `deployment.<env>` set to its status.
+    case 'deployment.recorded': return env('model_version_tag', 'set', { name: d.model, version: d.version, key: `deployment.${d.env}`, value: d.status });
     default: return undefined;
   }
 }
@@ -195,6 +203,9 @@ export function toDatabricks(e: CloudEvent, webhookId = ''): DatabricksPayload |
       return { event: 'MODEL_VERSION_TRANSITIONED_STAGE', ...base, version: d.version, from_stage: d.fromStage, to_stage: d.toStage,
         text: `Registered model '${d.model}' version ${d.version} transitioned from ${d.fromStage} to ${d.toStage}.` };
     case 'tag.set': return d.version ? { event: 'MODEL_VERSION_TAG_SET', ...base, version: d.version, text: `Tag '${d.key}' set to '${d.value}' on model '${d.model}' version ${d.version}.` } : undefined;
+    // As for MLflow: the tag `deployment.<env>` set to the status, the text saying what happened.
+    case 'deployment.recorded': return { event: 'MODEL_VERSION_TAG_SET', ...base, version: d.version,
+      text: `Tag 'deployment.${d.env}' set to '${d.status}' on model '${d.model}' version ${d.version}: deployed to ${d.env}${d.url ? ` at ${d.url}` : ''}.` };
     default: return undefined;
   }
 }

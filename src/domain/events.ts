@@ -17,7 +17,9 @@ export type RegistryEvent =
   | { type: 'delete'; model: string; version: string }
   | { type: 'immutable-change'; model: string; version: string; field: string }
   | { type: 'policy-change'; policy: string; file: string; change: 'added' | 'modified' | 'deleted' }
-  | { type: 'config-change'; file: string };
+  | { type: 'config-change'; file: string }
+  | { type: 'deployment'; model: string; env: string; version: string; status: string; url?: string; previous?: string }
+  | { type: 'deployment-removed'; model: string; env: string; version: string };
 
 /**
  * Whether an event only describes the starting content of a model or version created in the
@@ -49,5 +51,7 @@ export function describeEvent(e: RegistryEvent): string {
     case 'immutable-change': return `${e.model} ${e.version}: immutable field ${e.field} changed`;
     case 'policy-change': return `policy ${e.policy} (${e.file}) ${e.change}`;
     case 'config-change': return `${e.file} changed`;
+    case 'deployment': return `${e.model} ${e.version}: deployed to ${e.env} (${e.status})${e.previous ? `, was ${e.previous}` : ''}${e.url ? ` at ${e.url}` : ''}`;
+    case 'deployment-removed': return `${e.model} ${e.version}: deployment record for ${e.env} removed`;
   }
 }

@@ -386,3 +386,31 @@ export interface RegistryConfig {
     allowPrivateNetwork?: boolean;
   }[];
 }
+
+/**
+ * Which version of a model serves in one environment: deployments/<env>/<model>.yaml, written by `modelreg deploy record`. The file holds the current deployment; its Git history is the deployment history.
+ */
+export interface Deployment {
+  model: string;
+  /**
+   * The environment: lower-case letters, digits, '_' and '-', starting with a letter (staging, production, eu-west).
+   */
+  env: string;
+  version: string;
+  /**
+   * How the deployment went: succeeded (serving), failed (it did not come up), rolled-back (it was taken out again).
+   */
+  status: "succeeded" | "failed" | "rolled-back";
+  /**
+   * Where the deployment serves, or its pipeline run (http or https).
+   */
+  url?: string;
+  /**
+   * When it was recorded.
+   */
+  at: string;
+  /**
+   * Who recorded it (the commit author's email).
+   */
+  by: string;
+}

@@ -9,3 +9,4 @@ export declare const version: CompiledValidator;
 export declare const model: CompiledValidator;
 export declare const policy: CompiledValidator;
 export declare const config: CompiledValidator;
+export declare const deployment: CompiledValidator;

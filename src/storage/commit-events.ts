@@ -6,13 +6,14 @@
  * folder only the files that differ are parsed: a commit that promotes one version of a model
  * of 10,000 versions reads two version files and its model.yaml, never the other 9,999.
  */
+import { deploymentEvent, placeOfDeployment, DEPLOYMENTS_DIR, type Deployment } from '../domain/deployments.js';
 import { diffModel } from '../domain/diff.js';
 import { isInitial, type RegistryEvent } from '../domain/events.js';
 import { modelKey } from '../domain/names.js';
 import type { ModelState, ModelVersion, RegisteredModel, VersionState } from '../domain/state.js';
 import type { CommitInfo, ObjectStore, TreeEntry } from './objects.js';
 import type { Snapshot } from './snapshot.js';
-import { diffRawTrees, findRawEntry, rawEntryAt, treeBytes, type RawEntry } from './tree-diff.js';
+import { changedFiles, diffRawTrees, findRawEntry, rawEntryAt, treeBytes, type RawEntry } from './tree-diff.js';
 
 function exact(buf: Buffer, name: string): RawEntry | undefined {
   const e = findRawEntry(buf, name);
@@ -46,8 +47,48 @@ export class CommitEventReader {
     return this.between(parentTree, c.tree, await this.registryDir(c));
   }
 
-  /** Events that turn the registry folder `dir` of tree `aRoot` into that of `bRoot` (either may be undefined). */
+  /**
+   * Events that turn the registry folder `dir` of tree `aRoot` into that of `bRoot` (either may
+   * be undefined), then those of the deployments folder (after the registry's, so the ids of
+   * a commit's registry events do not depend on whether it also records a deployment).
+   */
   async between(aRoot: string | undefined, bRoot: string | undefined, dir: string): Promise<RegistryEvent[]> {
+    const out = await this.registryEvents(aRoot, bRoot, dir);
+    out.push(...(await this.deploymentEvents(aRoot, bRoot)));
+    return out;
+  }
+
+  /** One event per deployment file that changed, in path order; a file that does not parse or sits at the wrong path gives none (the file check reports it). */
+  private async deploymentEvents(aRoot: string | undefined, bRoot: string | undefined): Promise<RegistryEvent[]> {
+    const a = rawEntryAt(this.store, aRoot, DEPLOYMENTS_DIR);
+    const b = rawEntryAt(this.store, bRoot, DEPLOYMENTS_DIR);
+    const at = a?.isTree ? a.oid : undefined;
+    const bt = b?.isTree ? b.oid : undefined;
+    if (at === bt) return [];
+    const out: RegistryEvent[] = [];
+    for (const f of changedFiles(this.store, at, bt, DEPLOYMENTS_DIR).sort((x, y) => (x.path < y.path ? -1 : 1))) {
+      if (!placeOfDeployment(f.path)) continue;
+      const after = await this.deployment(f.path, f.after);
+      if (f.after && !after) continue; // a file made invalid records nothing (nor removes anything)
+      const e = deploymentEvent(await this.deployment(f.path, f.before), after);
+      if (e) out.push(e);
+    }
+    return out;
+  }
+
+  private async deployment(path: string, blob: string | undefined): Promise<Deployment | undefined> {
+    if (!blob) return undefined;
+    const place = placeOfDeployment(path)!;
+    try {
+      const d = await this.base.record<Deployment>('deployment', path, { mode: '100644', path: path.slice(path.lastIndexOf('/') + 1), oid: blob, type: 'blob' }, undefined, false);
+      if (!d || d.value.env !== place.env || modelKey(d.value.model) !== modelKey(place.model)) return undefined;
+      return d.value;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async registryEvents(aRoot: string | undefined, bRoot: string | undefined, dir: string): Promise<RegistryEvent[]> {
     const a = rawEntryAt(this.store, aRoot, dir);
     const b = rawEntryAt(this.store, bRoot, dir);
     const at = a?.isTree ? a.oid : undefined;

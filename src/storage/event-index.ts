@@ -1,5 +1,5 @@
 /**
- * The event index: each commit's derived events, stored once, under `.git/modelreg/events-v1/`.
+ * The event index: each commit's derived events, stored once, under `.git/modelreg/events-v2/`.
  *
  * A commit's events (what changed between it and its first parent) never change, so an entry is
  * never stale. Entries are kept in segments: `<commit>.ndjson` holds the events of that commit
@@ -20,7 +20,8 @@ import type { CommitInfo, ObjectStore } from './objects.js';
 import { commonDir } from './worktree.js';
 
 export const EVENT_INDEX_FORMAT = 'modelreg-events';
-export const EVENT_INDEX_VERSION = 1;
+// 2: commits also carry the events of deployments/ (an index written before would lack them).
+export const EVENT_INDEX_VERSION = 2;
 /** Commits per segment: a segment is read whole (about 300 bytes a commit). */
 const SEGMENT_MAX = 2000;
 /** A new segment whose successor holds fewer commits than this takes them in (fewer, larger files). */

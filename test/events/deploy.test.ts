@@ -1,0 +1,145 @@
+/**
+ * `modelreg deploy record` (issue 14): which version serves where, one commit through the write
+ * path, the `deployment.recorded` event in every feed format and delivered by notify; bad input
+ * refused with its exit code and a message, nothing written.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import YAML from 'yaml';
+import { initRegistry, openRegistry, type Registry } from '../../src/index.js';
+import { ADA, BOB, cleanup, fixedClock, git, gitFsck, gitLog, gitStatus, headCommit, runCli, tempDir } from '../helpers/repo.js';
+
+afterAll(cleanup);
+
+let dir: string;
+let reg: Registry;
+const clock = fixedClock('2026-03-01T09:00:00Z');
+
+const lines = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+
+beforeAll(async () => {
+  dir = join(await tempDir('mrdeploy-'), 'reg');
+  await initRegistry({ dir }, { identity: ADA, now: clock.now });
+  reg = await openRegistry({ dir, identity: ADA, now: () => { clock.advance(60_000); return clock.now(); } });
+  await reg.register({ model: 'churn', artifact: 's3://m/churn/1' });
+  await reg.register({ model: 'churn', artifact: 's3://m/churn/2' });
+  await reg.register({ model: 'team/fraud', artifact: 's3://m/fraud/1' });
+});
+
+describe('deploy record', () => {
+  it('writes deployments/<env>/<model>.yaml in one commit with trailers, through the CLI', async () => {
+    const before = headCommit(dir);
+    const r = await runCli(['deploy', 'record', 'churn', '1.0.0', '--env', 'staging', '--url', 'https://churn.staging.example.com'], { cwd: dir, who: BOB });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Recorded churn 1\.0\.0 in staging: succeeded in [0-9a-f]{12} on main\n$/);
+    const log = gitLog(dir);
+    expect(log[0].parents).toEqual([before]);
+    expect(log[0].subject).toBe('deploy churn 1.0.0 to staging: succeeded');
+    expect(log[0].trailers).toEqual({ 'Modelreg-Action': 'deploy', 'Modelreg-Model': 'churn', 'Modelreg-Version': '1.0.0', 'Modelreg-Env': 'staging', 'Modelreg-Status': 'succeeded' });
+    expect(git(dir, ['show', '--name-only', '--format=', 'HEAD']).stdout.trim()).toBe('deployments/staging/churn.yaml');
+    const text = await readFile(join(dir, 'deployments/staging/churn.yaml'), 'utf8');
+    expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=../../.modelreg/schemas/deployment.schema.json');
+    expect(YAML.parse(text)).toEqual({ model: 'churn', env: 'staging', version: '1.0.0', status: 'succeeded', url: 'https://churn.staging.example.com', at: expect.stringMatching(/Z$/), by: BOB.email });
+    expect(gitStatus(dir)).toBe('');
+    expect(gitFsck(dir).code).toBe(0);
+  });
+
+  it('a later record replaces the file: the url carries over, the previous version is reported', async () => {
+    const r = await reg.recordDeployment({ model: 'churn', version: '1.1.0', env: 'staging', status: 'failed' });
+    expect(r).toMatchObject({ model: 'churn', version: '1.1.0', env: 'staging', status: 'failed', url: 'https://churn.staging.example.com', previous: { version: '1.0.0', status: 'succeeded' } });
+    expect(gitLog(dir)[0].subject).toBe('deploy churn 1.1.0 to staging: failed (was 1.0.0)');
+    expect(await reg.deployments({ model: 'churn' })).toEqual({ churn: { staging: expect.objectContaining({ version: '1.1.0', status: 'failed' }) } });
+    // A namespaced model: deployments/<env>/<namespace>/<name>.yaml.
+    await reg.recordDeployment({ model: 'team/fraud', version: '1.0.0', env: 'production' });
+    expect(YAML.parse(await readFile(join(dir, 'deployments/production/team/fraud.yaml'), 'utf8'))).toMatchObject({ model: 'team/fraud', env: 'production' });
+  });
+
+  const refused: Array<[string, string[], number, RegExp]> = [
+    ['an unknown model', ['nope', '1.0.0', '--env', 'staging'], 4, /No model named 'nope'/],
+    ['an unknown version', ['churn', '9.9.9', '--env', 'staging'], 4, /churn has no version 9\.9\.9\. Its versions: 1\.1\.0, 1\.0\.0\./],
+    ['a bad environment name', ['churn', '1.0.0', '--env', 'Prod'], 2, /Invalid environment "Prod": use lower-case letters/],
+    ['an environment with a slash', ['churn', '1.0.0', '--env', '../x'], 2, /Invalid environment/],
+    ['a bad status', ['churn', '1.0.0', '--env', 'prod', '--status', 'ok'], 2, /Invalid --status "ok": use one of succeeded, failed, rolled-back/],
+    ['a url that is not http(s)', ['churn', '1.0.0', '--env', 'prod', '--url', 'ftp://x.example.com'], 2, /Invalid --url .*ftp is not http or https/],
+    ['a url with credentials', ['churn', '1.0.0', '--env', 'prod', '--url', 'https://u:p@x.example.com'], 2, /holds credentials/],
+    ['a version that is not semver', ['churn', 'v1', '--env', 'prod'], 2, /v1/],
+  ];
+  for (const [what, args, code, message] of refused) {
+    it(`refuses ${what} (exit ${code}) and writes nothing`, async () => {
+      const head = headCommit(dir);
+      const r = await runCli(['deploy', 'record', ...args], { cwd: dir });
+      expect(r.code).toBe(code);
+      expect(r.stderr).toMatch(message);
+      expect(r.stdout).toBe('');
+      expect(headCommit(dir)).toBe(head);
+      expect(gitStatus(dir)).toBe('');
+    });
+  }
+
+  it('--branch writes the record on a new branch, leaving main where it was', async () => {
+    const head = headCommit(dir);
+    const r = await runCli(['--json', 'deploy', 'record', 'churn', '1.0.0', '--env', 'canary', '--branch'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ branch: 'modelreg/deploy-churn-1.0.0-canary', env: 'canary', file: 'deployments/canary/churn.yaml' });
+    expect(headCommit(dir)).toBe(head);
+    expect(git(dir, ['show', 'modelreg/deploy-churn-1.0.0-canary:deployments/canary/churn.yaml']).stdout).toContain('env: canary');
+  });
+});
+
+describe('deployment.recorded in the feed', () => {
+  it('one event per record, in every format; history describes it', async () => {
+    const all = lines((await runCli(['events', '--type', 'deployment.recorded'], { cwd: dir })).stdout);
+    expect(all.map((e) => `${e.subject} ${e.data.env} ${e.data.status}`)).toEqual([
+      'models/churn/1.0.0 staging succeeded', 'models/churn/1.1.0 staging failed', 'models/team/fraud/1.0.0 production succeeded',
+    ]);
+    const first = all[0];
+    expect(first).toMatchObject({ specversion: '1.0', type: 'dev.modelreg.deployment.recorded', data: { model: 'churn', version: '1.0.0', env: 'staging', status: 'succeeded', url: 'https://churn.staging.example.com', actor: BOB.email } });
+    expect(first.id).toBe(`${first.data.commit}:0`);
+    expect(all[1].data).toMatchObject({ previous: '1.0.0', url: 'https://churn.staging.example.com' });
+    const mlflow = lines((await runCli(['events', '--type', 'deployment.recorded', '--format', 'mlflow'], { cwd: dir })).stdout);
+    expect(mlflow[0]).toEqual({ entity: 'model_version_tag', action: 'set', timestamp: first.time, data: { name: 'churn', version: '1.0.0', key: 'deployment.staging', value: 'succeeded' } });
+    const db = lines((await runCli(['events', '--type', 'deployment.recorded', '--format', 'databricks'], { cwd: dir })).stdout);
+    expect(db[0]).toMatchObject({ event: 'MODEL_VERSION_TAG_SET', model_name: 'churn', version: '1.0.0', text: expect.stringContaining('deployed to staging at https://churn.staging.example.com') });
+    const h = await runCli(['history', 'churn', '--limit', '2'], { cwd: dir });
+    expect(h.stdout).toContain('churn 1.1.0: deployed to staging (failed), was 1.0.0 at https://churn.staging.example.com');
+  });
+
+  it('a hand-written deployment file is an event too; one that does not validate is none', async () => {
+    await writeFile(join(dir, 'deployments/staging/churn.yaml'), 'model: churn\nenv: staging\nversion: 1.0.0\nstatus: rolled-back\nat: 2026-03-02T00:00:00Z\nby: carol@example.com\n');
+    git(dir, ['commit', '-qam', 'staging back to 1.0.0 by hand']);
+    const hand = headCommit(dir);
+    await writeFile(join(dir, 'deployments/staging/churn.yaml'), 'model: churn\nenv: production\nversion: 1.0.0\nstatus: succeeded\nat: 2026-03-02T00:00:00Z\nby: carol@example.com\n');
+    git(dir, ['commit', '-qam', 'a file at the wrong path']);
+    const feed = lines((await runCli(['events', '--since', `${hand}~1`], { cwd: dir })).stdout);
+    expect(feed.map((e) => `${e.id.split(':')[0] === hand} ${e.type} ${e.data.status}`)).toEqual(['true dev.modelreg.deployment.recorded rolled-back']);
+    expect((await runCli(['history', '--limit', '1'], { cwd: dir })).stdout).not.toContain('removed');
+    git(dir, ['revert', '--no-edit', 'HEAD']);
+  });
+
+  it('notify delivers it to a webhook that asks for deployment.*', async () => {
+    const got: string[] = [];
+    const server: Server = createServer((req, res) => { let b = ''; req.on('data', (d) => { b += d; }).on('end', () => { got.push(b); res.writeHead(200).end(); }); });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      const cfg = join(dir, 'modelreg.yaml');
+      await writeFile(cfg, `${await readFile(cfg, 'utf8')}webhooks:\n  - name: cd\n    url: ${url}\n    events: ["deployment.*"]\n    allowPrivateNetwork: true\n`);
+      git(dir, ['commit', '-qam', 'webhook']);
+      const r = await reg.notify({});
+      // The three records, the hand edit, and the revert that put the hand edit's file back.
+      expect(r.webhooks).toEqual([expect.objectContaining({ name: 'cd', sent: 5 })]);
+      expect(got.map((b) => JSON.parse(b)).map((e) => `${e.type} ${e.data.model} ${e.data.version} ${e.data.env} ${e.data.status}`)).toEqual([
+        'dev.modelreg.deployment.recorded churn 1.0.0 staging succeeded', 'dev.modelreg.deployment.recorded churn 1.1.0 staging failed',
+        'dev.modelreg.deployment.recorded team/fraud 1.0.0 production succeeded', 'dev.modelreg.deployment.recorded churn 1.0.0 staging rolled-back',
+        'dev.modelreg.deployment.recorded churn 1.0.0 staging rolled-back',
+      ]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
