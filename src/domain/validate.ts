@@ -64,9 +64,9 @@ function findNonFinite(value: unknown, path: Array<string | number>, out: Array<
  */
 function fastValidate<T>(kind: FileKind, text: string): T | undefined {
   if (text.length > MAX_FILE_BYTES || /[&*!]/.test(text.replace(/^#.*$/gm, '')) || text.includes('<<')) return undefined;
-  // A model file as modelreg writes it is read without the general parser (the same value:
+  // A model or deployment file as modelreg writes it is read without the general parser (the same value:
   // domain/plain-yaml.ts); a cold listing parses every model file.
-  const plain = kind === 'model' ? readPlainMapping(text) : undefined;
+  const plain = kind === 'model' || kind === 'deployment' ? readPlainMapping(text) : undefined;
   let value: unknown = plain;
   if (value === undefined) {
     try {

@@ -11,6 +11,7 @@ import { isValidVersion } from '../domain/versions.js';
 import type { ModelVersion, RegisteredModel, ResolvedConfig } from '../domain/state.js';
 import { isExclusive, type LoadedPolicy } from '../policy/index.js';
 import { checkConfig, checkPolicies, fileProblems, type CheckFile } from './check-files.js';
+import { checkDeploymentFile, isDeploymentPath } from './check-deployments.js';
 
 export { checkConfig, checkPolicies, type CheckFile };
 
@@ -162,5 +163,7 @@ export function checkFiles(files: CheckFile[]): CheckedRegistry {
   const prefix = `${config.registry}/`;
   for (const f of files.filter((x) => x.path.startsWith(prefix)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) checkRegistryFile(w, f);
   for (const m of w.models.values()) for (const rule of MODEL_RULES) rule(w, m, w.policies.get(m.record.policy ?? 'default'));
+  // Deployment files name models and versions: checked once the registry's files are read.
+  for (const f of files.filter((x) => isDeploymentPath(x.path))) checkDeploymentFile(f, w.models, issues);
   return { config, models: w.models, policies: w.policies, issues, files: files.length };
 }

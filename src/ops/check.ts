@@ -9,6 +9,7 @@ import { checkResult, type CheckResult } from '../domain/check-result.js';
 import { readTreeFiles, readWorktreeFiles } from '../storage/files.js';
 import { changedPaths } from '../storage/history.js';
 import { issue } from '../domain/issues.js';
+import { DEPLOYMENTS_DIR, placeOfDeployment } from '../domain/deployments.js';
 import { checkFiles, checkConfig, type CheckFile } from './check-rules.js';
 import { checkAgainstBase, pinpoint } from './check-base.js';
 import { forgeApprovers, forgeBase } from './forge-approvals.js';
@@ -41,13 +42,21 @@ async function changedScope(ctx: Context, base: string, head: string) {
   const cfg = checkConfig(cfgFiles, []);
   const changed = await changedPaths(store, baseSnap.tree, headSnap.tree);
   const dirs = new Set<string>();
+  const deployments: string[] = [];
   for (const c of changed) {
+    // A changed deployment file is checked with the folder of the model it names.
+    const place = placeOfDeployment(c.path);
+    if (place) {
+      deployments.push(c.path);
+      dirs.add(`${cfg.registry}/${place.model}`);
+      continue;
+    }
     if (!c.path.startsWith(`${cfg.registry}/`)) continue;
     const rel = c.path.slice(cfg.registry.length + 1);
     const m = /^(.+?)\/(?:model\.yaml|versions\/.*)$/.exec(rel);
     dirs.add(`${cfg.registry}/${m ? m[1] : rel}`);
   }
-  const files = [...cfgFiles, ...(await readTreeFiles(store, headSnap.tree, [cfg.policies, ...dirs], []))];
+  const files = [...cfgFiles, ...(await readTreeFiles(store, headSnap.tree, [cfg.policies, ...dirs], deployments))];
   return { files, scope: [...dirs].join(',') };
 }
 
@@ -72,11 +81,11 @@ async function filesToCheck(ctx: Context, input: CheckInput): Promise<{ files: C
     const snap = await ctx.snapshotAt(readAt);
     const first = await readTreeFiles(snap.store, snap.tree, [], [CONFIG_FILE]);
     const cfg = checkConfig(first, []);
-    return { files: [...first, ...(await readTreeFiles(snap.store, snap.tree, [cfg.registry, cfg.policies], []))] };
+    return { files: [...first, ...(await readTreeFiles(snap.store, snap.tree, [cfg.registry, cfg.policies, DEPLOYMENTS_DIR], []))] };
   }
   const first = await readWorktreeFiles(ctx.repo.dir, [], [CONFIG_FILE]);
   const cfg = checkConfig(first, []);
-  return { files: [...first, ...(await readWorktreeFiles(ctx.repo.dir, [cfg.registry, cfg.policies], []))] };
+  return { files: [...first, ...(await readWorktreeFiles(ctx.repo.dir, [cfg.registry, cfg.policies, DEPLOYMENTS_DIR], []))] };
 }
 
 export async function check(ctx: Context, given: CheckInput = {}): Promise<CheckResult> {

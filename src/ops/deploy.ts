@@ -5,7 +5,7 @@
  * read side: a model's deployments, every deployment.
  */
 import {
-  deploymentFile, deploymentSchemaRef, orderedDeployment, parseDeployUrl, parseEnv, parseStatus, byEnv,
+  deploymentFile, deploymentSchemaRef, orderedDeployment, parseDeployUrl, parseEnv, parseStatus, byEnv, deploymentsOfVersion,
   type Deployment, type DeploymentView, type DeployStatus,
 } from '../domain/deployments.js';
 import { parseModelName } from '../domain/names.js';
@@ -108,4 +108,14 @@ export async function deployments(ctx: Context, input: DeploymentsInput = {}): P
   for (const d of all) models.set(d.model, [...(models.get(d.model) ?? []), d]);
   for (const name of [...models.keys()].sort()) out[name] = byEnv(models.get(name)!);
   return out;
+}
+
+/**
+ * The environments `version` of `model` is deployed in, env → deployment.
+ * @example await versionDeployments(ctx, { model: 'churn', version: '2.1.0' }) // { staging: { status: 'succeeded', ... } }
+ */
+export async function versionDeployments(ctx: Context, input: { model: string; version: string; at?: string }): Promise<Record<string, DeploymentView>> {
+  const snap = await ctx.snapshotAt(input.at);
+  const m = await requireModel(snap, input.model, true);
+  return deploymentsOfVersion(await deploymentsOfModel(snap, m.name), input.version);
 }

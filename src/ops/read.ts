@@ -7,6 +7,9 @@ import type { Context } from './context.js';
 import type { CachedSummary } from '../storage/summary-cache.js';
 import type { ModelStages, Snapshot } from '../storage/snapshot.js';
 import { assertFilesMatchNames, requireModel, requireVersion } from './errors.js';
+import { byEnv, deploymentsOfVersion, type Deployment, type DeploymentView } from '../domain/deployments.js';
+import { allDeployments, deploymentsOfModel } from '../storage/deployments.js';
+import { modelKey } from '../domain/names.js';
 
 export interface ReadInput {
   /** A ref (branch, tag, commit) or a date: the registry as it was then. */
@@ -23,6 +26,8 @@ export interface ModelSummary {
   aliases: Record<string, string>;
   tags: Record<string, string>;
   policy: string;
+  /** env → what is deployed there (deployments/<env>/<model>.yaml); absent when nothing is recorded. */
+  deployments?: Record<string, DeploymentView>;
 }
 
 function summary(m: ModelState): ModelSummary {
@@ -95,21 +100,37 @@ export async function list(ctx: Context, input: ReadInput = {}): Promise<{ commi
     if (c) models.push(fromCached({ ...c, name: loc.name }));
   }
   await cache.save();
+  withDeployments(models, await allDeployments(snap));
   models.sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1));
   return { ...(snap.commit ? { commit: snap.commit } : {}), models };
+}
+
+/** Each model's deployments, by env, on its summary (one pass over every deployment). */
+function withDeployments(models: ModelSummary[], all: Deployment[]): void {
+  if (!all.length) return;
+  const byModel = new Map<string, Deployment[]>();
+  for (const d of all) byModel.set(modelKey(d.model), [...(byModel.get(modelKey(d.model)) ?? []), d]);
+  for (const m of models) {
+    const mine = byModel.get(modelKey(m.name));
+    if (mine) m.deployments = byEnv(mine);
+  }
 }
 
 export interface ShowModelResult {
   model: RegisteredModel;
   summary: ModelSummary;
   versions: ModelVersion[];
+  /** env → what is deployed there. */
+  deployments: Record<string, DeploymentView>;
 }
 
-/** A model with all its versions, newest first. */
+/** A model with all its versions, newest first, and what is deployed where. */
 export async function showModel(ctx: Context, input: ReadInput & { model: string }): Promise<ShowModelResult> {
   const snap = await ctx.snapshotAt(input.at);
   const m = await requireModel(snap, input.model);
-  return { model: m.record, summary: summary(m), versions: sortVersionsDesc(m.versions.keys()).map((v) => m.versions.get(v)!.record) };
+  const deployments = byEnv(await deploymentsOfModel(snap, m.name));
+  const s = summary(m);
+  return { model: m.record, summary: Object.keys(deployments).length ? { ...s, deployments } : s, versions: sortVersionsDesc(m.versions.keys()).map((v) => m.versions.get(v)!.record), deployments };
 }
 
 /** One version's full record. */
@@ -133,6 +154,8 @@ export interface Resolved {
   aliases: string[];
   artifact: ModelVersion['artifact'];
   record: ModelVersion;
+  /** The environments this version is deployed in (env → deployment); `{}` when none. */
+  deployments: Record<string, DeploymentView>;
   commit?: string;
 }
 
@@ -192,5 +215,6 @@ export async function resolve(ctx: Context, input: ReadInput & { uri: string }):
   const m = await requireModel(snap, ref.model, true);
   const record = ref.kind === 'stage' ? await holderOf(snap, m, ref.stage, input.uri) : pick(m, input.uri);
   const aliases = Object.entries(m.record.aliases ?? {}).filter(([, v]) => v === record.version).map(([a]) => a);
-  return { uri: input.uri, model: m.name, version: record.version, stage: record.stage, aliases, artifact: record.artifact, record, ...(snap.commit ? { commit: snap.commit } : {}) };
+  const deployments = deploymentsOfVersion(await deploymentsOfModel(snap, m.name), record.version);
+  return { uri: input.uri, model: m.name, version: record.version, stage: record.stage, aliases, artifact: record.artifact, record, deployments, ...(snap.commit ? { commit: snap.commit } : {}) };
 }

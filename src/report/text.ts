@@ -1,5 +1,6 @@
 /** Text renderers for people. Pure: data in, text out. */
 import type { ModelVersion } from '../domain/state.js';
+import type { DeploymentView } from '../domain/deployments.js';
 import type { ModelSummary, ShowModelResult } from '../ops/read.js';
 import type { HistoryEntry } from '../ops/history.js';
 
@@ -17,11 +18,18 @@ function stagesText(stages: Record<string, string[]>): string {
   return Object.entries(stages).filter(([s]) => s !== 'Archived' && s !== 'None').map(([s, vs]) => `${s}: ${vs.join(', ')}`).join('; ');
 }
 
+/** `staging=2.1.0 production=2.0.0(failed)`: each environment's version, its status when not succeeded. */
+export function deploymentsText(d: Record<string, DeploymentView> | undefined): string {
+  return Object.entries(d ?? {}).map(([env, x]) => `${env}=${x.version}${x.status === 'succeeded' ? '' : `(${x.status})`}`).join(' ');
+}
+
 export function renderList(models: ModelSummary[]): string {
   if (!models.length) return 'No models yet. Register one: modelreg register NAME --artifact URI';
+  // The column appears once a deployment is recorded (deploy record).
+  const deployed = models.some((m) => m.deployments);
   return table([
-    ['MODEL', 'LATEST', 'VERSIONS', 'STAGES', 'ALIASES'],
-    ...models.map((m) => [m.name, m.latest ?? '-', String(m.versions), stagesText(m.stages) || '-', Object.entries(m.aliases).map(([a, v]) => `@${a}=${v}`).join(' ') || '-']),
+    ['MODEL', 'LATEST', 'VERSIONS', 'STAGES', 'ALIASES', ...(deployed ? ['DEPLOYED'] : [])],
+    ...models.map((m) => [m.name, m.latest ?? '-', String(m.versions), stagesText(m.stages) || '-', Object.entries(m.aliases).map(([a, v]) => `@${a}=${v}`).join(' ') || '-', ...(deployed ? [deploymentsText(m.deployments) || '-'] : [])]),
   ]);
 }
 
@@ -35,13 +43,15 @@ export function renderModel(r: ShowModelResult): string {
     `${m.name}${m.description ? ` — ${m.description}` : ''}`,
     `owners: ${(m.owners ?? []).join(', ') || '-'}   policy: ${m.policy ?? 'default'}${Object.keys(m.aliases ?? {}).length ? `   aliases: ${Object.entries(m.aliases ?? {}).map(([a, v]) => `@${a}=${v}`).join(' ')}` : ''}`,
     ...(Object.keys(m.tags ?? {}).length ? [`tags: ${Object.entries(m.tags ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')}`] : []),
+    ...(Object.keys(r.deployments ?? {}).length ? [`deployed: ${deploymentsText(r.deployments)}`] : []),
     '',
   ];
   const rows = [['VERSION', 'STAGE', 'CREATED', 'BY', 'METRICS'], ...r.versions.map((v) => [v.version + (v.deprecated ? ' (deprecated)' : ''), v.stage, v.created.at.slice(0, 10), v.created.by, metricsText(v.metrics)])];
   return head.join('\n') + table(rows);
 }
 
-export function renderVersion(v: ModelVersion): string {
+/** A version's record; `deployments`: the environments it is deployed in. */
+export function renderVersion(v: ModelVersion, deployments: Record<string, DeploymentView> = {}): string {
   const lines = [
     `${v.model} ${v.version}  [${v.stage}]${v.deprecated ? '  (deprecated)' : ''}`,
     ...(v.description ? [v.description] : []),
@@ -58,6 +68,7 @@ export function renderVersion(v: ModelVersion): string {
     ...(v.lineage?.data?.length ? [`data:      ${v.lineage.data.map((d) => `${d.name}${d.version ? `@${d.version}` : ''}`).join(', ')}`] : []),
     ...(v.signature ? [`signature: ${plural((v.signature.inputs ?? []).length, 'input')}, ${plural((v.signature.outputs ?? []).length, 'output')}`] : []),
     ...(v.approvals?.length ? ['approvals:', ...v.approvals.map((a) => `  ${a.stage}: ${a.by} at ${a.at}${a.comment ? ` — ${a.comment}` : ''}`)] : []),
+    ...(Object.keys(deployments).length ? ['deployed:', ...Object.entries(deployments).map(([env, d]) => `  ${env}: ${d.status}${d.url ? ` at ${d.url}` : ''} (${d.at} by ${d.by})`)] : []),
   ];
   return lines.join('\n');
 }

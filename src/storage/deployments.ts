@@ -1,14 +1,14 @@
 /**
  * Reading deployment files at a commit (`deployments/<env>/<model>.yaml`, domain/deployments.ts).
- * A model's deployments are one tree lookup per environment; every deployment (for `list`) is
- * kept under .git/modelreg/cache by the id of the deployments tree, so a listing at a commit
- * that changed no deployment reads one small file and parses nothing.
+ * A model's deployments are one tree lookup per environment; every deployment (for `list`)
+ * comes from a cache by blob id, so a listing parses only the files no listing parsed before.
  */
 import { RegistryError } from '../errors/index.js';
 import { DEPLOYMENTS_DIR, type Deployment } from '../domain/deployments.js';
 import { modelKey } from '../domain/names.js';
 import type { TreeEntry } from './objects.js';
 import type { TreeReader } from './tree-reader.js';
+import { DeploymentCache } from './deployment-cache.js';
 
 async function deploymentsTree(snap: TreeReader): Promise<string | undefined> {
   const e = await snap.entry(DEPLOYMENTS_DIR);
@@ -41,27 +41,32 @@ export async function deploymentsOfModel(snap: TreeReader, model: string): Promi
   return out;
 }
 
-function validCached(x: unknown): x is Deployment[] {
-  return Array.isArray(x) && x.every((d) => !!d && typeof d === 'object' && typeof (d as Deployment).model === 'string' && typeof (d as Deployment).env === 'string' && typeof (d as Deployment).version === 'string' && typeof (d as Deployment).status === 'string');
-}
-
 /**
- * Every deployment in the registry (what `list` shows), cached by the deployments tree's id.
+ * Every deployment in the registry (what `list` shows). Files already parsed in an earlier
+ * listing come from the cache by blob id (storage/deployment-cache.ts); only new ones are parsed.
  * @example (await allDeployments(snap)).length // 6
  */
 export async function allDeployments(snap: TreeReader): Promise<Deployment[]> {
   const root = await deploymentsTree(snap);
   if (!root) return [];
-  const cached = snap.persisted?.getParsed('deployments', root) as { list?: unknown } | undefined;
-  if (cached && validCached(cached.list)) return cached.list;
+  const cache = DeploymentCache.load(snap.store.gitdir);
   const out: Deployment[] = [];
   const walk = async (env: string, tree: string, prefix: string) => {
     for (const e of await snap.store.readTree(tree)) {
       if (e.type === 'tree' && !prefix) await walk(env, e.oid, `${e.path}/`);
-      else if (e.type === 'blob' && e.path.endsWith('.yaml')) out.push(await readOne(snap, env, `${prefix}${e.path.slice(0, -5)}`, e));
+      else if (e.type === 'blob' && e.path.endsWith('.yaml')) {
+        const model = `${prefix}${e.path.slice(0, -5)}`;
+        const hit = e.mode !== '120000' ? cache.get(e.oid) : undefined;
+        if (hit && hit.env === env && modelKey(hit.model) === modelKey(model)) out.push(hit);
+        else {
+          const d = await readOne(snap, env, model, e);
+          cache.set(e.oid, d);
+          out.push(d);
+        }
+      }
     }
   };
   for (const env of await snap.store.readTree(root)) if (env.type === 'tree') await walk(env.path, env.oid, '');
-  snap.persisted?.setParsed('deployments', root, { list: out });
+  cache.save();
   return out;
 }

@@ -12,7 +12,7 @@ import { commonDir } from './worktree.js';
 import type { ModelVersion, RegisteredModel } from '../domain/state.js';
 
 export const MODEL_CACHE_DIR = 'models-v1';
-export type ParsedKind = 'config' | 'policy' | 'deployments';
+export type ParsedKind = 'config' | 'policy';
 const FORMAT = 'modelreg-model-state';
 
 export interface CachedModel {

@@ -143,3 +143,80 @@ describe('deployment.recorded in the feed', () => {
     }
   });
 });
+
+describe('what is deployed where: list, show, resolve', () => {
+  it('list has a DEPLOYED column and a deployments field; show and resolve name the environments', async () => {
+    const text = await runCli(['list'], { cwd: dir });
+    expect(text.stdout.split('\n')[0]).toMatch(/ALIASES\s+DEPLOYED$/);
+    expect(text.stdout).toMatch(/^churn .* staging=1\.0\.0\(rolled-back\)$/m);
+    expect(text.stdout).toMatch(/^team\/fraud .* production=1\.0\.0$/m);
+    const list = JSON.parse((await runCli(['--json', 'list'], { cwd: dir })).stdout);
+    expect(list.models.find((m: { name: string }) => m.name === 'team/fraud').deployments).toEqual({ production: expect.objectContaining({ version: '1.0.0', status: 'succeeded' }) });
+    const show = JSON.parse((await runCli(['--json', 'show', 'churn'], { cwd: dir })).stdout);
+    expect(Object.keys(show.deployments)).toEqual(['staging']);
+    expect((await runCli(['show', 'churn'], { cwd: dir })).stdout).toContain('deployed: staging=1.0.0(rolled-back)');
+    expect((await runCli(['show', 'team/fraud', '1.0.0'], { cwd: dir })).stdout).toMatch(/deployed:\n {2}production: succeeded \(/);
+    const resolved = JSON.parse((await runCli(['--json', 'resolve', 'models:/team/fraud/1.0.0'], { cwd: dir })).stdout);
+    expect(resolved.deployments).toEqual({ production: expect.objectContaining({ version: '1.0.0', status: 'succeeded', by: ADA.email }) });
+    // A version deployed nowhere: an empty map, and the text says nothing.
+    expect(JSON.parse((await runCli(['--json', 'resolve', 'models:/churn/1.1.0'], { cwd: dir })).stdout).deployments).toEqual({});
+    expect((await runCli(['resolve', 'models:/churn/1.1.0'], { cwd: dir })).stdout).not.toContain('deployed');
+    // As it was: before the first record, nothing was deployed.
+    const first = gitLog(dir).find((c) => c.subject === 'deploy churn 1.0.0 to staging: succeeded')!;
+    expect(JSON.parse((await runCli(['--json', 'show', 'churn', '--at', `${first.commit}~1`], { cwd: dir })).stdout).deployments).toEqual({});
+  });
+
+  it('a list without any deployment has no DEPLOYED column', async () => {
+    const d = join(await tempDir('mrdeploy-none-'), 'reg');
+    await initRegistry({ dir: d }, { identity: ADA, now: clock.now });
+    await (await openRegistry({ dir: d, identity: ADA, now: clock.now })).register({ model: 'iris', artifact: 's3://m/iris' });
+    const r = await runCli(['list'], { cwd: d });
+    expect(r.stdout.split('\n')[0]).toMatch(/ALIASES$/);
+    expect(JSON.parse((await runCli(['--json', 'list'], { cwd: d })).stdout).models[0]).not.toHaveProperty('deployments');
+  });
+});
+
+describe('check validates deployment files', () => {
+  it('schema errors with file, line and field; a wrong path; an unknown model or version', async () => {
+    const d = join(await tempDir('mrdeploy-check-'), 'reg');
+    await initRegistry({ dir: d }, { identity: ADA, now: clock.now });
+    const r = await openRegistry({ dir: d, identity: ADA, now: clock.now });
+    await r.register({ model: 'churn', artifact: 's3://m/churn' });
+    await r.recordDeployment({ model: 'churn', version: '1.0.0', env: 'staging' });
+    expect((await runCli(['check'], { cwd: d })).code).toBe(0);
+    const at = 'at: 2026-03-01T00:00:00Z\nby: ada@example.com\n';
+    await writeFile(join(d, 'deployments/staging/churn.yaml'), `model: churn\nenv: staging\nversion: 1.0.0\nstatus: fine\nurl: ftp://x.example.com\n${at}`);
+    await writeFile(join(d, 'deployments/staging/iris.yaml'), `model: iris\nenv: staging\nversion: 1.0.0\nstatus: succeeded\n${at}`);
+    await writeFile(join(d, 'deployments/production/churn.yaml').replace('production', 'staging').replace('churn.yaml', 'churn2.yaml'), `model: churn\nenv: production\nversion: 3.0.0\nstatus: succeeded\n${at}`);
+    const c = await runCli(['--json', 'check'], { cwd: d });
+    expect(c.code).toBe(1);
+    const problems = JSON.parse(c.stdout).problems.map((p: { file: string; line: number; field?: string; rule: string }) => `${p.file}:${p.line} ${p.field ?? '-'} ${p.rule}`);
+    expect(problems).toEqual(expect.arrayContaining([
+      'deployments/staging/churn.yaml:4 status schema',
+      'deployments/staging/churn.yaml:5 url schema',
+      'deployments/staging/iris.yaml:1 model deployment-model',
+      'deployments/staging/churn2.yaml:2 env deployment-path',
+      'deployments/staging/churn2.yaml:1 model deployment-path',
+      'deployments/staging/churn2.yaml:3 version deployment-version',
+    ]));
+    expect(problems, problems.join("\n")).toHaveLength(6);
+  });
+
+  it('check --base on a pull request checks the deployment files it changes', async () => {
+    const d = join(await tempDir('mrdeploy-pr-'), 'reg');
+    await initRegistry({ dir: d }, { identity: ADA, now: clock.now });
+    const r = await openRegistry({ dir: d, identity: ADA, now: clock.now });
+    await r.register({ model: 'churn', artifact: 's3://m/churn' });
+    const base = headCommit(d);
+    git(d, ['switch', '-q', '-c', 'pr']);
+    await r.recordDeployment({ model: 'churn', version: '1.0.0', env: 'staging' });
+    const ok = await runCli(['--json', 'check', '--base', base], { cwd: d });
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout).events.map((e: { type: string; env?: string }) => `${e.type} ${e.env}`)).toEqual(['deployment staging']);
+    await writeFile(join(d, 'deployments/staging/churn.yaml'), (await readFile(join(d, 'deployments/staging/churn.yaml'), 'utf8')).replace('version: 1.0.0', 'version: 1.4.0'));
+    git(d, ['commit', '-qam', 'deploy a version that does not exist']);
+    const bad = await runCli(['check', '--base', base], { cwd: d });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('deployments/staging/churn.yaml:4:10: version: churn has no version 1.4.0 [deployment-version]');
+  });
+});

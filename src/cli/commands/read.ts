@@ -27,7 +27,10 @@ export function readCommands(program: Command): void {
       const { renderModel, renderVersion } = await import('../../report/text.js');
       if (version) {
         const r = await show(ctx, { model, version, at: o.at ?? o.ref });
-        return globals(cmd).json ? json(r) : out(renderVersion(r));
+        if (globals(cmd).json) return json(r);
+        // The environments this version is deployed in (the record itself stays the file's content).
+        const { versionDeployments } = await import('../../ops/deploy.js');
+        return out(renderVersion(r, await versionDeployments(ctx, { model: r.model, version: r.version, at: o.at ?? o.ref })));
       }
       const r = await show(ctx, { model, at: o.at ?? o.ref });
       return globals(cmd).json ? json(r) : out(renderModel(r));
@@ -46,7 +49,8 @@ export function readCommands(program: Command): void {
         const { record, ...rest } = r;
         return json({ ...rest, created: record.created, metrics: record.metrics ?? {} });
       }
-      out(`${r.model} ${r.version} (${r.stage}${r.aliases.length ? `, @${r.aliases.join(' @')}` : ''})\n${r.artifact.uri}${r.artifact.digest ? `\n${r.artifact.digest}` : ''}`);
+      const deployed = Object.entries(r.deployments).map(([env, d]) => `${env}${d.status === 'succeeded' ? '' : ` (${d.status})`}`);
+      out(`${r.model} ${r.version} (${r.stage}${r.aliases.length ? `, @${r.aliases.join(' @')}` : ''})\n${r.artifact.uri}${r.artifact.digest ? `\n${r.artifact.digest}` : ''}${deployed.length ? `\ndeployed in ${deployed.join(', ')}` : ''}`);
     });
 
   program.command('download')
