@@ -11,6 +11,7 @@ import { approvalsFor, authorOf, decide, fileOf, report, type ModelChange } from
 import { findCommit } from './commit-range.js';
 import { transitionRules } from './transition-rules.js';
 import { originRules } from './origin-rules.js';
+import { guardDeployments } from './guard-deployments.js';
 
 type Event<T extends RegistryEvent['type']> = Extract<RegistryEvent, { type: T }>;
 export type Rule<T extends RegistryEvent['type']> = (m: ModelChange, e: Event<T>) => void | Promise<void>;
@@ -72,7 +73,8 @@ const registeredInLaterStage: Rule<'register'> = async (m, e) => {
   const rec = m.after?.versions.get(e.version)?.record;
   if (!rec || rec.stage === m.policy.initialStage) return;
   const c = await findCommit(m.range, m.name, e.version, (a, b) => !!b && b.stage === rec.stage && (!a || a.stage !== rec.stage));
-  const d = evaluateTransition({ policy: m.policy, model: m.governing, version: { ...rec, stage: m.policy.initialStage }, to: rec.stage, actor: { email: authorOf(c) }, now: m.ctx.now(), approvals: approvalsFor(m, e.version) });
+  const deployments = await guardDeployments(m.base, m.policy, m.governing.name, e.version);
+  const d = evaluateTransition({ policy: m.policy, model: m.governing, version: { ...rec, stage: m.policy.initialStage }, to: rec.stage, actor: { email: authorOf(c) }, now: m.ctx.now(), approvals: approvalsFor(m, e.version), deployments });
   decide(m, e, `${e.model} ${e.version}: registered directly in ${rec.stage}`, d, fileOf(m, e), 'policy-transition');
 };
 

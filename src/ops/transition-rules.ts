@@ -11,6 +11,7 @@ import { approvalsFor, authorOf, decide, fileOf, report, type ModelChange } from
 import { findCommit, isRealRevert, type RangeCommit } from './commit-range.js';
 import { stageEnteredAt } from './stage-time.js';
 import { lastExitByRollback, resetsForMove } from './approval-resets.js';
+import { guardDeployments } from './guard-deployments.js';
 
 type Transition = Extract<RegistryEvent, { type: 'transition' }>;
 
@@ -50,7 +51,9 @@ async function transitionAllowed(m: ModelChange, e: Transition, commit: RangeCom
   const entered = held?.record.stage === e.from ? await stageEnteredAt(m.base, held.file, e.from) : undefined;
   const approvals = approvalsFor(m, e.version);
   const resets = await resetsForMove(m.store, commit?.info.oid ?? m.base.commit, m.policy, fileOf(m, e), approvals, e.from, e.to);
-  const d = evaluateTransition({ policy: m.policy, model: m.governing, version: { ...rec, stage: e.from }, to: e.to, actor: { email: authorOf(commit) }, now: m.ctx.now(), enteredStageAt: entered?.at, approvals, resets });
+  // Deployments as they are at base, as the policy is: a change cannot record a deployment and use it.
+  const deployments = await guardDeployments(m.base, m.policy, m.governing.name, e.version);
+  const d = evaluateTransition({ policy: m.policy, model: m.governing, version: { ...rec, stage: e.from }, to: e.to, actor: { email: authorOf(commit) }, now: m.ctx.now(), enteredStageAt: entered?.at, approvals, resets, deployments });
   decide(m, e, `${e.model} ${e.version}: ${e.from} → ${e.to}${e.archives?.length ? `, archives ${e.archives.join(', ')}` : ''}`, d, fileOf(m, e), 'policy-transition');
 }
 

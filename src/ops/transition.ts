@@ -10,6 +10,7 @@ import { runWrite, type WriteOptions, type WriteOutcome } from './write.js';
 import { deniedError } from './decisions.js';
 import { stageEnteredAt } from './stage-time.js';
 import { resetsForMove } from './approval-resets.js';
+import { guardDeployments } from './guard-deployments.js';
 
 export interface TransitionInput extends WriteOptions {
   model: string;
@@ -50,10 +51,11 @@ export async function transition(ctx: Context, input: TransitionInput): Promise<
     const approvals = v.record.approvals ?? [];
     // Approvals for the target made before the version was rolled back out of it may not count.
     const resets = await resetsForMove(snap.store, snap.commit, policy, v.file, approvals, from, input.stage);
+    const deployments = await guardDeployments(snap, policy, model.name, v.record.version);
     const decision = evaluateTransition({
       policy, model: model.record, version: v.record, to: input.stage,
       actor: { email: id.email, name: id.name }, now: ctx.now(),
-      enteredStageAt: entered?.at, approvals, resets,
+      enteredStageAt: entered?.at, approvals, resets, deployments,
     });
     const archived = isExclusive(policy, input.stage)
       ? (await snap.inStage(model, input.stage)).filter((o) => o.record.version !== v.record.version).map((o) => o.record.version)

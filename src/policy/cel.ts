@@ -33,6 +33,8 @@ export interface GuardContext {
   model: unknown;
   actor: unknown;
   now: Date;
+  /** env → the version's deployment there (transition guards; `{}` elsewhere). */
+  deployments?: unknown;
 }
 
 export type GuardResult = { ok: true; actual: 'true' } | { ok: false; actual: string };
@@ -44,7 +46,8 @@ function environment(): Environment {
     .registerVariable('version', 'map', { description: 'The model version record' })
     .registerVariable('model', 'map', { description: 'The registered model record' })
     .registerVariable('actor', 'map', { description: 'The person making the change: email, name, github' })
-    .registerVariable('now', 'google.protobuf.Timestamp', { description: 'The time of the change' });
+    .registerVariable('now', 'google.protobuf.Timestamp', { description: 'The time of the change' })
+    .registerVariable('deployments', 'map', { description: 'The environments where the version is deployed: env -> version, status, url, at, by' });
   return shared;
 }
 
@@ -94,7 +97,7 @@ export function compileGuard(source: string): { guard?: CompiledGuard; error?: G
     const err = (checked.error ?? {}) as CelErrorLike;
     const offset = err.range?.start;
     if (err.code === 'unknown_variable') {
-      return { error: { rule: 'cel-unknown-field', message: `${err.summary}; a guard may use version, model, actor and now${at(offset)}`, offset } };
+      return { error: { rule: 'cel-unknown-field', message: `${err.summary}; a guard may use version, model, actor, now and deployments${at(offset)}`, offset } };
     }
     return { error: { rule: 'cel-type', message: `guard has a type error: ${celName(String(err.summary ?? err.message))}${at(offset)}`, offset } };
   }

@@ -3,14 +3,16 @@ import { compileGuard, evaluateGuard, type GuardContext } from './cel.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { approvalRule, countApprovals, normalizeIdentity } from './identity.js';
 import type { Actor, ApprovalRecord, Check, Decision, LoadedPolicy, ModelVersion, RegisteredModel } from './types.js';
+import type { DeploymentView } from '../domain/deployments.js';
 
 /**
  * What a guard sees: the records as they are, with the optional maps and lists present (empty)
  * so `has(version.tags.dataset)` and `size(model.owners)` work on any record.
  * @example guardContext(version, model, { email: 'a@x.io' }, now).version.tags // {}
  */
-export function guardContext(version: ModelVersion, model: RegisteredModel | undefined, actor: Actor, now: Date): GuardContext & { version: Record<string, unknown> } {
+export function guardContext(version: ModelVersion, model: RegisteredModel | undefined, actor: Actor, now: Date, deployments: Record<string, DeploymentView> = {}): GuardContext & { version: Record<string, unknown> } {
   return {
+    deployments,
     version: { ...version, metrics: version.metrics ?? {}, tags: version.tags ?? {}, params: version.params ?? {} },
     model: { ...(model ?? {}), owners: model?.owners ?? [], tags: model?.tags ?? {}, aliases: model?.aliases ?? {} },
     actor: { email: actor.email, ...(actor.name !== undefined ? { name: actor.name } : {}), ...(actor.github !== undefined ? { github: actor.github } : {}) },
@@ -30,7 +32,14 @@ export function whenCheck(policy: LoadedPolicy, key: string, source: string, ctx
     guard = compiled.guard;
   }
   const result = evaluateGuard(guard, ctx);
-  return { name: 'when', ok: result.ok, expected: source, actual: result.actual, rule };
+  // A guard over deployments that fails says where the version is deployed (`No such key: staging` alone does not).
+  const where = !result.ok && /\bdeployments\b/.test(source) ? ` (this version is deployed in: ${deployedText(ctx.deployments)})` : '';
+  return { name: 'when', ok: result.ok, expected: source, actual: result.actual + where, rule };
+}
+
+function deployedText(d: unknown): string {
+  const envs = Object.entries((d ?? {}) as Record<string, DeploymentView>);
+  return envs.length ? envs.map(([env, x]) => `${env} (${x.status})`).join(', ') : 'no environment';
 }
 
 /**

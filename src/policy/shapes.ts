@@ -1,5 +1,5 @@
 /**
- * The shapes of the values a guard sees (`version`, `model`, `actor`, `now`), so a guard that
+ * The shapes of the values a guard sees (`version`, `model`, `actor`, `now`, `deployments`), so a guard that
  * names a field the records do not have (`version.metricz.auc`) is an error when the policy
  * loads, not a silent deny at evaluation. Mirrors schemas/version.schema.json and
  * schemas/model.schema.json; test/policy/shapes.test.ts fails when the two drift.
@@ -57,12 +57,16 @@ export const MODEL_SHAPE: Shape = object({
 
 export const ACTOR_SHAPE: Shape = object({ email: STRING, name: STRING, github: STRING });
 
+/** env → the version's deployment there (schemas/deployment.schema.json, less model and env). */
+export const DEPLOYMENTS_SHAPE: Shape = map(object({ version: STRING, status: STRING, url: STRING, at: STRING, by: STRING }));
+
 /** The variables a guard may use, and their shapes. */
 export const ROOT_SHAPES: Record<string, Shape> = {
   version: VERSION_SHAPE,
   model: MODEL_SHAPE,
   actor: ACTOR_SHAPE,
   now: scalar('timestamp'),
+  deployments: DEPLOYMENTS_SHAPE,
 };
 
 /**

@@ -1,6 +1,7 @@
 /** The policy engine's data: a loaded policy, the inputs of an evaluation and the decision it returns. */
 import type { ModelVersion, Policy, RegisteredModel } from '../domain/schema-types.js';
 import type { CompiledGuard } from './cel.js';
+import type { DeploymentView } from '../domain/deployments.js';
 
 
 export type { ModelVersion, Policy, RegisteredModel };
@@ -70,6 +71,8 @@ export interface TransitionInput {
    * rule's `approvals.resetOn` they no longer count. Absent: none known.
    */
   resets?: ApprovalReset[];
+  /** The environments where the version is deployed (what a guard's `deployments` holds); absent: none. */
+  deployments?: Record<string, DeploymentView>;
 }
 
 /** The inputs common to alias, rollback and delete decisions. */
