@@ -220,3 +220,30 @@ describe('check validates deployment files', () => {
     expect(bad.stdout).toContain('deployments/staging/churn.yaml:4:10: version: churn has no version 1.4.0 [deployment-version]');
   });
 });
+
+describe('the library facade', () => {
+  it('events() gives the feed the CLI prints; followEvents() gives new events as commits arrive, until aborted', async () => {
+    const cli = lines((await runCli(['events'], { cwd: dir })).stdout).map((e) => e.id);
+    const lib: string[] = [];
+    for await (const item of reg.events()) lib.push(item.event.id);
+    expect(lib).toEqual(cli);
+    const mlflow: object[] = [];
+    for await (const item of reg.events({ types: ['deployment.*'], format: 'mlflow' })) mlflow.push(item.payload);
+    expect(mlflow[0]).toMatchObject({ entity: 'model_version_tag', data: { key: 'deployment.staging' } });
+
+    const abort = new AbortController();
+    const seen: string[] = [];
+    const follow = (async () => {
+      for await (const item of reg.followEvents({ types: ['deployment.recorded'] }, { intervalMs: 20, signal: abort.signal })) {
+        seen.push(`${item.event.data.model} ${item.event.data.env} ${item.event.data.version}`);
+        if (seen.length === 6) abort.abort();
+      }
+    })();
+    // The five recorded so far, then one made while following.
+    while (seen.length < 5) await new Promise((r) => setTimeout(r, 10));
+    await reg.recordDeployment({ model: 'churn', version: '1.1.0', env: 'production' });
+    await follow;
+    expect(seen.slice(-1)).toEqual(['churn production 1.1.0']);
+    expect(Object.keys((await reg.deployments()).churn)).toEqual(['production', 'staging']);
+  });
+});
