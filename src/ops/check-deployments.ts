@@ -15,12 +15,17 @@ export interface KnownModels {
   get(key: string): { name: string; versions: Map<string, string>; record: { deletedVersions?: string[] } } | undefined;
 }
 
+/** A file under deployments/, or the folder itself when it is a link (never followed). */
 export function isDeploymentPath(path: string): boolean {
-  return path.startsWith(`${DEPLOYMENTS_DIR}/`);
+  return path === DEPLOYMENTS_DIR || path.startsWith(`${DEPLOYMENTS_DIR}/`);
 }
 
 /** One file under deployments/: its schema, its path, its model and version. */
 export function checkDeploymentFile(f: CheckFile, models: KnownModels, issues: Issue[]): void {
+  if (f.path === DEPLOYMENTS_DIR) {
+    if (f.kind === 'symlink') issues.push(issue(f.path, 'symlink', 'is a symbolic link; the deployments folder must be a real folder (modelreg never follows links)'));
+    return;
+  }
   if (/(^|\/)(README\.md|\.gitkeep)$/.test(f.path)) return;
   const place = placeOfDeployment(f.path);
   if (!place || place.model.split('/').length > 2) {

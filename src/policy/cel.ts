@@ -134,7 +134,7 @@ function describe(v: unknown): string {
  */
 export function evaluateGuard(guard: CompiledGuard, ctx: GuardContext): GuardResult {
   if (guard.comprehensionDepth > 0) {
-    const n = Math.max(largestCollection(ctx.version), largestCollection(ctx.model), guard.largestLiteral, 1);
+    const n = Math.max(largestCollection(ctx.version), largestCollection(ctx.model), largestCollection(ctx.deployments), guard.largestLiteral, 1);
     const worst = n ** guard.comprehensionDepth;
     if (worst > MAX_ITERATIONS) return { ok: false, actual: `not evaluated: up to ${worst} iterations over collections of ${n} items exceed the limit of ${MAX_ITERATIONS}` };
   }

@@ -6,11 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { initRegistry, openRegistry, type Registry } from '../../src/index.js';
-import { ADA, BOB, cleanup, fixedClock, git, gitFsck, gitLog, gitStatus, headCommit, runCli, tempDir } from '../helpers/repo.js';
+import { ADA, BOB, cleanup, commitFiles, fixedClock, git, gitFsck, gitLog, gitStatus, headCommit, runCli, tempDir } from '../helpers/repo.js';
+import { startGitServer } from '../helpers/git-server.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 
 afterAll(cleanup);
 
@@ -200,6 +203,13 @@ describe('check validates deployment files', () => {
       'deployments/staging/churn2.yaml:3 version deployment-version',
     ]));
     expect(problems, problems.join("\n")).toHaveLength(6);
+    // The folder as a link is reported, never followed.
+    await rename(join(d, 'deployments'), join(d, '..', 'elsewhere'));
+    await symlink(join(d, '..', 'elsewhere'), join(d, 'deployments'));
+    const linked = await runCli(['check'], { cwd: d });
+    expect(linked.code).toBe(1);
+    expect(linked.stdout).toContain('deployments:1:1: is a symbolic link');
+    expect(linked.stdout).not.toContain('iris');
   });
 
   it('check --base on a pull request checks the deployment files it changes', async () => {
@@ -245,5 +255,35 @@ describe('the library facade', () => {
     await follow;
     expect(seen.slice(-1)).toEqual(['churn production 1.1.0']);
     expect(Object.keys((await reg.deployments()).churn)).toEqual(['production', 'staging']);
+  });
+});
+
+describe('deploy record --push', () => {
+  it('a deployment job whose branch moved under it: the push is retried on the new tip, nothing lost', async () => {
+    const server = await startGitServer({ token: 'sekrit' });
+    try {
+      const d = join(await tempDir('mrdeploy-push-'), 'reg');
+      await initRegistry({ dir: d }, { identity: ADA, now: clock.now });
+      await (await openRegistry({ dir: d, identity: ADA, now: clock.now })).register({ model: 'churn', artifact: 's3://m/churn' });
+      const remote = await server.createBare('registry');
+      git(d, ['remote', 'add', 'origin', remote]);
+      const env = { MODELREG_TOKEN: 'sekrit' };
+      expect((await runCli(['deploy', 'record', 'churn', '1.0.0', '--env', 'staging', '--push'], { cwd: d, env })).code).toBe(0);
+      // Someone else's commit lands on the remote first (made here and pushed, then dropped locally).
+      const mine = headCommit(d);
+      await commitFiles(d, { 'registry/README.md': 'the registry\n' }, 'a readme', { who: BOB });
+      // Asynchronously: the git server answers from this process.
+      await promisify(execFile)('git', ['-c', `http.extraHeader=Authorization: Basic ${Buffer.from('x:sekrit').toString('base64')}`, 'push', '-q', remote, 'HEAD:main'], { cwd: d, env: { PATH: process.env.PATH, HOME: d, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' } });
+      git(d, ['reset', '-q', '--hard', mine]);
+      const r = await runCli(['--json', 'deploy', 'record', 'churn', '1.0.0', '--env', 'production', '--push'], { cwd: d, env });
+      expect(r.stderr).not.toMatch(/^modelreg:/m); // (the fetch prints its progress there)
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ pushed: true, env: 'production' });
+      const bare = join(server.root, 'registry.git');
+      expect(git(bare, ['log', '--format=%s', 'main']).stdout.trim().split('\n').slice(0, 3)).toEqual(['deploy churn 1.0.0 to production: succeeded', 'a readme', 'deploy churn 1.0.0 to staging: succeeded']);
+      expect(git(bare, ['show', 'main:deployments/production/churn.yaml']).stdout).toContain('env: production');
+    } finally {
+      await server.stop();
+    }
   });
 });
