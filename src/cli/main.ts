@@ -15,6 +15,7 @@ import { notifyCommand } from './commands/notify.js';
 import { deployCommands } from './commands/deploy.js';
 import { handleError } from './errors.js';
 import { serveCommands } from './commands/serve.js';
+import { modelCommands } from './commands/model.js';
 
 export function buildProgram(): Command {
   const program = new Command('modelreg')
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   eventsCommand(program);
   notifyCommand(program);
   deployCommands(program);
+  modelCommands(program);
   return program;
 }
 

@@ -7,6 +7,7 @@ import type { RegistryEvent } from '../domain/events.js';
 import { issue } from '../domain/issues.js';
 import { bumpBetween, compareVersions } from '../domain/versions.js';
 import { evaluateAlias, evaluateDelete, evaluateRegister, evaluateTransition } from '../policy/index.js';
+import { evaluateModelMove } from '../policy/model-moves.js';
 import { approvalsFor, authorOf, decide, fileOf, report, type ModelChange } from './base-context.js';
 import { findCommit } from './commit-range.js';
 import { transitionRules } from './transition-rules.js';
@@ -25,8 +26,13 @@ function othersThan(m: ModelChange): RegistryEvent[] {
 const immutableVersionField: Rule<'immutable-change'> = (m, e) =>
   report(m, issue(fileOf(m, e), 'immutable-field', `${e.field} of ${e.model} ${e.version} changed; ${e.field} is immutable once registered — register a new version instead`, { field: e.field }));
 
-const modelKept: Rule<'model-delete'> = (m, e) =>
-  report(m, issue(m.modelFile, 'model-removed', `model folder ${e.model} was removed or renamed; models are never removed — deprecate or delete versions instead`));
+/** A removed model folder is judged by the rule `modelreg model delete` applies (policy/model-moves.ts), with the base policy. */
+const modelKept: Rule<'model-delete'> = (m, e) => {
+  const versions = [...(m.before?.versions.values() ?? [])].map((v) => v.record);
+  const d = m.before ? evaluateModelMove({ policy: m.policy, model: m.before.record, versions, action: 'delete', actor: { email: 'unknown' }, now: m.ctx.now(), approvals: new Map(versions.map((v) => [v.version, approvalsFor(m, v.version)])) }) : undefined;
+  if (d?.allowed) return;
+  report(m, issue(m.modelFile, 'model-removed', `model folder ${e.model} was removed or renamed${d ? `, but ${d.message.replace(/^model \S+ cannot be deleted: /, '')}` : ''}; a model whose versions serve is never removed — take its versions out of the protected stages (or deprecate them) first`));
+};
 
 const deletedVersionsKept: Rule<'model-update'> = (m, e) => {
   if (e.field !== 'deletedVersions') return;

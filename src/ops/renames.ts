@@ -1,16 +1,19 @@
 /**
  * A pull request that renames or moves a model folder (`git mv registry/fraud registry/fraud2`,
- * with or without the names inside the files edited). No policy allows renaming a model: its
- * history, approvals, aliases and the URIs that serve it stay with the old name. So a rename is
- * one named problem that gives both names, and its events are not judged as a removal and a
- * new model.
+ * with or without the names inside the files edited). A rename is one change, never judged as
+ * a removal and a new model. A clean rename (every file inside names the new model, as
+ * `modelreg model rename` writes it) is judged by the rule the write applies
+ * (policy/model-moves.ts: no version in a protected stage at base); a folder moved without its
+ * names is one named problem that gives both names.
  */
 import { issue, type Issue } from '../domain/issues.js';
 import { modelKey } from '../domain/names.js';
 import type { ModelState } from '../domain/state.js';
 import { changedPaths } from '../storage/history.js';
 import type { Snapshot } from '../storage/snapshot.js';
+import { evaluateModelMove } from '../policy/model-moves.js';
 import { modelAt } from './commit-range.js';
+import { loadPolicyAt, policyNameOf } from './policies.js';
 
 /** Model folders (relative to the registry folder) with a changed file. */
 async function touchedFolders(base: Snapshot, head: Snapshot, registry: string): Promise<string[]> {
@@ -38,6 +41,24 @@ function sameModel(before: ModelState, after: ModelState): boolean {
   return a.every((v) => after.versions.get(v.record.version)?.record.artifact.uri === v.record.artifact.uri);
 }
 
+/** JSON with sorted keys, so two records compare by content. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
+  return JSON.stringify(v) ?? 'null';
+}
+
+/** Every file names `to` and nothing else changed: the same versions with the same content, the model record the same but its name. */
+function unchangedButName(before: ModelState, after: ModelState, to: string): boolean {
+  if (after.record.name !== to || before.versions.size !== after.versions.size) return false;
+  if (canonical({ ...before.record, name: to }) !== canonical(after.record)) return false;
+  for (const v of before.versions.values()) {
+    const w = after.versions.get(v.record.version);
+    if (!w || canonical({ ...v.record, model: to }) !== canonical(w.record)) return false;
+  }
+  return true;
+}
+
 /**
  * Finds the renamed models of a change, reports each (rule `model-renamed`, exit 1), and
  * returns the keys of both names, whose events are not judged one by one.
@@ -56,8 +77,17 @@ export async function renamedModels(base: Snapshot, head: Snapshot, problems: Is
     for (const to of added) {
       const after = await modelAt(head, to);
       if (!after || !sameModel(before, after)) continue;
-      problems.push(issue(`${registry}/${to}/model.yaml`, 'model-renamed', `model ${from} was renamed or moved to ${to} (${registry}/${from} → ${registry}/${to}); no policy allows renaming a model, because its history, approvals, aliases and model URIs stay with the name ${from}: move the folder back to ${registry}/${from}, or register ${to} as a new model and deprecate the versions of ${from}`));
       out.add(modelKey(from)).add(modelKey(to)).add(modelKey(after.record.name));
+      const clean = unchangedButName(before, after, to);
+      if (clean) {
+        // A clean rename (what `modelreg model rename` writes) is judged by the rule the write applies, with the base policy.
+        const policy = await loadPolicyAt(base, policyNameOf(before.record));
+        const d = evaluateModelMove({ policy, model: before.record, versions: [...before.versions.values()].map((v) => v.record), action: 'rename', to, actor: { email: 'unknown' }, now: new Date(0) });
+        if (d.allowed) continue;
+        problems.push(issue(`${registry}/${to}/model.yaml`, 'model-renamed', `model ${from} was renamed or moved to ${to} (${registry}/${from} → ${registry}/${to}), but ${d.message.replace(/^model \S+ cannot be renamed[^:]*: /, '')}; a model whose versions serve keeps its name: move the folder back to ${registry}/${from}, or take the versions out of the protected stages first`));
+        continue;
+      }
+      problems.push(issue(`${registry}/${to}/model.yaml`, 'model-renamed', `model ${from} was renamed or moved to ${to} (${registry}/${from} → ${registry}/${to}); it is not a clean rename (a file inside does not name ${to}, or other fields changed with the move), so it cannot be judged as one: move the folder back to ${registry}/${from} and run \`modelreg model rename ${from} ${to}\` (it rewrites the names inside), or register ${to} as a new model and deprecate the versions of ${from}`));
     }
   }
   return out;

@@ -7,6 +7,7 @@ export { loadPolicy, restorePolicy, policyCacheEntry, DEFAULT_ARCHIVE_STAGE, typ
 export { evaluateTransition, allowedMoves, approvalRequirements, approvalsResetOn, assertStage, evaluateReentry } from './transition.js';
 export { applyResets, resetEvents, type ApprovalReset, type ResetEvent } from './resets.js';
 export { evaluateAlias, evaluateRollback, evaluateDelete, evaluateRegister, automationTarget, isExclusive, defaultBump } from './actions.js';
+export { evaluateModelMove, protectedStages, type ModelMoveInput } from './model-moves.js';
 export { isEligibleApprover, normalizeIdentity, actorIdentities } from './identity.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { compileGuard, evaluateGuard, CEL_LIMITS, MAX_COMPREHENSION_DEPTH, MAX_ITERATIONS, type CompiledGuard } from './cel.js';

@@ -135,13 +135,11 @@ function onlyApprovalsMissing(e: RegistryError): boolean {
 
 const canonicalStage = (s: string) => MLFLOW_STAGES.find((x) => x.toLowerCase() === s.toLowerCase()) ?? s;
 
-function notSupported(what: string, instead: string): never {
-  throw new RegistryError('UNSUPPORTED', `${what} is not supported by modelreg serve: ${instead}`, {});
-}
-
 async function createVersion(p: Params, app: App, actor?: Identity) {
   const name = reqString(p, 'name');
   const source = reqString(p, 'source');
+  // As MLflow's stores: a version of a model that does not exist is RESOURCE_DOES_NOT_EXIST (create the model first).
+  model(app.state(), name);
   const tags = tagList(p, 'tags');
   const semver = tags[SEMVER_TAG];
   delete tags[SEMVER_TAG];
@@ -240,6 +238,28 @@ async function aliasWrite(p: Params, app: App, actor: Identity | undefined, set:
   return {};
 }
 
+async function renameModelWrite(p: Params, app: App, actor?: Identity) {
+  const name = reqString(p, 'name');
+  const to = reqString(p, 'new_name');
+  model(app.state(), name);
+  parseModelName(to);
+  const r = await app.write(actor!, async (ctx, o) => {
+    const { renameModel } = await import('../ops/model-admin.js');
+    return renameModel(ctx, { model: name, to, push: o.push });
+  });
+  return { registered_model: registeredModelJson(model(app.state(), r.to), app.pending) };
+}
+
+async function deleteModelWrite(p: Params, app: App, actor?: Identity) {
+  const name = reqString(p, 'name');
+  model(app.state(), name);
+  await app.write(actor!, async (ctx, o) => {
+    const { deleteModel } = await import('../ops/model-admin.js');
+    return deleteModel(ctx, { model: name, push: o.push });
+  });
+  return {};
+}
+
 async function deleteVersion(p: Params, app: App, actor?: Identity) {
   const name = reqString(p, 'name');
   const v = semverOf(app.state(), name, reqString(p, 'version'));
@@ -284,8 +304,8 @@ export const ROUTES: Route[] = [
 
   R('POST', 'registered-models/create', createModel, true),
   R('PATCH', 'registered-models/update', (p, app, a) => describeWrite(p, app, a, false), true),
-  R('PATCH', 'registered-models/rename', () => notSupported('Renaming a registered model', 'a rename moves the model\'s folder and breaks every models:/ URI that names it; do it in a pull request.'), true),
-  R('DELETE', 'registered-models/delete', () => notSupported('Deleting a registered model', 'delete its versions one by one (model-versions/delete) or remove the folder in a pull request.'), true),
+  R('POST', 'registered-models/rename', renameModelWrite, true),
+  R('DELETE', 'registered-models/delete', deleteModelWrite, true),
   R('POST', 'registered-models/set-tag', (p, app, a) => tagWrite(p, app, a, false, true), true),
   R('DELETE', 'registered-models/delete-tag', (p, app, a) => tagWrite(p, app, a, false, false), true),
   R('POST', 'registered-models/alias', (p, app, a) => aliasWrite(p, app, a, true), true),

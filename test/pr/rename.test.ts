@@ -1,8 +1,10 @@
 /**
  * A pull request that moves a model folder (issue 15): `git mv registry/fraud registry/fraud2`
- * stopped `check --base main` with "unexpected error … (reading 'versions')", exit 70. No policy
- * allows renaming a model, so the check names the rename with both names and exits 1, in every
- * format; `diff` lists the change instead of failing; other models' changes are still judged.
+ * stopped `check --base main` with "unexpected error … (reading 'versions')", exit 70. A folder
+ * moved without its names is named with both names and exits 1, in every format; a clean
+ * rename (the names inside edited, nothing else) is judged as `modelreg model rename` judges it
+ * (issue 12): allowed unless a version holds a protected stage; `diff` lists the change instead
+ * of failing; other models' changes are still judged.
  */
 import { cp, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -34,7 +36,7 @@ describe('check --base on a pull request that moves a model folder', () => {
     expect(raw.stderr).toBe('');
     expect(code, dump(report)).toBe(1);
     expect(renames(report).map((p) => [p.file, p.message]), dump(report)).toEqual([
-      ['registry/fraud2/model.yaml', expect.stringMatching(/^model fraud was renamed or moved to fraud2 \(registry\/fraud → registry\/fraud2\); no policy allows renaming a model/)],
+      ['registry/fraud2/model.yaml', expect.stringMatching(/^model fraud was renamed or moved to fraud2 \(registry\/fraud → registry\/fraud2\); it is not a clean rename/)],
     ]);
     const text = await mr(dir, ['check', '--base', 'main'], MAINT);
     expect(text.code).toBe(1);
@@ -55,7 +57,7 @@ describe('check --base on a pull request that moves a model folder', () => {
     expect(r.stdout).toMatch(/fraud: model removed/);
   });
 
-  it('a move into a namespace, with the names inside the files edited, is a rename too', async () => {
+  it('a clean move into a namespace (the names inside edited, nothing else) of a model with no version in a protected stage passes, judged as one rename', async () => {
     const dir = await branch('namespace');
     await mkdir(join(dir, 'registry/risk'));
     await git(dir, ['mv', 'registry/fraud', 'registry/risk/fraud']);
@@ -63,9 +65,20 @@ describe('check --base on a pull request that moves a model folder', () => {
     for (const v of ['1.0.0', '1.1.0']) await editText(dir, `registry/risk/fraud/versions/${v}.yaml`, (s) => s.replace(/^model: fraud$/m, 'model: risk/fraud'));
     await commitAll(dir, 'move fraud into the risk namespace', DANA);
     const { code, report } = await checkJson(dir, ['--base', 'main']);
+    expect(code, dump(report)).toBe(0);
+    expect(errors(report).map((p) => p.rule), dump(report)).toEqual([]);
+  });
+
+  it('a clean rename that also changes a field is not clean: named as a rename, exit 1', async () => {
+    const dir = await branch('namespace-and-edit');
+    await git(dir, ['mv', 'registry/fraud', 'registry/fraud2']);
+    await editText(dir, 'registry/fraud2/model.yaml', (s) => s.replace(/^name: fraud$/m, 'name: fraud2'));
+    for (const v of ['1.0.0', '1.1.0']) await editText(dir, `registry/fraud2/versions/${v}.yaml`, (s) => s.replace(/^model: fraud$/m, 'model: fraud2'));
+    await editText(dir, 'registry/fraud2/versions/1.1.0.yaml', (s) => s.replace(/^stage: None$/m, 'stage: Production'));
+    await commitAll(dir, 'rename fraud and promote', DANA);
+    const { code, report } = await checkJson(dir, ['--base', 'main']);
     expect(code, dump(report)).toBe(1);
-    expect(renames(report).map((p) => p.message), dump(report)).toEqual([expect.stringContaining('model fraud was renamed or moved to risk/fraud (registry/fraud → registry/risk/fraud)')]);
-    expect(errors(report).map((p) => p.rule), dump(report)).not.toContain('model-removed');
+    expect(renames(report).map((p) => p.message), dump(report)).toEqual([expect.stringContaining('model fraud was renamed or moved to fraud2 (registry/fraud → registry/fraud2); it is not a clean rename')]);
   });
 
   it('other models changed beside a move are still judged by the base policy', async () => {

@@ -76,15 +76,6 @@ describe('writes with a token', () => {
     expect(headCommit(dir)).toBe(before);
     expect(gitStatus(dir)).toBe('');
   });
-
-  it('unsupported writes say what to do instead (501), and write nothing', async () => {
-    const { dir } = await seeded();
-    const s = await serve(dir, { tokensFile: await tokenFile() });
-    const n = commitCount(dir);
-    expectError(await call(s, 'PATCH', 'registered-models/rename', { name: 'churn', new_name: 'churn2' }, auth(TOKENS.ada)), 501, 'NOT_IMPLEMENTED');
-    expectError(await call(s, 'DELETE', 'registered-models/delete', { name: 'churn' }, auth(TOKENS.ada)), 501, 'NOT_IMPLEMENTED');
-    expect(commitCount(dir)).toBe(n);
-  });
 });
 
 describe('who may write', () => {
