@@ -37,17 +37,26 @@ export function byNumber(versions: Iterable<ModelVersion>): Map<number, ModelVer
 }
 
 /**
- * A version file with `number: N` added as its last top-level key, without a YAML parser, when
- * that is plainly safe: the root is a block mapping (every non-blank, non-comment line at
- * column 0 is `key: …`), there is no document marker, and no `number` key yet. Otherwise
- * undefined (the caller edits through the YAML parser). Renumbering 10k files is then
- * string work, not 10k parses.
+ * A version file with `number: N` on the line after its top-level `version:` line, without a
+ * YAML parser, when that is plainly safe: the root is a block mapping (every non-blank,
+ * non-comment line at column 0 is `key: …`), there is no document marker, no `number` key yet,
+ * and `version:` holds a one-line plain value. Otherwise undefined (the caller inserts through
+ * the YAML Document, `insertTopLevelAfter`). Renumbering 10k files is then string work, not
+ * 10k parses.
  */
-export function appendNumber(text: string, n: number): string | undefined {
+export function insertNumber(text: string, n: number): string | undefined {
   if (!text.endsWith('\n')) return undefined;
-  for (const line of text.split('\n')) {
+  const lines = text.split('\n');
+  let at = -1;
+  for (const [i, line] of lines.entries()) {
     if (line === '' || line.startsWith('#') || line.startsWith(' ')) continue;
     if (line.startsWith('---') || line.startsWith('...') || !/^[A-Za-z_][\w.-]*:(\s|$)/.test(line) || line.startsWith('number:')) return undefined;
+    if (line.startsWith('version:')) {
+      if (at >= 0 || !/^version:[ \t]+[0-9A-Za-z][0-9A-Za-z.+-]*[ \t]*(#.*)?$/.test(line) || lines[i + 1]?.startsWith(' ')) return undefined;
+      at = i;
+    }
   }
-  return `${text}number: ${n}\n`;
+  if (at < 0) return undefined;
+  lines.splice(at + 1, 0, `number: ${n}`);
+  return lines.join('\n');
 }

@@ -264,6 +264,27 @@ function applyOne(text: string, edit: YamlEdit): string {
 }
 
 /**
+ * Adds a top-level key on the line after the top-level key `after` (at the end when `after` is
+ * absent), through the YAML Document's positions, so every other line — comments, order,
+ * formatting — stays as written. A key that exists already is set in place instead.
+ * @example insertTopLevelAfter('model: m\nversion: 1.0.0 # x\nstage: None\n', 'version', 'number', 3) // 'model: m\nversion: 1.0.0 # x\nnumber: 3\nstage: None\n'
+ */
+export function insertTopLevelAfter(text: string, after: string, key: string, value: unknown): string {
+  const doc = Y().parseDocument(text, { version: '1.2' });
+  const root = doc.contents;
+  if (!Y().isMap(root)) throw new Error('a registry file must be a mapping');
+  const find = (k: string) => root.items.find((p) => Y().isScalar(p.key) && String(p.key.value) === k);
+  if (find(key)) return applyOne(text, { path: [key], value });
+  const anchor = find(after);
+  const end = anchor ? (anchor.value as Node | null)?.range?.[1] ?? (anchor.key as Node).range![1] : undefined;
+  if (end === undefined) return applyOne(text, { path: [key], value });
+  // The anchor's value ends on its line for a plain scalar; a trailing comment stays on that line.
+  const at = lineEnd(text, end);
+  const sep = at === text.length && !text.endsWith('\n') ? '\n' : '';
+  return text.slice(0, at) + sep + renderTopLevel(key, value) + text.slice(at);
+}
+
+/**
  * Applies edits to a YAML file's text, keeping every other line as the person wrote it.
  * @example editYaml('stage: None # new\n', [{ path: ['stage'], value: 'Staging' }]) // 'stage: Staging # new\n'
  */

@@ -35,6 +35,8 @@ export interface CheckedRegistry {
 /** The check in progress: the registry so far, and the spelling of each model name seen (by key). */
 interface Walk extends CheckedRegistry {
   spelled: Map<string, string>;
+  /** model key → integer number → the version file that holds it */
+  numbers: Map<string, Map<number, string>>;
 }
 
 const LINK = 'is a symbolic link; registry files must be regular files and folders real folders (modelreg never follows links)';
@@ -105,7 +107,20 @@ function versionFits(w: Walk, f: CheckFile, model: string, fileVersion: string, 
     w.issues.push(issue(f.path, 'unknown-stage', `stage '${rec.stage}' is not a stage of policy '${policy.name}' (${policy.stages.join(', ')})`, { ...locate(v.parsed, ['stage']), field: 'stage' }));
   }
   if (ms.record.deletedVersions?.includes(rec.version)) w.issues.push(issue(f.path, 'version-reused', `version ${rec.version} was deleted and may not be reused`, { field: 'version' }));
+  if (rec.number !== undefined) numberIsUnique(w, f, model, rec, v);
   ms.versions.set(rec.version, rec.stage);
+}
+
+/** Two versions of one model with the same integer number: MLflow clients would see one version for both. */
+function numberIsUnique(w: Walk, f: CheckFile, model: string, rec: ModelVersion, v: Validated<ModelVersion>): void {
+  const taken = w.numbers.get(modelKey(model)) ?? new Map<number, string>();
+  w.numbers.set(modelKey(model), taken);
+  const other = taken.get(rec.number!);
+  if (other === undefined) {
+    taken.set(rec.number!, f.path);
+    return;
+  }
+  w.issues.push(issue(f.path, 'number-duplicate', `number ${rec.number} of ${model} ${rec.version} is also the number of ${other}; each version of a model has its own number (models:/${model}/${rec.number} must name one version): remove the number line from the version registered later and run modelreg renumber, which gives it the next free one`, { ...locate(v.parsed, ['number']), field: 'number' }));
 }
 
 /** One file under the registry folder, read and released. */
@@ -156,7 +171,7 @@ const MODEL_RULES: ModelRule[] = [policyExists, aliasesPointAtVersions, exclusiv
 export function checkFiles(files: CheckFile[]): CheckedRegistry {
   const issues: Issue[] = [];
   const config = checkConfig(files, issues);
-  const w: Walk = { config, policies: checkPolicies(files, config, issues), models: new Map(), issues, files: files.length, spelled: new Map() };
+  const w: Walk = { config, policies: checkPolicies(files, config, issues), models: new Map(), issues, files: files.length, spelled: new Map(), numbers: new Map() };
   rootsAreFolders(w, files);
   // Sorted, each model.yaml comes before its versions/, so every file is checked in one pass
   // and its text released at once (a 100k-version registry does not hold all texts at once).

@@ -4,8 +4,8 @@
  * history that added the version file), as one commit. Numbered versions keep theirs.
  */
 import { compareVersions } from '../domain/versions.js';
-import { editYaml } from '../domain/yaml-file.js';
-import { appendNumber, numberUnnumbered } from '../domain/numbering.js';
+import { insertTopLevelAfter } from '../domain/yaml-file.js';
+import { insertNumber, numberUnnumbered } from '../domain/numbering.js';
 import { changedPaths, firstParentLog } from '../storage/history.js';
 import type { ModelVersion } from '../domain/state.js';
 import type { Context } from './context.js';
@@ -45,7 +45,7 @@ export async function renumber(ctx: Context, input: WriteOptions = {}): Promise<
         const n = numbers.get(v.record.version);
         if (n === undefined) continue;
         const text = (await snap.text(v.file)) ?? '';
-        changes.push({ path: v.file, content: appendNumber(text, n) ?? editYaml(text, [{ path: ['number'], value: n }]) });
+        changes.push({ path: v.file, content: insertNumber(text, n) ?? insertTopLevelAfter(text, 'version', 'number', n) });
         (numbered[m.name] ??= {})[v.record.version] = n;
         count++;
       }

@@ -65,6 +65,8 @@ describe('renumber', () => {
     expect(log[0].trailers).toEqual({ 'Modelreg-Action': 'renumber' });
     expect(changedFiles(dir)).toEqual([V('m', '1.0.0'), V('m', '2.0.0'), V('n', '1.0.0'), V('n', '1.1.0')]);
     expect(await numberIn(dir, V('m', '3.0.0'))).toBe(9);
+    // Written next to version:, the rest of the file as it was.
+    expect((await readFile(join(dir, V('m', '2.0.0')), 'utf8'))).toBe(versionYaml('m', '2.0.0').replace('version: 2.0.0\n', 'version: 2.0.0\nnumber: 10\n'));
     expect(gitStatus(dir)).toBe('');
     const again = await renumber(ctx, {});
     expect(again.commit).toBeUndefined();
@@ -92,16 +94,40 @@ describe('renumber', () => {
   });
 });
 
-describe('appendNumber', () => {
-  it('appends to a plain block mapping and agrees with the YAML edit; declines anything else', async () => {
-    const { appendNumber } = await import('../../src/domain/numbering.js');
-    const { editYaml } = await import('../../src/domain/yaml-file.js');
+describe('insertNumber and the Document fallback', () => {
+  it('puts number: on the line after version:, agreeing with the YAML Document insert; declines anything it cannot do plainly', async () => {
+    const { insertNumber } = await import('../../src/domain/numbering.js');
+    const { insertTopLevelAfter } = await import('../../src/domain/yaml-file.js');
     const text = versionYaml('m', '1.0.0', 'None', 'tags:\n  a: "1"\n# trailing comment\n');
-    expect(YAML.parse(appendNumber(text, 3)!)).toEqual(YAML.parse(editYaml(text, [{ path: ['number'], value: 3 }])));
-    expect(appendNumber('{model: m}\n', 1)).toBeUndefined();
-    expect(appendNumber(`${text}---\nx: 1\n`, 1)).toBeUndefined();
-    expect(appendNumber(`${text}number: 2\n`, 1)).toBeUndefined();
-    expect(appendNumber('model: m', 1)).toBeUndefined();
-    expect(appendNumber('model: m\n- a\n', 1)).toBeUndefined();
+    const quick = insertNumber(text, 3)!;
+    expect(quick.split('\n').slice(1, 4)).toEqual(['model: m', 'version: 1.0.0', 'number: 3']);
+    expect(quick).toBe(insertTopLevelAfter(text, 'version', 'number', 3));
+    expect(YAML.parse(quick)).toEqual({ ...YAML.parse(text), number: 3 });
+    expect(insertNumber('{model: m}\n', 1)).toBeUndefined();
+    expect(insertNumber(`${text}---\nx: 1\n`, 1)).toBeUndefined();
+    expect(insertNumber(`${text}number: 2\n`, 1)).toBeUndefined();
+    expect(insertNumber('model: m', 1)).toBeUndefined();
+    expect(insertNumber('model: m\n- a\n', 1)).toBeUndefined();
+    expect(insertNumber('model: m\nversion: "1.0.0"\n', 1)).toBeUndefined();
+  });
+
+  it('the Document insert keeps comments and order in a file the quick path declines', async () => {
+    const { insertTopLevelAfter } = await import('../../src/domain/yaml-file.js');
+    const text = '# header\nmodel: m   # the model\nversion: "1.0.0"  # quoted, with a comment\nstage: None\nartifact: {uri: s3://x}\n';
+    expect(insertTopLevelAfter(text, 'version', 'number', 4)).toBe('# header\nmodel: m   # the model\nversion: "1.0.0"  # quoted, with a comment\nnumber: 4\nstage: None\nartifact: {uri: s3://x}\n');
+  });
+});
+
+describe('check: one number, one version', () => {
+  it('two versions of one model with the same number: an error naming the file, line and field, and what to do', async () => {
+    const dir = await makeRepo({
+      'modelreg.yaml': CONFIG_YAML, 'registry/m/model.yaml': modelYaml('m'),
+      [V('m', '1.0.0')]: versionYaml('m', '1.0.0', 'None', 'number: 1\n'), [V('m', '1.1.0')]: versionYaml('m', '1.1.0', 'None', 'number: 1\n'),
+      'registry/n/model.yaml': modelYaml('n'), [V('n', '1.0.0')]: versionYaml('n', '1.0.0', 'None', 'number: 1\n'),
+    });
+    const r = await runCli(['check', '--json'], { cwd: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    const problems = JSON.parse(r.stdout).problems.filter((p: any) => p.rule === 'number-duplicate');
+    expect(problems).toEqual([expect.objectContaining({ file: V('m', '1.1.0'), line: 7, field: 'number', message: expect.stringMatching(/^number 1 of m 1\.1\.0 is also the number of registry\/m\/versions\/1\.0\.0\.yaml; .*run modelreg renumber/) })]);
   });
 });
