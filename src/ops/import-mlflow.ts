@@ -79,6 +79,8 @@ async function importVersions(ctx: Context, m: MlflowModel, versions: MlflowVers
       description: v.description || undefined, runId: v.run_id || undefined, runUri: v.run_link || undefined,
       tags: { ...safeTags(tagMap(v.tags)), 'mlflow.version': String(v.version), ...(created ? { 'mlflow.created': created } : {}), ...(v.user_id ? { 'mlflow.user_id': v.user_id } : {}) },
       modelDescription: m.description || undefined, noAutomations: true, push: input.push,
+      // MLflow clients keep addressing the version by its number: models:/name/N resolves to the same version here.
+      ...(Number.isSafeInteger(Number(v.version)) && Number(v.version) >= 1 ? { number: Number(v.version) } : {}),
     });
     if (r.commit) commits++;
     into.imported.push(version);

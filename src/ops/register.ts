@@ -87,6 +87,8 @@ export interface RegisterInput extends WriteOptions, FlatRegisterFields {
   noAutomations?: boolean;
   /** Copied verbatim from another registry's record (`import`): its provenance and its lineage as it was. */
   imported?: Pick<ModelVersion, 'origin' | 'lineage'>;
+  /** The integer number to record (`import mlflow`: MLflow's own version number); default the next one. Refused when another version has it. */
+  number?: number;
 }
 
 export interface RegisterResult extends WriteOutcome {
@@ -113,6 +115,7 @@ interface Registration {
   lineage?: ModelVersion['lineage'];
   newModel: NewModelInput;
   imported?: Pick<ModelVersion, 'origin' | 'lineage'>;
+  number?: number;
 }
 
 function numericMetrics(input: Record<string, number | string> = {}): Record<string, number> {
@@ -160,6 +163,7 @@ function normalise(i: RegisterInput): Registration {
   if (i.version !== undefined && i.bump !== undefined) throw new RegistryError('BAD_INPUT', 'Give either --version or --bump, not both.', {});
   if (i.version !== undefined) parseVersion(i.version);
   if (i.bump !== undefined) parseBump(i.bump);
+  if (i.number !== undefined && (!Number.isSafeInteger(i.number) || i.number < 1)) throw new RegistryError('BAD_INPUT', `A version number must be a positive integer, not ${i.number}.`, { number: i.number });
   const metrics = numericMetrics(i.metrics);
   for (const k of Object.keys(i.params ?? {})) parseKey('param', k);
   for (const k of Object.keys(i.tags ?? {})) parseKey('tag', k);
@@ -170,6 +174,7 @@ function normalise(i: RegisterInput): Registration {
     ...(i.framework ? { framework: i.framework } : {}), ...(i.signature ? { signature: i.signature } : {}),
     ...(lineageRecord(lineage) ? { lineage: lineageRecord(lineage) } : {}),
     ...(i.imported ? { imported: i.imported } : {}),
+    ...(i.number !== undefined ? { number: i.number } : {}),
   };
 }
 
@@ -262,7 +267,13 @@ async function planRegistration(snap: Snapshot, r: Registration, id: Identity, n
   const version = chooseVersion(r, name, existing, policy, cfg);
   const record = versionRecord(r, name, version, policy.initialStage, id, now);
   // MLflow's integer number (domain/numbering.ts): every version of the model is read for its number.
-  record.number ??= nextNumber(existing?.record, existing ? [...existing.versions.keys()].map((k) => existing.versions.get(k)!.record) : []);
+  const others = existing ? [...existing.versions.keys()].map((k) => existing.versions.get(k)!.record) : [];
+  if (r.number !== undefined) {
+    const holder = others.find((o) => o.number === r.number);
+    if (holder) throw new RegistryError('VERSION_EXISTS', `${name} ${holder.version} has number ${r.number} already; every version of a model has its own number.`, { model: name, version: holder.version, number: r.number });
+    record.number = r.number;
+  }
+  record.number ??= nextNumber(existing?.record, others);
   const bad = schemaErrors('version', record) ?? (existing ? undefined : schemaErrors('model', modelRecord));
   if (bad) throw new RegistryError('BAD_INPUT', `The version record would be invalid: ${bad}.`, { model: name, version });
   checkPolicy(policy, modelRecord, record, previousRelease(existing, version));

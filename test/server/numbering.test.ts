@@ -131,3 +131,30 @@ describe('check: one number, one version', () => {
     expect(problems).toEqual([expect.objectContaining({ file: V('m', '1.1.0'), line: 7, field: 'number', message: expect.stringMatching(/^number 1 of m 1\.1\.0 is also the number of registry\/m\/versions\/1\.0\.0\.yaml; .*run modelreg renumber/) })]);
   });
 });
+
+describe('import mlflow keeps MLflow\'s numbers', () => {
+  it('version N is number N (gaps from deletions in MLflow kept); the next registration continues past them; models:/name/N serves the same version', async () => {
+    const { startMlflow } = await import('../import/mlflow-server.js');
+    const { prodRegistry } = await import('../import/fixtures.js');
+    const { policyYaml } = await import('../policy/fixtures.js');
+    const { serve, get } = await import('./helpers.js');
+    const at = 1_704_067_200_000;
+    const mv = (n: number) => ({ name: 'churn', version: String(n), creation_timestamp: at + n * 60_000, current_stage: 'None', source: `s3://mlflow/churn/${n}`, status: 'READY' });
+    // Versions 3 and 4 were deleted in MLflow.
+    const mlflow = await startMlflow([{ name: 'churn', creation_timestamp: at }], [mv(1), mv(2), mv(5)]);
+    try {
+      const prod = await prodRegistry(policyYaml({ rules: [{ from: '*', to: '*' }] }));
+      const r = await runCli(['import', 'mlflow', '--registry-uri', mlflow.url], { cwd: prod });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect([await numberIn(prod, V('churn', '1.0.0')), await numberIn(prod, V('churn', '2.0.0')), await numberIn(prod, V('churn', '5.0.0'))]).toEqual([1, 2, 5]);
+      const next = await runCli(['register', 'churn', '--artifact', 's3://new', '--json'], { cwd: prod });
+      expect(next.code, next.stderr).toBe(0);
+      expect(await numberIn(prod, V('churn', JSON.parse(next.stdout).version))).toBe(6);
+      expect((await runCli(['check'], { cwd: prod })).code).toBe(0);
+      const s = await serve(prod);
+      expect((await get(s, 'model-versions/get', { name: 'churn', version: '5' })).body.model_version.tags).toContainEqual({ key: 'modelreg.version', value: '5.0.0' });
+    } finally {
+      await mlflow.stop();
+    }
+  });
+});
