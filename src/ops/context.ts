@@ -26,6 +26,8 @@ export interface RegistryOptions {
   lockTimeoutMs?: number;
   /** Progress messages for long operations (push retries, fetches). */
   onProgress?: (message: string) => void;
+  /** The Git remote fetched, pushed and opened pull requests on (default `origin`). */
+  remote?: string;
 }
 
 export class Context {

@@ -49,7 +49,7 @@ export async function fastForwardLocked(ctx: Context, ref: string, from: string 
 export async function syncFromRemote(ctx: Context, ref: string, token: string | undefined): Promise<{ from?: string; to?: string; changed: boolean }> {
   const remote = await import('../storage/remote.js');
   const { isAncestor } = await import('../storage/ancestry.js');
-  const remoteTip = await remote.fetchBranch(ctx.repo, ref, { token, onProgress: ctx.options.onProgress });
+  const remoteTip = await remote.fetchBranch(ctx.repo, ref, { token, onProgress: ctx.options.onProgress, ...(ctx.options.remote ? { remote: ctx.options.remote } : {}) });
   if (!remoteTip) return { changed: false };
   const lock = await acquireLock(ctx.repo.gitdir, { ref, timeoutMs: ctx.options.lockTimeoutMs });
   try {

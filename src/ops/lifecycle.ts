@@ -47,7 +47,7 @@ export async function deleteVersion(ctx: Context, input: DeleteInput): Promise<W
     const m = await requireModel(snap, input.model, true);
     const v = requireVersion(m, input.version);
     const policy = await policyFor(snap, m.record);
-    const d = evaluateDelete({ policy, model: m.record, version: v.record, actor: { email: id.email, name: id.name }, now: ctx.now(), approvals: v.record.approvals ?? [] });
+    const d = evaluateDelete({ policy, model: m.record, version: v.record, actor: { email: id.email, name: id.name, ...(id.groups ? { groups: id.groups } : {}) }, now: ctx.now(), approvals: v.record.approvals ?? [] });
     if (!d.allowed) throw deniedError(`deleting ${m.name} ${input.version}`, d);
     const aliases = Object.entries(m.record.aliases ?? {}).filter(([, x]) => x === input.version).map(([a]) => a);
     if (aliases.length) throw new RegistryError('BAD_INPUT', `${m.name} ${input.version} is the target of alias${aliases.length > 1 ? 'es' : ''} ${aliases.map((a) => `@${a}`).join(', ')}. Move or delete the alias first (modelreg alias delete ${m.name} ${aliases[0]}).`, {});

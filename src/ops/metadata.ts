@@ -89,7 +89,7 @@ export async function alias(ctx: Context, input: AliasInput): Promise<WriteOutco
     if (input.version !== undefined) {
       const v = requireVersion(m, input.version);
       const policy = await policyFor(snap, m.record);
-      const d = evaluateAlias({ policy, model: m.record, version: v.record, alias: input.alias, actor: { email: id.email, name: id.name }, now: ctx.now(), approvals: v.record.approvals ?? [] });
+      const d = evaluateAlias({ policy, model: m.record, version: v.record, alias: input.alias, actor: { email: id.email, name: id.name, ...(id.groups ? { groups: id.groups } : {}) }, now: ctx.now(), approvals: v.record.approvals ?? [] });
       if (!d.allowed) throw deniedError(`${m.name}@${input.alias} -> ${input.version}`, d);
       decision = d;
     }

@@ -52,7 +52,7 @@ async function judged(ctx: Context, snap: Snapshot, m: ModelState, action: 'rena
   const id = await ctx.identity();
   const policy = await policyFor(snap, m.record);
   const versions = [...m.versions.values()].map((v) => v.record);
-  const d = evaluateModelMove({ policy, model: m.record, versions, action, ...(to ? { to } : {}), actor: { email: id.email, name: id.name }, now: ctx.now() });
+  const d = evaluateModelMove({ policy, model: m.record, versions, action, ...(to ? { to } : {}), actor: { email: id.email, name: id.name, ...(id.groups ? { groups: id.groups } : {}) }, now: ctx.now() });
   if (!d.allowed) throw deniedError(action === 'rename' ? `renaming ${m.name}` : `deleting ${m.name}`, d, { model: m.name });
 }
 

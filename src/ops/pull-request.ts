@@ -26,7 +26,7 @@ export async function openPullRequest(ctx: Context, input: { branch: string; tit
     '### Changes',
     ...d.lines.map((l) => `- ${l.text}`),
   ].join('\n');
-  const url = await remoteUrl(ctx.repo).catch(() => undefined);
+  const url = await remoteUrl(ctx.repo, ctx.options.remote).catch(() => undefined);
   const remote = url ? forgeOfRemote(url, ctx.env) : undefined;
   if (!remote || !forgeToken(ctx.env, remote.forge)) return { manual: manualPullRequestText({ remoteUrl: url, head: input.branch, base, title: input.title, body }, ctx.env) };
   // GitLab off CI: the API of the remote's host, unless CI_API_V4_URL says otherwise.

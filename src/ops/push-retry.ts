@@ -90,7 +90,7 @@ export async function pushWithRetry<O extends Attempt>(ctx: Context, opts: { bra
     commit,
     async push(out) {
       const ref = fullBranchRef(out.branch);
-      await remote.pushBranch(ctx.repo, ref, ref, { token, onProgress: ctx.options.onProgress });
+      await remote.pushBranch(ctx.repo, ref, ref, { token, onProgress: ctx.options.onProgress, ...(ctx.options.remote ? { remote: ctx.options.remote } : {}) });
     },
     drop: (out) => dropRejected(ctx, target, fullBranchRef(out.branch), out.commit),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),

@@ -299,7 +299,7 @@ async function runAutomation(ctx: Context, result: RegisterResult, input: Regist
   const policy = await policyFor(snap, model?.record);
   const { automationTarget } = await import('../policy/index.js');
   const rec = model?.versions.get(result.version)?.record;
-  const target = rec && model ? automationTarget(policy, 'register', rec, model.record, { email: id.email, name: id.name }, ctx.now()) : undefined;
+  const target = rec && model ? automationTarget(policy, 'register', rec, model.record, { email: id.email, name: id.name, ...(id.groups ? { groups: id.groups } : {}) }, ctx.now()) : undefined;
   if (!target) return undefined;
   try {
     return await transition(ctx, { model: result.model, version: result.version, stage: target, push: input.push, automation: true });

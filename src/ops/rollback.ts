@@ -93,10 +93,10 @@ export async function rollback(ctx: Context, input: RollbackInput): Promise<Roll
       body = `This reverts commit ${commit.oid}.`;
     }
     const restoredRecord = restored ? m.versions.get(restored)!.record : holder!.record;
-    let decision = evaluateRollback({ policy, model: m.record, version: restoredRecord, actor: { email: id.email, name: id.name }, now: ctx.now(), approvals: restoredRecord.approvals ?? [] });
+    let decision = evaluateRollback({ policy, model: m.record, version: restoredRecord, actor: { email: id.email, name: id.name, ...(id.groups ? { groups: id.groups } : {}) }, now: ctx.now(), approvals: restoredRecord.approvals ?? [] });
     // Putting back a version that a rollback took out of the stage is a promotion (approvals.resetOn).
     const exit = restored ? await lastExitByRollback(snap.store, snap.commit, m.versions.get(restored)!.file, stage) : undefined;
-    if (exit) decision = evaluateReentry({ policy, model: m.record, version: restoredRecord, to: stage, actor: { email: id.email, name: id.name }, now: ctx.now(), approvals: restoredRecord.approvals ?? [], resets: [exit] }, decision);
+    if (exit) decision = evaluateReentry({ policy, model: m.record, version: restoredRecord, to: stage, actor: { email: id.email, name: id.name, ...(id.groups ? { groups: id.groups } : {}) }, now: ctx.now(), approvals: restoredRecord.approvals ?? [], resets: [exit] }, decision);
     if (!decision.allowed) throw deniedError(`rolling back ${m.name} ${stage}`, decision);
     const fileChanges = [];
     for (const [file, list] of edits) fileChanges.push({ path: file, content: editYaml((await snap.text(file)) ?? '', list) });

@@ -74,6 +74,12 @@ export function servedTip(ctx: Context, ref: string): Promise<string | undefined
   return readRef(ctx.repo.gitdir, ref);
 }
 
+/** NOT_FOUND (saying how to add it) when the repository has no remote of that name. */
+export async function assertRemote(ctx: Context, name: string): Promise<void> {
+  const { remoteUrl } = await import('../storage/remote.js');
+  await remoteUrl(ctx.repo, name);
+}
+
 /** Fetches the registry branch from the remote and fast-forwards the local branch (never merges). */
 export async function followRemote(ctx: Context, ref: string): Promise<void> {
   const { syncFromRemote } = await import('./fast-forward.js');

@@ -54,7 +54,7 @@ export async function transition(ctx: Context, input: TransitionInput): Promise<
     const deployments = await guardDeployments(snap, policy, model.name, v.record.version);
     const decision = evaluateTransition({
       policy, model: model.record, version: v.record, to: input.stage,
-      actor: { email: id.email, name: id.name }, now: ctx.now(),
+      actor: { email: id.email, name: id.name, ...(id.groups ? { groups: id.groups } : {}) }, now: ctx.now(),
       enteredStageAt: entered?.at, approvals, resets, deployments,
     });
     const archived = isExclusive(policy, input.stage)

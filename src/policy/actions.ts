@@ -8,7 +8,7 @@ import type { ActionInput, Actor, AliasInput, Check, Decision, LoadedPolicy, Mod
 function requirementChecks(i: ActionInput, req: Requirements, key: 'rollback' | 'delete'): Check[] {
   const checks: Check[] = [];
   if (req.allowed === false) checks.push({ name: 'allowed', ok: false, expected: `policy ${i.policy.name} allows ${key}`, actual: `${key}.allowed is false`, rule: key });
-  if (req.when !== undefined) checks.push(whenCheck(i.policy, `${key}.when`, req.when, guardContext(i.version, i.model, i.actor, i.now), key));
+  if (req.when !== undefined) checks.push(whenCheck(i.policy, `${key}.when`, req.when, guardContext(i.version, i.model, i.actor, i.now, undefined, i.policy), key));
   if (req.approvals) checks.push(approvalsCheck(i.policy, i.model, req.approvals, i.approvals, key, i.actor, key));
   return checks;
 }
@@ -57,7 +57,7 @@ export function evaluateAlias(i: AliasInput): Decision {
     const stages = typeof entry.requireStage === 'string' ? [entry.requireStage] : entry.requireStage;
     checks.push({ name: 'requireStage', ok: refMatches(entry.requireStage, i.version.stage), expected: `stage ${stages.join(' or ')}`, actual: i.version.stage, rule });
   }
-  if (entry.when !== undefined) checks.push(whenCheck(i.policy, `aliases.${i.alias}.when`, entry.when, guardContext(i.version, i.model, i.actor, i.now), rule));
+  if (entry.when !== undefined) checks.push(whenCheck(i.policy, `aliases.${i.alias}.when`, entry.when, guardContext(i.version, i.model, i.actor, i.now, undefined, i.policy), rule));
   if (entry.approvals) checks.push(approvalsCheck(i.policy, i.model, entry.approvals, i.approvals, `alias:${i.alias}`, i.actor, rule));
   if (checks.length === 0) return free('alias', `${subject} is allowed`, `alias '${i.alias}' has no requirements`);
   return decide(checks, `${subject} is allowed`, `${subject} is denied`);
@@ -103,7 +103,7 @@ export function automationTarget(policy: LoadedPolicy, event: 'register', versio
   for (let n = 0; n < autos.length; n++) {
     const a = autos[n];
     if (a.on !== event) continue;
-    if (a.when === undefined || whenCheck(policy, `automations.${n}.when`, a.when, guardContext(version, model, actor, now), `automations[${n}]`).ok) return a.transition;
+    if (a.when === undefined || whenCheck(policy, `automations.${n}.when`, a.when, guardContext(version, model, actor, now, undefined, policy), `automations[${n}]`).ok) return a.transition;
   }
   return undefined;
 }

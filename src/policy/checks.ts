@@ -1,7 +1,7 @@
 /** One function per requirement kind, each turning a requirement into a line of the checklist. */
 import { compileGuard, evaluateGuard, type GuardContext } from './cel.js';
 import { formatDuration, parseDuration } from './duration.js';
-import { approvalRule, countApprovals, normalizeIdentity } from './identity.js';
+import { actorGroups, approvalRule, countApprovals, normalizeIdentity } from './identity.js';
 import type { Actor, ApprovalRecord, Check, Decision, LoadedPolicy, ModelVersion, RegisteredModel } from './types.js';
 import type { DeploymentView } from '../domain/deployments.js';
 
@@ -10,12 +10,12 @@ import type { DeploymentView } from '../domain/deployments.js';
  * so `has(version.tags.dataset)` and `size(model.owners)` work on any record.
  * @example guardContext(version, model, { email: 'a@x.io' }, now).version.tags // {}
  */
-export function guardContext(version: ModelVersion, model: RegisteredModel | undefined, actor: Actor, now: Date, deployments: Record<string, DeploymentView> = {}): GuardContext & { version: Record<string, unknown> } {
+export function guardContext(version: ModelVersion, model: RegisteredModel | undefined, actor: Actor, now: Date, deployments: Record<string, DeploymentView> = {}, policy?: LoadedPolicy): GuardContext & { version: Record<string, unknown> } {
   return {
     deployments,
     version: { ...version, metrics: version.metrics ?? {}, tags: version.tags ?? {}, params: version.params ?? {} },
     model: { ...(model ?? {}), owners: model?.owners ?? [], tags: model?.tags ?? {}, aliases: model?.aliases ?? {} },
-    actor: { email: actor.email, ...(actor.name !== undefined ? { name: actor.name } : {}), ...(actor.github !== undefined ? { github: actor.github } : {}) },
+    actor: { email: actor.email, ...(actor.name !== undefined ? { name: actor.name } : {}), ...(actor.github !== undefined ? { github: actor.github } : {}), groups: actorGroups(policy, actor) },
     now,
   };
 }

@@ -37,6 +37,18 @@ export function actorIdentities(actor: Actor): Set<string> {
 }
 
 /**
+ * The groups a guard sees in `actor.groups`: the policy's `groups:` whose members include one
+ * of the actor's identities, and the groups the front end vouches for (a `serve` token's), sorted.
+ * @example actorGroups(policy, { email: 'alice@example.com', groups: ['oncall'] }) // ['ml-leads', 'oncall']
+ */
+export function actorGroups(policy: LoadedPolicy | undefined, actor: Actor): string[] {
+  const out = new Set(actor.groups ?? []);
+  const ids = actorIdentities(actor);
+  for (const [group, members] of Object.entries(policy?.doc.groups ?? {})) if (members.some((m) => ids.has(normalizeIdentity(m)))) out.add(group);
+  return [...out].sort();
+}
+
+/**
  * The identities `from` names; `undefined` means anyone (an empty or absent list).
  * @example eligibleIdentities(policy, model, ['ml-leads']) // Set { 'alice@example.com', 'bob@example.com', 'github:carol' }
  */

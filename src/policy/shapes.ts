@@ -55,7 +55,7 @@ export const MODEL_SHAPE: Shape = object({
   deletedVersions: list(STRING),
 });
 
-export const ACTOR_SHAPE: Shape = object({ email: STRING, name: STRING, github: STRING });
+export const ACTOR_SHAPE: Shape = object({ email: STRING, name: STRING, github: STRING, groups: list(STRING) });
 
 /** env → the version's deployment there (schemas/deployment.schema.json, less model and env). */
 export const DEPLOYMENTS_SHAPE: Shape = map(object({ version: STRING, status: STRING, url: STRING, at: STRING, by: STRING }));

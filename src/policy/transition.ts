@@ -77,7 +77,7 @@ export function approvalsResetOn(policy: LoadedPolicy, from: string, to: string)
 function ruleChecks(i: TransitionInput, rule: Transition, index: number): Check[] {
   const label = `transitions[${index}]`;
   const checks: Check[] = [];
-  if (rule.when !== undefined) checks.push(whenCheck(i.policy, `transitions.${index}.when`, rule.when, guardContext(i.version, i.model, i.actor, i.now, i.deployments), label));
+  if (rule.when !== undefined) checks.push(whenCheck(i.policy, `transitions.${index}.when`, rule.when, guardContext(i.version, i.model, i.actor, i.now, i.deployments, i.policy), label));
   if (rule.approvals) {
     const { kept, voided } = applyResets(i.approvals, i.resets, i.to, resetEvents(i.policy, rule, i.to));
     const notCounted = voided.map(({ record, reset }) => ({ by: record.by, reason: `approved before the rollback out of ${reset.stage} in ${reset.commit.slice(0, 12)}; approve again` }));

@@ -45,6 +45,11 @@ export interface Actor {
   name?: string;
   /** GitHub login, without the `github:` prefix. */
   github?: string;
+  /**
+   * Groups a front end vouches for (a `serve` token's `groups`). Guards see them in
+   * `actor.groups`, together with the policy's own `groups:` that list the actor.
+   */
+  groups?: string[];
 }
 
 /** An approval the caller has verified as genuine. `stage` is a stage name, `alias:<name>`, `rollback` or `delete`. */

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { relative, resolve as resolvePath } from 'node:path';
 import { RegistryError, isRegistryError } from '../errors/index.js';
 import { Context, type RegistryOptions } from '../ops/context.js';
-import { followRemote, loadServed, servedTip, type ServedState } from '../ops/served.js';
+import { assertRemote, followRemote, loadServed, servedTip, type ServedState } from '../ops/served.js';
 import type { Identity } from '../storage/repo.js';
 import { authenticate, loadTokens, type TokenEntry } from './auth.js';
 import { queryParams, type Params } from './params.js';
@@ -120,8 +120,11 @@ const PREFIXES = ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'];
 export async function startServer(opts: ServeOptions = {}): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
   if (opts.localIdentity && !isLoopback(host)) throw new RegistryError('BAD_INPUT', `--local-identity writes as your Git identity, so the server must bind to a loopback address, not ${host}. Use --tokens FILE for a server others reach.`, { host });
-  if (opts.remote !== undefined && opts.remote !== 'origin') throw new RegistryError('BAD_INPUT', `--remote ${opts.remote}: modelreg fetches and pushes the remote named origin (as the CLI's --push does); name the registry's remote origin.`, { remote: opts.remote });
   const base = await Context.open(opts);
+  if (opts.remote !== undefined) {
+    // Fetches, pushes and pull requests go to this remote (ctx.options.remote); say at start when it does not exist.
+    await assertRemote(base, opts.remote);
+  }
   const ref = opts.branch ? (opts.branch.startsWith('refs/') ? opts.branch : `refs/heads/${opts.branch}`) : await base.targetRef();
   if (opts.tokensFile && base.repo.dir && !relative(base.repo.dir, resolvePath(opts.tokensFile)).startsWith('..')) {
     throw new RegistryError('BAD_INPUT', `The token file ${opts.tokensFile} is inside the registry repository ${base.repo.dir}; it holds secrets and must never be committed. Move it outside the repository.`, { file: opts.tokensFile });
@@ -209,7 +212,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     if (tokens) {
       const who = authenticate(req.headers.authorization, tokens);
       if (!who) throw new HttpError(401, 'UNAUTHENTICATED', 'Writes need `Authorization: Bearer <token>` with a token from the server\'s token file (MLFLOW_TRACKING_TOKEN in MLflow\'s client).');
-      return { name: who.name, email: who.email };
+      return { name: who.name, email: who.email, ...(who.groups.length ? { groups: who.groups } : {}) };
     }
     if (localId) return localId;
     throw new HttpError(403, 'PERMISSION_DENIED', 'This server takes no writes: it was started without --tokens FILE (or --local-identity on a loopback address). Reads are open.');

@@ -95,7 +95,12 @@ export function parseGitDate(input: string): { timestamp: number; timezoneOffset
   return Number.isNaN(t) ? undefined : { timestamp: Math.floor(t / 1000), timezoneOffset: 0 };
 }
 
-export interface Identity { name: string; email: string }
+export interface Identity {
+  name: string;
+  email: string;
+  /** Groups a front end vouches for (a `serve` token's `groups`); guards see them in `actor.groups`. */
+  groups?: string[];
+}
 
 /**
  * Who is acting, as Git would record the author: GIT_AUTHOR_NAME/EMAIL, author.* or user.* from

@@ -64,3 +64,23 @@ describe('two replicas on two clones of one remote', () => {
     }
   });
 });
+
+describe('--remote with another name than origin', () => {
+  it('fetches and pushes the remote it names (here upstream; origin points elsewhere); an unknown remote is refused at start', async () => {
+    const dir = await clone('renamed');
+    await gitAsync(dir, ['remote', 'rename', 'origin', 'upstream']);
+    await gitAsync(dir, ['remote', 'add', 'origin', 'https://127.0.0.1:1/nowhere.git']);
+    const s = await serve(dir, { remote: 'upstream', refreshMs: 100, tokensFile: await tokenFile() });
+    const r = await call(s, 'POST', 'registered-models/set-tag', { name: 'iris', key: 'via', value: 'upstream' }, { Authorization: `Bearer ${TOKENS.ada}` });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(remoteTip()).toBe(s.commit());
+    // A commit pushed by another clone reaches this server through upstream.
+    const other = await clone('pusher');
+    await gitAsync(other, ['-c', 'user.name=Ada', '-c', 'user.email=ada@example.com', 'commit', '-q', '--allow-empty', '-m', 'elsewhere']);
+    await gitAsync(other, ['push', '-q', 'origin', 'main']);
+    const tip = remoteTip();
+    for (let i = 0; i < 300 && s.commit() !== tip; i++) await new Promise((res) => setTimeout(res, 50));
+    expect(s.commit()).toBe(tip);
+    await expect(serve(dir, { remote: 'nosuch' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('no remote named "nosuch"') });
+  });
+});
