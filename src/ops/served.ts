@@ -80,11 +80,15 @@ export async function assertRemote(ctx: Context, name: string): Promise<void> {
   await remoteUrl(ctx.repo, name);
 }
 
-/** Fetches the registry branch from the remote and fast-forwards the local branch (never merges). */
-export async function followRemote(ctx: Context, ref: string): Promise<void> {
+/**
+ * Fetches the registry branch from the remote and fast-forwards the local branch (never merges);
+ * with `proposals`, also the remote's `modelreg/*` branches (proposals other replicas pushed).
+ */
+export async function followRemote(ctx: Context, ref: string, o: { proposals?: boolean } = {}): Promise<void> {
   const { syncFromRemote } = await import('./fast-forward.js');
-  const { remoteToken } = await import('../storage/remote.js');
+  const { remoteToken, fetchBranchesUnder } = await import('../storage/remote.js');
   await syncFromRemote(ctx, ref, remoteToken(ctx.env));
+  if (o.proposals) await fetchBranchesUnder(ctx.repo, 'modelreg/', { token: remoteToken(ctx.env), ...(ctx.options.remote ? { remote: ctx.options.remote } : {}) });
 }
 
 /**

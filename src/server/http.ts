@@ -3,12 +3,14 @@
  * the registry at one commit held in memory, follows the branch as commits arrive (by the CLI
  * in this repository, or fetched from a remote), and runs writes through the CLI's operations.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { relative, resolve as resolvePath } from 'node:path';
 import { RegistryError, isRegistryError } from '../errors/index.js';
 import { Context, type RegistryOptions } from '../ops/context.js';
 import { assertRemote, followRemote, loadServed, servedTip, type ServedState } from '../ops/served.js';
+import { listProposals, proposalRefs } from '../ops/proposals.js';
 import type { Identity } from '../storage/repo.js';
 import { authenticate, loadTokens, type TokenEntry } from './auth.js';
 import { queryParams, type Params } from './params.js';
@@ -139,9 +141,12 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   // (a long-running server would otherwise keep every version of every file it ever read).
   const load = async (previous?: ServedState) => loadServed(new BranchContext(base, opts, ref), await servedTip(ctx, ref), previous);
   let state: ServedState = await load();
-  // The ETag names the commit, and how many proposals were recorded (they change answers without a commit).
-  let proposals = 0;
-  const etagOf = () => `"${state.commit ?? 'empty'}${proposals ? `-p${proposals}` : ''}"`;
+  const pending = new Map<string, { stage: string; message: string }>();
+  const pullRequests = new Map<string, string>();
+  let proposalRefsSeen = '';
+  // The ETag names the commit, and the open proposals (they change answers without a commit).
+  let proposals = '';
+  const etagOf = () => `"${state.commit ?? 'empty'}${proposals ? `-p${createHash('sha1').update(proposals).digest('hex').slice(0, 12)}` : ''}"`;
   let etag = etagOf();
   const cache = new Map<string, { status: number; body: string }>();
   let reloading: Promise<void> | undefined;
@@ -151,8 +156,10 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       const tip = await servedTip(ctx, ref);
       if (tip === state.commit) return;
       const next = await load(state);
+      // The proposals are worked out for the new state first, so no answer mixes the two.
+      const open = await openProposals(next, true);
       state = next;
-      settle();
+      applyProposals(open);
       etag = etagOf();
       cache.clear();
       for (const p of next.problems) log(`modelreg serve: ${p.model} is not served at ${next.commit?.slice(0, 12)}: ${p.message}`);
@@ -160,23 +167,50 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     await reloading;
   };
 
-  // Proposals not merged yet (in memory: a restarted server answers READY for them, with the stage the branch has).
-  const pending = new Map<string, { model: string; semver: string; stage: string; message: string }>();
-  const settle = () => {
-    for (const [k, p] of pending) {
-      const v = state.byKey.get(modelKey(p.model))?.bySemver.get(p.semver);
-      if (!v || v.record.stage === p.stage) pending.delete(k);
+  // Proposals not merged yet, derived from the modelreg/* branches (so a restart or another replica
+  // answers the same); rebuilt when those refs or the served commit change.
+  type Open = Array<[string, { stage: string; message: string }]>;
+  /** The open proposals at `at` (undefined: the refs did not change since the last look, and `force` is off). */
+  const openProposals = async (at: ServedState, force: boolean): Promise<Open | undefined> => {
+    if (!opts.propose) return undefined;
+    const refs = await proposalRefs(ctx, opts.remote);
+    const seen = [...refs].map(([r, o]) => `${r} ${o}`).sort().join('\n');
+    if (!force && seen === proposalRefsSeen) return undefined;
+    proposalRefsSeen = seen;
+    const out: Open = [];
+    for (const p of await listProposals(ctx, refs, opts.remote)) {
+      const v = at.byKey.get(modelKey(p.model))?.bySemver.get(p.version);
+      if (!v || v.record.stage === p.stage) continue; // merged (or the version is gone)
+      const pr = pullRequests.get(p.branch);
+      out.push([pendingKey(p.model, p.version), { stage: p.stage, message: `Proposed ${p.from ?? v.record.stage} -> ${p.stage} on ${pr ? `pull request ${pr} (branch ${p.branch})` : `branch ${p.branch}`}; it needs its approvals before it merges.` }]);
+    }
+    return out;
+  };
+  /** Serves `open` (synchronously, so no answer sees half of it); the ETag changes when they do. */
+  const applyProposals = (open: Open | undefined): void => {
+    if (!open) return;
+    pending.clear();
+    for (const [k, p] of open) pending.set(k, p);
+    const now = open.map(([k, p]) => `${k} ${p.stage} ${p.message}`).sort().join('\n');
+    if (now !== proposals) {
+      proposals = now;
+      etag = etagOf();
+      cache.clear();
     }
   };
+  const settle = async (): Promise<void> => {
+    const at = state;
+    const open = await openProposals(at, false);
+    if (at === state) applyProposals(open);
+    else proposalRefsSeen = ''; // the state moved meanwhile: look again next time
+  };
+  applyProposals(await openProposals(state, true));
   let queue: Promise<unknown> = Promise.resolve();
   const app: App = {
     propose: !!opts.propose,
     pending,
-    proposed(model, semver, stage, message) {
-      pending.set(pendingKey(model, semver), { model, semver, stage, message });
-      proposals++;
-      etag = etagOf();
-      cache.clear();
+    proposed(branch, pullRequest) {
+      if (pullRequest) pullRequests.set(branch, pullRequest);
     },
     state: () => state,
     write<R>(actor: Identity, run: (c: Context, o: { push: boolean }) => Promise<R>): Promise<R> {
@@ -184,8 +218,8 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
         try {
           return await run(new BranchContext(base, { ...opts, identity: actor }, ref), { push: !!opts.remote });
         } finally {
-          // Serve what the write committed; a failed reload is reported, not the write's answer.
-          await refresh().catch((e) => log(`modelreg serve: reading ${ref} after a write: ${(e as Error).message}`));
+          // Serve what the write committed (and any proposal branch it made); a failed reload is reported, not the write's answer.
+          await refresh().then(() => settle()).catch((e) => log(`modelreg serve: reading ${ref} after a write: ${(e as Error).message}`));
         }
       });
       queue = job.catch(() => undefined);
@@ -308,7 +342,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   const poll = setInterval(() => {
     if (polling) return;
     polling = true;
-    refresh().catch((e) => {
+    refresh().then(() => settle()).catch((e) => {
       const line = `modelreg serve: reading ${ref}: ${(e as Error).message}; still serving ${state.commit?.slice(0, 12) ?? 'nothing'}`;
       if (line !== reported) log(line);
       reported = line;
@@ -319,7 +353,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   const fetcher = opts.remote ? setInterval(() => {
     if (fetching) return;
     fetching = (async () => {
-      await followRemote(ctx, ref);
+      await followRemote(ctx, ref, { proposals: !!opts.propose });
       await refresh();
     })().catch((e) => log(`modelreg serve: fetching from ${opts.remote}: ${(e as Error).message}`)).finally(() => { fetching = undefined; });
   }, opts.refreshMs ?? 5000) : undefined;

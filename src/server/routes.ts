@@ -22,8 +22,8 @@ export interface App {
   /** With --propose: transitions denied only for missing approvals become a branch (and pull request). */
   readonly propose: boolean;
   readonly pending: Pending;
-  /** Records a proposal; the version answers PENDING_REGISTRATION until the branch's change is served. */
-  proposed(model: string, semver: string, stage: string, message: string): void;
+  /** Remembers the pull request opened for a proposal branch, for status_message (the proposal itself is read from the branch). */
+  proposed(branch: string, pullRequest?: string): void;
 }
 
 /** What a handler may know of the request besides its fields. */
@@ -186,13 +186,12 @@ async function transitionStage(p: Params, app: App, actor?: Identity) {
       if (!app.propose || !isRegistryError(e, 'DENIED') || !onlyApprovalsMissing(e)) throw e;
       // A protected stage: the change goes on a branch for review instead (with --remote, pushed, and a pull request where a forge token allows).
       const pending = await transition(ctx, { ...input, branch: true, allowPending: true });
-      let where = `branch ${pending.branch}`;
+      let url: string | undefined;
       if (o.push) {
         const { openPullRequest } = await import('../ops/pull-request.js');
-        const pr = await openPullRequest(ctx, { branch: pending.branch, title: `promote ${pending.model} ${pending.version}: ${pending.from} -> ${stage}` }).catch(() => undefined);
-        if (pr?.url) where = `pull request ${pr.url} (branch ${pending.branch})`;
+        url = (await openPullRequest(ctx, { branch: pending.branch, title: `promote ${pending.model} ${pending.version}: ${pending.from} -> ${stage}` }).catch(() => undefined))?.url;
       }
-      app.proposed(pending.model, pending.version, stage, `Proposed ${pending.from} -> ${stage} on ${where}; it needs its approvals before it merges.`);
+      app.proposed(pending.branch, url);
       return pending;
     }
   });

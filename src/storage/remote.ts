@@ -12,7 +12,7 @@ import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { RegistryError } from '../errors/index.js';
 import { commonDir } from './worktree.js';
-import { fullBranchRef, readRef } from './refs.js';
+import { fullBranchRef, listRefs, readRef } from './refs.js';
 import { readGitConfig, type RepoPaths } from './repo.js';
 
 export interface RemoteOptions {
@@ -193,7 +193,7 @@ function shortBranch(ref: string): string {
  * @returns the remote tip, or undefined when the remote has no such branch.
  * @example const tip = await fetchBranch(repo, 'main', { token: remoteToken(process.env) });
  */
-export async function fetchBranch(repo: Repo, branch: string, opts: RemoteOptions = {}): Promise<string | undefined> {
+export async function fetchBranch(repo: Repo, branch: string, opts: RemoteOptions & { have?: string } = {}): Promise<string | undefined> {
   const remote = opts.remote ?? 'origin';
   const remoteRef = fullBranchRef(branch);
   const name = shortBranch(remoteRef);
@@ -203,7 +203,8 @@ export async function fetchBranch(repo: Repo, branch: string, opts: RemoteOption
   // With singleBranch, isomorphic-git tells the server it "has" only `ref`'s tip (no ancestors).
   // The last known remote tip is one the server knows; an unpushed local tip is not, and
   // would make the server send the whole history.
-  const have = (await readRef(repo.gitdir, tracking)) ? tracking : remoteRef;
+  // A branch new to this clone has neither: name one it has (opts.have), or the server sends everything.
+  const have = (await readRef(repo.gitdir, tracking)) ? tracking : (await readRef(repo.gitdir, remoteRef)) || !opts.have ? remoteRef : opts.have;
   let tip: string | null;
   try {
     const res = await git.fetch({
@@ -223,6 +224,33 @@ export async function fetchBranch(repo: Repo, branch: string, opts: RemoteOption
     await git.writeRef({ fs, gitdir: commonDir(repo.gitdir), ref: tracking, value: tip, force: true });
   }
   return tip;
+}
+
+/**
+ * Fetches every branch of the remote under `prefix` (`modelreg/`) whose tip changed, moves its
+ * remote-tracking ref, and removes the tracking refs of branches the remote no longer has.
+ * @returns branch name -> tip on the remote
+ * @example await fetchBranchesUnder(repo, 'modelreg/', { remote: 'origin' })
+ */
+export async function fetchBranchesUnder(repo: Repo, prefix: string, opts: RemoteOptions = {}): Promise<Map<string, string>> {
+  const remote = opts.remote ?? 'origin';
+  const { url, token } = await resolveTarget(repo, opts, false);
+  let refs: Array<{ ref: string; oid: string }>;
+  try {
+    refs = await git.listServerRefs({ http, url, prefix: `refs/heads/${prefix}`, ...authOptions(token) });
+  } catch (e) {
+    throw toRegistryError(e, { op: 'fetch', url, token, ref: `refs/heads/${prefix}` });
+  }
+  const out = new Map<string, string>();
+  for (const r of refs) {
+    const name = r.ref.slice('refs/heads/'.length);
+    out.set(name, r.oid);
+    if ((await readRef(repo.gitdir, `refs/remotes/${remote}/${name}`)) !== r.oid) await fetchBranch(repo, name, { ...opts, have: 'HEAD' });
+  }
+  for (const ref of (await listRefs(repo.gitdir, `refs/remotes/${remote}/${prefix}`)).keys()) {
+    if (!out.has(ref.slice(`refs/remotes/${remote}/`.length))) await git.deleteRef({ fs, gitdir: commonDir(repo.gitdir), ref });
+  }
+  return out;
 }
 
 /** isomorphic-git needs `remote.<name>.fetch` to name the tracking refs; say so before downloading. */

@@ -46,6 +46,33 @@ describe('--propose', () => {
     expect(after.status_message).toBeUndefined();
   });
 
+  it('proposals are read from the modelreg/* branches: a restarted server and a second server answer the same; deleting the branch ends it', async () => {
+    const dir = await staged();
+    const tokens = await tokenFile();
+    const first = await serve(dir, { tokensFile: tokens, propose: true, pollMs: 20 });
+    const r = await call(first, 'POST', 'model-versions/transition-stage', promote, auth);
+    const branch = /branch (\S+?)[;)]/.exec(r.body.model_version.status_message)![1];
+    await first.close();
+    const again = await serve(dir, { tokensFile: tokens, propose: true, pollMs: 20 });
+    const other = await serve(dir, { tokensFile: tokens, propose: true, pollMs: 20 });
+    for (const s of [again, other]) {
+      const v = (await get(s, 'model-versions/get', { name: 'churn', version: '1' })).body.model_version;
+      expect(v).toMatchObject({ current_stage: 'Staging', status: 'PENDING_REGISTRATION' });
+      expect(v.status_message).toBe(r.body.model_version.status_message);
+    }
+    // The ETag changes with the proposals, so a poller sees the change without a commit.
+    const tag = (await get(again, 'model-versions/get', { name: 'churn', version: '1' })).headers.get('etag');
+    git(dir, ['branch', '-D', branch]);
+    let v: any;
+    for (let i = 0; i < 300; i++) {
+      v = (await get(again, 'model-versions/get', { name: 'churn', version: '1' })).body.model_version;
+      if (v.status === 'READY') break;
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    expect(v).toMatchObject({ current_stage: 'Staging', status: 'READY' });
+    expect((await get(again, 'model-versions/get', { name: 'churn', version: '1' })).headers.get('etag')).not.toBe(tag);
+  });
+
   it('without --propose the same transition is 403 PERMISSION_DENIED, and no branch is made', async () => {
     const dir = await staged();
     const s = await serve(dir, { tokensFile: await tokenFile() });

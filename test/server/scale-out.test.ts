@@ -36,6 +36,7 @@ const remoteTip = () => git(join(server.root, 'registry.git'), ['rev-parse', 'ma
 describe('two replicas on two clones of one remote', () => {
   it('writes through both at once: nothing is lost, both converge', async () => {
     const tokens = await tokenFile();
+    const logs: string[] = [];
     const [a, b] = [await clone('a'), await clone('b')];
     const before = Number(git(join(server.root, 'registry.git'), ['rev-list', '--count', 'main']).stdout.trim());
     const replicas = [await serve(a, { remote: 'origin', refreshMs: 200, tokensFile: tokens }), await serve(b, { remote: 'origin', refreshMs: 200, tokensFile: tokens })];
@@ -82,5 +83,43 @@ describe('--remote with another name than origin', () => {
     for (let i = 0; i < 300 && s.commit() !== tip; i++) await new Promise((res) => setTimeout(res, 50));
     expect(s.commit()).toBe(tip);
     await expect(serve(dir, { remote: 'nosuch' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('no remote named "nosuch"') });
+  });
+});
+
+describe('--propose on replicas', () => {
+  it('a proposal pushed by one replica is PENDING_REGISTRATION on the other after its refresh; merged, both answer READY', async () => {
+    const { openRegistry } = await import('../../src/index.js');
+    const { ADA, CONFIG_YAML, makeRepo } = await import('../helpers/repo.js');
+    const { policyYaml } = await import('../policy/fixtures.js');
+    const policy = policyYaml({ rules: [{ from: 'None', to: 'Staging' }, { from: 'Staging', to: 'Production', approvals: '{ min: 1 }' }, { from: '*', to: 'Archived' }] });
+    const origin = await makeRepo({ 'modelreg.yaml': CONFIG_YAML, 'registry/README.md': '#\n', 'policies/default.yaml': policy });
+    const reg = await openRegistry({ dir: origin, identity: ADA, env: {} });
+    await reg.register({ model: 'churn', artifact: 's3://models/churn/1' });
+    await reg.transition({ model: 'churn', version: '1.0.0', stage: 'Staging' });
+    const bare = await server.createBare('proposals');
+    await gitAsync(origin, ['push', '-q', bare, 'main']);
+    const cloneOf = async (name: string) => {
+      const dir = join(await tempDir('mrserve-replica-'), name);
+      await gitAsync(join(dir, '..'), ['clone', '-q', bare, name]);
+      return dir;
+    };
+    const tokens = await tokenFile();
+    const logs: string[] = [];
+    const [a, b] = [await serve(await cloneOf('pa'), { remote: 'origin', refreshMs: 100, propose: true, tokensFile: tokens }), await serve(await cloneOf('pb'), { remote: 'origin', refreshMs: 100, propose: true, tokensFile: tokens, onLog: (l) => logs.push(l) })];
+    const r = await call(a, 'POST', 'model-versions/transition-stage', { name: 'churn', version: '1', stage: 'Production' }, { Authorization: `Bearer ${TOKENS.bob}` });
+    expect(r.body.model_version?.status, JSON.stringify(r.body)).toBe('PENDING_REGISTRATION');
+    const branch = /branch (\S+?)[;)]/.exec(r.body.model_version.status_message)![1];
+    const status = async (s: typeof a) => (await get(s, 'model-versions/get', { name: 'churn', version: '1' })).body.model_version;
+    let seen: any;
+    for (let i = 0; i < 200 && (seen = await status(b)).status !== 'PENDING_REGISTRATION'; i++) await new Promise((res) => setTimeout(res, 50));
+    expect(seen, logs.join('\n')).toMatchObject({ current_stage: 'Staging', status: 'PENDING_REGISTRATION', status_message: expect.stringContaining(`branch ${branch}`) });
+    // The review merges the branch on the remote; both replicas serve Production, READY.
+    const bareDir = join(server.root, 'proposals.git');
+    git(bareDir, ['update-ref', 'refs/heads/main', `refs/heads/${branch}`]);
+    git(bareDir, ['update-ref', '-d', `refs/heads/${branch}`]);
+    for (const s of [a, b]) {
+      for (let i = 0; i < 200 && (seen = await status(s)).current_stage !== 'Production'; i++) await new Promise((res) => setTimeout(res, 50));
+      expect(seen).toMatchObject({ current_stage: 'Production', status: 'READY' });
+    }
   });
 });
