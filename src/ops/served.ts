@@ -74,6 +74,12 @@ export function servedTip(ctx: Context, ref: string): Promise<string | undefined
   return readRef(ctx.repo.gitdir, ref);
 }
 
+/** A feed's `since` (a ref or a date) checked at the edge: NOT_FOUND for a ref the repository does not have. */
+export async function checkSince(ctx: Context, since: string): Promise<void> {
+  const { parseDateArg, resolveCommitish } = await import('../storage/history.js');
+  if (!parseDateArg(since)) await resolveCommitish(ctx.store(), since);
+}
+
 /** NOT_FOUND (saying how to add it) when the repository has no remote of that name. */
 export async function assertRemote(ctx: Context, name: string): Promise<void> {
   const { remoteUrl } = await import('../storage/remote.js');

@@ -16,6 +16,10 @@ import { authenticate, loadTokens, type TokenEntry } from './auth.js';
 import { queryParams, type Params } from './params.js';
 import { ROUTES, type App, type Route } from './routes.js';
 import { ARTIFACTS_PREFIX, listing, locate, verifiedBytes } from './artifacts.js';
+import { EventStreams } from './sse.js';
+
+/** The event feed as Server-Sent Events (server/sse.ts). */
+export const EVENTS_PATH = '/api/v1/events';
 import { pendingKey } from './mlflow.js';
 import { modelKey } from '../domain/names.js';
 import { createUi } from './ui.js';
@@ -40,6 +44,12 @@ export interface ServeOptions extends RegistryOptions {
   serveArtifacts?: boolean;
   /** A transition denied only for missing approvals is proposed on a branch (and pull request) instead: PENDING_REGISTRATION. */
   propose?: boolean;
+  /** Deliver the webhooks of modelreg.yaml as commits are served (what `modelreg notify` does, with the same cursor refs). */
+  notify?: boolean;
+  /** How often a failed webhook delivery is tried again when no new commit comes (default 30 s). */
+  notifyRetryMs?: number;
+  /** The comment line an open event stream gets this often (default 15 s). */
+  heartbeatMs?: number;
   onLog?: (line: string) => void;
 }
 
@@ -141,6 +151,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   // (a long-running server would otherwise keep every version of every file it ever read).
   const load = async (previous?: ServedState) => loadServed(new BranchContext(base, opts, ref), await servedTip(ctx, ref), previous);
   let state: ServedState = await load();
+  const streams = new EventStreams(ctx, () => state.commit, { ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}) }, (l) => log(l));
   const pending = new Map<string, { stage: string; message: string }>();
   const pullRequests = new Map<string, string>();
   let proposalRefsSeen = '';
@@ -162,6 +173,8 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       applyProposals(open);
       etag = etagOf();
       cache.clear();
+      streams.advanced();
+      deliver();
       for (const p of next.problems) log(`modelreg serve: ${p.model} is not served at ${next.commit?.slice(0, 12)}: ${p.message}`);
     })().finally(() => { reloading = undefined; });
     await reloading;
@@ -205,6 +218,28 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     else proposalRefsSeen = ''; // the state moved meanwhile: look again next time
   };
   applyProposals(await openProposals(state, true));
+
+  // Webhooks (--notify): one `notify` run at a time over the served branch, after each new commit
+  // (a commit that arrives during a run gets another run); failures are tried again on a timer.
+  let delivering: Promise<void> | undefined;
+  let again = false;
+  const deliver = (): void => {
+    if (!opts.notify) return;
+    if (delivering) { again = true; return; }
+    delivering = (async () => {
+      do {
+        again = false;
+        const { notify } = await import('../ops/notify.js');
+        const r = await notify(new BranchContext(base, opts, ref), { push: !!opts.remote });
+        const sent = r.webhooks.reduce((n, w) => n + w.sent, 0);
+        if (sent) log(`modelreg serve: delivered ${sent} event${sent === 1 ? '' : 's'} to webhooks`);
+        for (const w of r.webhooks) if (w.failed) log(`modelreg serve: webhook ${w.name}: ${w.failed}; tried again later`);
+      } while (again);
+    })().catch((e) => log(`modelreg serve: delivering webhooks: ${(e as Error).message}`)).finally(() => { delivering = undefined; });
+  };
+  deliver();
+  const redeliver = opts.notify ? setInterval(deliver, opts.notifyRetryMs ?? 30_000) : undefined;
+  redeliver?.unref();
   let queue: Promise<unknown> = Promise.resolve();
   const app: App = {
     propose: !!opts.propose,
@@ -283,6 +318,10 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       const pathname = decodeURIComponent(q < 0 ? url : url.slice(0, q));
       const prefix = PREFIXES.find((p) => pathname.startsWith(p));
       const path = prefix ? pathname.slice(prefix.length).replace(/\/$/, '') : undefined;
+      if (pathname === EVENTS_PATH) {
+        if (method !== 'GET') throw new HttpError(404, 'ENDPOINT_NOT_FOUND', `No API endpoint ${method} ${pathname}; the event stream is GET.`);
+        return await streams.open(req, res, new URLSearchParams(q < 0 ? '' : url.slice(q + 1)));
+      }
       if (!prefix && await web.handle(req, res, pathname, q < 0 ? '' : url.slice(q + 1))) return;
       if (!prefix && await ui.handle(req, res, pathname, q < 0 ? '' : url.slice(q + 1))) return;
       const route = path !== undefined ? routes.get(`${method} ${path}`) : undefined;
@@ -370,10 +409,13 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     async close() {
       clearInterval(poll);
       if (fetcher) clearInterval(fetcher);
+      if (redeliver) clearInterval(redeliver);
+      streams.closeAll();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await queue;
       await fetching;
+      await delivering;
       await ui.close();
       await closed;
     },

@@ -111,14 +111,14 @@ describe('--propose on replicas', () => {
     const branch = /branch (\S+?)[;)]/.exec(r.body.model_version.status_message)![1];
     const status = async (s: typeof a) => (await get(s, 'model-versions/get', { name: 'churn', version: '1' })).body.model_version;
     let seen: any;
-    for (let i = 0; i < 200 && (seen = await status(b)).status !== 'PENDING_REGISTRATION'; i++) await new Promise((res) => setTimeout(res, 50));
+    for (let i = 0; i < 600 && (seen = await status(b)).status !== 'PENDING_REGISTRATION'; i++) await new Promise((res) => setTimeout(res, 50));
     expect(seen, logs.join('\n')).toMatchObject({ current_stage: 'Staging', status: 'PENDING_REGISTRATION', status_message: expect.stringContaining(`branch ${branch}`) });
     // The review merges the branch on the remote; both replicas serve Production, READY.
     const bareDir = join(server.root, 'proposals.git');
     git(bareDir, ['update-ref', 'refs/heads/main', `refs/heads/${branch}`]);
     git(bareDir, ['update-ref', '-d', `refs/heads/${branch}`]);
     for (const s of [a, b]) {
-      for (let i = 0; i < 200 && (seen = await status(s)).current_stage !== 'Production'; i++) await new Promise((res) => setTimeout(res, 50));
+      for (let i = 0; i < 600 && (seen = await status(s)).current_stage !== 'Production'; i++) await new Promise((res) => setTimeout(res, 50));
       expect(seen).toMatchObject({ current_stage: 'Production', status: 'READY' });
     }
   });

@@ -19,18 +19,19 @@ export function serveCommands(program: Command): void {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <port>', 'port (0 picks a free one)', port, 5000)
     .option('--branch <name>', 'the branch served and written (default: modelreg.yaml branch, else the checked-out one)')
-    .option('--remote <name>', 'fetch this remote every --refresh and fast-forward; writes push with retry (origin)')
+    .option('--remote <name>', 'fetch this remote (any name, e.g. origin) every --refresh and fast-forward; writes push with retry')
     .option('--refresh <duration>', 'with --remote: how often to fetch', duration, 5000)
     .option('--tokens <file>', 'YAML file of bearer tokens that may write: tokens: [{token, name, email, groups}]')
     .option('--local-identity', 'take writes as your own Git identity (loopback addresses only)')
     .option('--read-only', 'refuse every write with PERMISSION_DENIED')
     .option('--propose', 'a transition that lacks only approvals opens a branch (with --remote, pushed, and a pull request with a forge token) and answers PENDING_REGISTRATION')
+    .option('--notify', 'deliver the webhooks of modelreg.yaml as commits arrive (the cursor refs modelreg notify uses; run it on one replica)')
     .option('--serve-artifacts', 'serve file:// artifacts (each checked against its recorded digest) under /api/2.0/mlflow-artifacts/artifacts/')
     .action(async (o, cmd: Command) => {
       const { startServer } = await import('../../server/http.js');
       const s = await startServer({
         dir: globals(cmd).registry, host: o.host, port: o.port, branch: o.branch, remote: o.remote, refreshMs: o.refresh,
-        tokensFile: o.tokens, localIdentity: !!o.localIdentity, readOnly: !!o.readOnly, serveArtifacts: !!o.serveArtifacts, propose: !!o.propose,
+        tokensFile: o.tokens, localIdentity: !!o.localIdentity, readOnly: !!o.readOnly, serveArtifacts: !!o.serveArtifacts, propose: !!o.propose, notify: !!o.notify,
         onLog: (line) => process.stderr.write(`${line}\n`),
         onProgress: (m) => process.stderr.write(`modelreg serve: ${m}\n`),
       });
