@@ -28,6 +28,8 @@ export interface RegistryOptions {
   onProgress?: (message: string) => void;
   /** The Git remote fetched, pushed and opened pull requests on (default `origin`). */
   remote?: string;
+  /** Bytes each Git object cache of this context holds at most (default 16 MB; storage/odb.ts). */
+  objectCacheBytes?: number;
 }
 
 export class Context {
@@ -54,7 +56,7 @@ export class Context {
   private odb?: ObjectDatabase;
   /** An object store for one operation; all share the context's object database (pack indexes, commits, trees). */
   store(): ObjectStore {
-    this.odb ??= new ObjectDatabase(this.repo.gitdir);
+    this.odb ??= new ObjectDatabase(this.repo.gitdir, process.env, this.options.objectCacheBytes);
     return new ObjectStore(this.repo.gitdir, this.odb);
   }
 

@@ -149,7 +149,8 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
 
   // Each load reads through a context of its own, so the parsed files it cached are dropped with it
   // (a long-running server would otherwise keep every version of every file it ever read).
-  const load = async (previous?: ServedState) => loadServed(new BranchContext(base, opts, ref), await servedTip(ctx, ref), previous);
+  // Its object caches are small: a load reads each object once, so the default 16 MB caches would only raise its peak.
+  const load = async (previous?: ServedState) => loadServed(new BranchContext(base, { ...opts, objectCacheBytes: 2 << 20 }, ref), await servedTip(ctx, ref), previous);
   let state: ServedState = await load();
   const streams = new EventStreams(ctx, () => state.commit, { ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}) }, (l) => log(l));
   const pending = new Map<string, { stage: string; message: string }>();
