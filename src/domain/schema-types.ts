@@ -184,15 +184,15 @@ export interface RegisteredModel {
   deletedVersions?: string[];
 }
 
+/**
+ * e.g. 24h, 1d12h, 30m
+ */
+export type Duration = string;
 export type StageRef = string | [string, ...string[]];
 /**
  * A CEL expression over version, model, actor and now that must evaluate to true.
  */
 export type Cel = string;
-/**
- * e.g. 24h, 1d12h, 30m
- */
-export type Duration = string;
 
 /**
  * A workflow policy: policies/<name>.yaml. Stages, allowed transitions with CEL guards and approvals, alias gates, rollback, versioning and automations.
@@ -220,6 +220,7 @@ export interface Policy {
        * At most one version of a model in this stage; entering it archives the previous holder in the same commit.
        */
       exclusive?: boolean;
+      monitor?: Monitor;
     },
     ...{
       name: string;
@@ -228,6 +229,7 @@ export interface Policy {
        * At most one version of a model in this stage; entering it archives the previous holder in the same commit.
        */
       exclusive?: boolean;
+      monitor?: Monitor;
     }[]
   ];
   initialStage?: string;
@@ -261,6 +263,88 @@ export interface Policy {
     when?: Cel;
     transition: string;
   }[];
+}
+/**
+ * Analysis of the version holding this stage, run by `modelreg watch` (Argo Rollouts' analysis semantics): each metric is measured `count` times, `interval` apart; a metric fails with more than `failureLimit` failed measurements.
+ */
+export interface Monitor {
+  /**
+   * Time between two measurements of a metric (default 1m), e.g. 30s, 5m.
+   */
+  interval?: string;
+  /**
+   * Measurements per metric (default 1).
+   */
+  count?: number;
+  /**
+   * Failed measurements a metric may have and still pass (default 0).
+   */
+  failureLimit?: number;
+  /**
+   * Inconclusive measurements a metric may have before the analysis is inconclusive (default 0).
+   */
+  inconclusiveLimit?: number;
+  /**
+   * rollback: the revert `modelreg rollback` makes, with the analysis recorded in the same commit; alert: the analysis recorded, no rollback (default rollback).
+   */
+  onFailure?: "rollback" | "alert";
+  /**
+   * Anti-flapping: at most `count` automatic rollbacks of a model within `window` (default 2 in 24h); one more is refused and the analysis only recorded.
+   */
+  maxRollbacks?: {
+    count: number;
+    window?: Duration;
+  };
+  /**
+   * @minItems 1
+   * @maxItems 50
+   */
+  metrics: [MonitorMetric, ...MonitorMetric[]];
+}
+/**
+ * One metric: exactly one provider (prometheus, http or file) and a successCondition, a failureCondition or both (CEL over result, version and baseline).
+ */
+export interface MonitorMetric {
+  name: string;
+  prometheus?: {
+    /**
+     * Prometheus' base URL, e.g. http://prometheus:9090.
+     */
+    address: string;
+    /**
+     * PromQL returning one number; {{model}} and {{version}} are replaced by the holder's name and version, escaped for a PromQL string.
+     */
+    query: string;
+  };
+  http?: {
+    /**
+     * A URL answering JSON; {{model}} and {{version}} are replaced, URL-encoded.
+     */
+    url: string;
+    /**
+     * JSONPath (RFC 9535) of the value, e.g. $.auc or $.models[0].auc.
+     */
+    jsonPath: string;
+  };
+  file?: {
+    /**
+     * A JSON file, read when measured; a relative path is from the working directory.
+     */
+    path: string;
+    /**
+     * JSONPath (RFC 9535) of the value.
+     */
+    jsonPath: string;
+  };
+  /**
+   * CEL over result (the measured value), version (the holder's record) and baseline (the previous holder's record): true is a successful measurement.
+   */
+  successCondition?: string;
+  /**
+   * CEL over result, version and baseline: true is a failed measurement.
+   */
+  failureCondition?: string;
+  description?: string;
 }
 export interface Transition {
   from: StageRef;

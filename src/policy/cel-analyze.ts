@@ -119,8 +119,8 @@ class Analyzer {
  * Unknown fields and comprehension depth of a parsed guard.
  * @example analyze(env.parse('version.metricz.auc > 0.9').ast, 'version.metricz.auc > 0.9').fieldErrors[0].offset // 8
  */
-export function analyze(ast: ASTNode, source: string): Analysis {
+export function analyze(ast: ASTNode, source: string, scope: Scope = new Map()): Analysis {
   const a = new Analyzer(source);
-  a.visit(ast, new Map(), 0);
+  a.visit(ast, scope, 0);
   return { fieldErrors: a.fieldErrors, comprehensionDepth: a.comprehensionDepth, largestLiteral: a.largestLiteral };
 }

@@ -6,6 +6,7 @@
 import { Environment, type ParseResult } from '@marcbachmann/cel-js';
 import { analyze } from './cel-analyze.js';
 import { celName, re2SyntaxError, registerRe2Matches, useRe2Matches } from './cel-regex.js';
+import { ROOT_SHAPES, type Shape } from './shapes.js';
 
 /** Structural limits checked when a guard is parsed (cel-js enforces them). */
 export const CEL_LIMITS = { maxAstNodes: 1000, maxDepth: 32, maxListElements: 256, maxMapEntries: 256, maxCallArguments: 8 };
@@ -40,6 +41,7 @@ export interface GuardContext {
 export type GuardResult = { ok: true; actual: 'true' } | { ok: false; actual: string };
 
 let shared: Environment | undefined;
+let conditions: Environment | undefined;
 /** One environment for every guard: building one is the expensive part, and it holds no per-policy state. */
 function environment(): Environment {
   shared ??= registerRe2Matches(new Environment({ limits: CEL_LIMITS }))
@@ -50,6 +52,18 @@ function environment(): Environment {
     .registerVariable('deployments', 'map', { description: 'The environments where the version is deployed: env -> version, status, url, at, by' });
   return shared;
 }
+
+/** The environment of a monitor metric's success/failure condition (policy/monitor.ts). */
+function conditionEnvironment(): Environment {
+  conditions ??= registerRe2Matches(new Environment({ limits: CEL_LIMITS }))
+    .registerVariable('result', 'dyn', { description: 'The measured value' })
+    .registerVariable('version', 'map', { description: 'The record of the version holding the stage' })
+    .registerVariable('baseline', 'map', { description: 'The record of the version the stage held before' });
+  return conditions;
+}
+
+/** What the analyzer knows of a condition's variables: `baseline` is a version record too. */
+const CONDITION_SCOPE: ReadonlyMap<string, Shape | undefined> = new Map([['result', undefined], ['baseline', ROOT_SHAPES.version]]);
 
 function at(offset: number | undefined): string {
   return offset === undefined ? '' : ` (at character ${offset + 1} of the expression)`;
@@ -63,9 +77,21 @@ interface CelErrorLike { code?: string; summary?: string; message?: string; rang
  * @example compileGuard('version.metricz.auc > 0').error?.rule // 'cel-unknown-field'
  */
 export function compileGuard(source: string): { guard?: CompiledGuard; error?: GuardError } {
+  return compileIn(environment(), source, undefined, 'version, model, actor, now and deployments');
+}
+
+/**
+ * Compiles a monitor condition: CEL over `result`, `version` and `baseline` (policy/monitor.ts).
+ * @example compileCondition('result >= baseline.metrics.auc - 0.02').guard !== undefined // true
+ */
+export function compileCondition(source: string): { guard?: CompiledGuard; error?: GuardError } {
+  return compileIn(conditionEnvironment(), source, CONDITION_SCOPE, 'result, version and baseline');
+}
+
+function compileIn(env: Environment, source: string, scope: ReadonlyMap<string, Shape | undefined> | undefined, variables: string): { guard?: CompiledGuard; error?: GuardError } {
   let run: ParseResult;
   try {
-    run = environment().parse(source);
+    run = env.parse(source);
   } catch (e) {
     const err = e as CelErrorLike;
     const offset = err.range?.start;
@@ -73,7 +99,7 @@ export function compileGuard(source: string): { guard?: CompiledGuard; error?: G
     return { error: { rule: 'cel-compile', message: `guard does not compile: ${err.summary ?? err.message}${at(offset)}`, offset } };
   }
   const patterns = useRe2Matches(run.ast);
-  const { fieldErrors, comprehensionDepth, largestLiteral } = analyze(run.ast, source);
+  const { fieldErrors, comprehensionDepth, largestLiteral } = analyze(run.ast, source, scope);
   if (fieldErrors.length) {
     const first = fieldErrors[0];
     return { error: { rule: 'cel-unknown-field', message: `${fieldErrors.map((f) => f.message).join('; ')}${at(first.offset)}`, offset: first.offset } };
@@ -97,7 +123,7 @@ export function compileGuard(source: string): { guard?: CompiledGuard; error?: G
     const err = (checked.error ?? {}) as CelErrorLike;
     const offset = err.range?.start;
     if (err.code === 'unknown_variable') {
-      return { error: { rule: 'cel-unknown-field', message: `${err.summary}; a guard may use version, model, actor, now and deployments${at(offset)}`, offset } };
+      return { error: { rule: 'cel-unknown-field', message: `${err.summary}; a guard may use ${variables}${at(offset)}`, offset } };
     }
     return { error: { rule: 'cel-type', message: `guard has a type error: ${celName(String(err.summary ?? err.message))}${at(offset)}`, offset } };
   }
@@ -146,5 +172,32 @@ export function evaluateGuard(guard: CompiledGuard, ctx: GuardContext): GuardRes
   } catch (e) {
     const err = e as CelErrorLike;
     return { ok: false, actual: `error: ${celName(String(err.summary ?? err.message ?? e))}` };
+  }
+}
+
+export interface ConditionContext {
+  result: unknown;
+  version: unknown;
+  baseline: unknown;
+}
+
+/**
+ * Runs a monitor condition: `true` or `false`, or why it could not say (an error, a non-bool,
+ * a condition too costly for these records). The caller decides what "could not say" means
+ * (a measurement is then inconclusive).
+ * @example evaluateCondition(compileCondition('result < 0.05').guard!, { result: 0.01, version: {}, baseline: {} }) // { value: true }
+ */
+export function evaluateCondition(guard: CompiledGuard, ctx: ConditionContext): { value: boolean } | { error: string } {
+  if (guard.comprehensionDepth > 0) {
+    const n = Math.max(largestCollection(ctx.result), largestCollection(ctx.version), largestCollection(ctx.baseline), guard.largestLiteral, 1);
+    if (n ** guard.comprehensionDepth > MAX_ITERATIONS) return { error: `not evaluated: up to ${n ** guard.comprehensionDepth} iterations exceed the limit of ${MAX_ITERATIONS}` };
+  }
+  try {
+    const value: unknown = guard.run(ctx as unknown as Record<string, unknown>);
+    if (typeof value === 'boolean') return { value };
+    return { error: `not a bool: ${describe(value)}` };
+  } catch (e) {
+    const err = e as CelErrorLike;
+    return { error: `error: ${celName(String(err.summary ?? err.message ?? e))}` };
   }
 }

@@ -13,3 +13,4 @@ export { parseDuration, formatDuration } from './duration.js';
 export { compileGuard, evaluateGuard, CEL_LIMITS, MAX_COMPREHENSION_DEPTH, MAX_ITERATIONS, type CompiledGuard } from './cel.js';
 export { guardContext } from './checks.js';
 export { describeCheck, failedChecks, renderChecklist, renderFailedChecks, denialSentence } from './checklist.js';
+export { monitorOf, judge, metricPhase, analysisPhase, conditionKey, providerOf, promqlString, substitute, selectJsonPath, MONITOR_DEFAULTS, type MonitorPlan, type MeasurementPhase, type AnalysisPhase, type Provider } from './monitor.js';

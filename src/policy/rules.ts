@@ -7,6 +7,7 @@ import { locate, type ParsedYaml } from '../domain/yaml-file.js';
 import type { Approvals, Policy, StageRef } from '../domain/schema-types.js';
 import { compileGuard, type CompiledGuard } from './cel.js';
 import { isIdentity, normalizeIdentity, OWNERS } from './identity.js';
+import { monitorProblems } from './monitor.js';
 
 export interface RuleContext {
   doc: Policy;
@@ -139,4 +140,11 @@ export function initialStageExit(ctx: RuleContext): void {
   if (!exits) report(ctx, 'initial-stage-dead-end', [ctx.doc.initialStage !== undefined ? 'initialStage' : 'stages'], `no transition leads out of the initial stage ${ctx.initialStage}, so no version could ever move; add a rule with from: ${ctx.initialStage}`, 'warning');
 }
 
-export const RULES: Array<(ctx: RuleContext) => void> = [duplicateStages, stageReferences, approvalSources, groupMembers, guards, automationTargets, initialStageExit];
+/** A stage's `monitor:`: one provider per metric, JSONPaths that parse, conditions that compile. */
+export function monitors(ctx: RuleContext): void {
+  ctx.doc.stages.forEach((s, n) => {
+    if (s.monitor) for (const p of monitorProblems(s.monitor, n, ctx.guards)) report(ctx, p.rule, p.path, p.message);
+  });
+}
+
+export const RULES: Array<(ctx: RuleContext) => void> = [duplicateStages, stageReferences, approvalSources, groupMembers, guards, automationTargets, initialStageExit, monitors];
