@@ -44,12 +44,13 @@ export const model = lazy(() => require('./validators/model.cjs'));
 export const policy = lazy(() => require('./validators/policy.cjs'));
 export const config = lazy(() => require('./validators/config.cjs'));
 export const deployment = lazy(() => require('./validators/deployment.cjs'));
+export const analysis = lazy(() => require('./validators/analysis.cjs'));
 `;
 for (const dir of ['dist/generated', 'src/generated']) {
   await mkdir(`${root}${dir}/validators`, { recursive: true });
   await writeFile(`${root}${dir}/validators.js`, index);
 }
-for (const name of ['version', 'model', 'policy', 'config', 'deployment']) {
+for (const name of ['version', 'model', 'policy', 'config', 'deployment', 'analysis']) {
   const ajv = new Ajv({ allErrors: true, strict: true, code: { source: true }, allowUnionTypes: true });
   addFormats(ajv, ['date-time']);
   const schema = JSON.parse(await readFile(`${root}schemas/${name}.schema.json`, 'utf8'));

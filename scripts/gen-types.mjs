@@ -12,7 +12,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-export const SCHEMAS = ['version', 'model', 'policy', 'config', 'deployment'];
+export const SCHEMAS = ['version', 'model', 'policy', 'config', 'deployment', 'analysis'];
 
 const readSchema = async (name) => JSON.parse(await readFile(`${root}schemas/${name}.schema.json`, 'utf8'));
 

@@ -19,6 +19,7 @@ import { init, type InitInput } from './ops/init.js';
 import { approve, type ApproveInput } from './ops/approve.js';
 import { explain } from './ops/explain.js';
 import { rollback, type RollbackInput } from './ops/rollback.js';
+import { watch, type WatchInput } from './ops/watch.js';
 import { deprecate, deleteVersion, type DeprecateInput, type DeleteInput } from './ops/lifecycle.js';
 import { search, compare, best, type SearchInput } from './ops/search.js';
 import { diff } from './ops/diff.js';
@@ -67,6 +68,8 @@ export interface Registry {
   approve(input: ApproveInput): ReturnType<typeof approve>;
   explain(input: { model: string; version: string; stage: string; at?: string }): ReturnType<typeof explain>;
   rollback(input: RollbackInput): ReturnType<typeof rollback>;
+  /** One analysis of a stage's monitor: for its holder; a rollback or alert when it fails (`modelreg watch`). */
+  watch(input: WatchInput): ReturnType<typeof watch>;
   deprecate(input: DeprecateInput): ReturnType<typeof deprecate>;
   deleteVersion(input: DeleteInput): ReturnType<typeof deleteVersion>;
   search(input?: SearchInput): ReturnType<typeof search>;
@@ -126,6 +129,7 @@ export async function openRegistry(options: RegistryOptions = {}): Promise<Regis
     approve: (i) => approve(ctx, i),
     explain: (i) => explain(ctx, i),
     rollback: (i) => rollback(ctx, i),
+    watch: (i) => watch(ctx, i),
     deprecate: (i) => deprecate(ctx, i),
     deleteVersion: (i) => deleteVersion(ctx, i),
     search: (i = {}) => search(ctx, i),

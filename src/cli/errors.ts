@@ -11,6 +11,12 @@ export function exitFor(result: Parameters<typeof exitCode>[0]): void {
   process.exitCode = exitCode(result);
 }
 
+/**
+ * `watch`'s exit code by analysis phase. Inconclusive is 75 (EX_TEMPFAIL of sysexits.h, "try
+ * again later"): no other command uses it, and a job runner can retry on it.
+ */
+export const WATCH_EXIT_CODES = { Successful: 0, Failed: 1, Inconclusive: 75 } as const;
+
 /** A policy denial under --json: the decision (what was judged, its checklist) beside the error. */
 function denialJson(e: RegistryError): Record<string, unknown> | undefined {
   const d = e.data.decision as { checks?: unknown[]; message?: string } | undefined;

@@ -13,6 +13,7 @@ import { importCommands } from './commands/import.js';
 import { eventsCommand } from './commands/events.js';
 import { notifyCommand } from './commands/notify.js';
 import { deployCommands } from './commands/deploy.js';
+import { watchCommand } from './commands/watch.js';
 import { handleError } from './errors.js';
 import { serveCommands } from './commands/serve.js';
 import { modelCommands } from './commands/model.js';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   notifyCommand(program);
   deployCommands(program);
   modelCommands(program);
+  watchCommand(program);
   return program;
 }
 

@@ -49,6 +49,11 @@ export interface FeedData {
   env?: string;
   status?: string;
   url?: string;
+  /** analysis.failed: the stage analysed, the analysis file, what watch did (rolled-back, alerted, refused), the version it restored. */
+  stage?: string;
+  analysis?: string;
+  action?: string;
+  restored?: string;
 }
 
 export interface CloudEvent {
@@ -106,6 +111,7 @@ function kindOf(e: RegistryEvent, rollback: boolean): { type: FeedType; data: Pa
     case 'deprecate': return { type: e.deprecated ? 'version.deprecated' : 'version.undeprecated', data: { version: e.version } };
     case 'delete': return { type: 'version.deleted', data: { version: e.version } };
     case 'deployment': return { type: 'deployment.recorded', data: { version: e.version, env: e.env, status: e.status, url: e.url, previous: e.previous } };
+    case 'analysis': return { type: 'analysis.failed', data: { version: e.version, stage: e.stage, analysis: e.file, action: e.action, ...(e.restored ? { restored: e.restored } : {}) } };
     // Model field and description edits, removed approvals, policy and configuration changes are
     // in `history`, not in the feed (no deployment tool acts on them).
     default: return undefined;

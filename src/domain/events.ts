@@ -19,7 +19,9 @@ export type RegistryEvent =
   | { type: 'policy-change'; policy: string; file: string; change: 'added' | 'modified' | 'deleted' }
   | { type: 'config-change'; file: string }
   | { type: 'deployment'; model: string; env: string; version: string; status: string; url?: string; previous?: string }
-  | { type: 'deployment-removed'; model: string; env: string; version: string };
+  | { type: 'deployment-removed'; model: string; env: string; version: string }
+  // A failed monitoring analysis recorded under analysis/ (`modelreg watch`); `action` says what watch did.
+  | { type: 'analysis'; model: string; version: string; stage: string; action: string; file: string; restored?: string; reason?: string };
 
 /**
  * Whether an event only describes the starting content of a model or version created in the
@@ -53,5 +55,6 @@ export function describeEvent(e: RegistryEvent): string {
     case 'config-change': return `${e.file} changed`;
     case 'deployment': return `${e.model} ${e.version}: deployed to ${e.env} (${e.status})${e.previous ? `, was ${e.previous}` : ''}${e.url ? ` at ${e.url}` : ''}`;
     case 'deployment-removed': return `${e.model} ${e.version}: deployment record for ${e.env} removed`;
+    case 'analysis': return `${e.model} ${e.version}: analysis in ${e.stage} failed (${e.action}${e.restored ? `, ${e.restored} restored` : ''})`;
   }
 }

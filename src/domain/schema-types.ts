@@ -498,3 +498,78 @@ export interface Deployment {
    */
   by: string;
 }
+
+/**
+ * A failed monitoring analysis of the version holding a stage, written by `modelreg watch`: analysis/<model>/<version>/<time>.yaml, in the commit that rolls the stage back (or alone, for onFailure: alert).
+ */
+export interface Analysis {
+  apiVersion: "modelreg/v1";
+  kind: "Analysis";
+  model: string;
+  version: string;
+  stage: string;
+  /**
+   * The version the stage held before the analysed one, whose record the conditions saw as baseline.
+   */
+  baseline?: string;
+  phase: "Failed" | "Inconclusive" | "Successful";
+  startedAt: string;
+  finishedAt: string;
+  onFailure: "rollback" | "alert";
+  /**
+   * What watch did: rolled the stage back, only recorded (onFailure: alert), or refused the rollback (anti-flapping, a deprecated target).
+   */
+  action: "rolled-back" | "alerted" | "refused";
+  /**
+   * The version the rollback put back in the stage.
+   */
+  restored?: string;
+  /**
+   * Why the rollback was refused.
+   */
+  refusal?: string;
+  /**
+   * @minItems 1
+   * @maxItems 50
+   */
+  metrics: [
+    {
+      name: string;
+      provider: "prometheus" | "http" | "file";
+      phase: "Failed" | "Inconclusive" | "Successful";
+      /**
+       * @maxItems 1000
+       */
+      measurements: {
+        at: string;
+        phase: "Failed" | "Inconclusive" | "Successful";
+        /**
+         * The measured value (absent when none was measured).
+         */
+        value?: {
+          [k: string]: unknown;
+        };
+        message?: string;
+      }[];
+    },
+    ...{
+      name: string;
+      provider: "prometheus" | "http" | "file";
+      phase: "Failed" | "Inconclusive" | "Successful";
+      /**
+       * @maxItems 1000
+       */
+      measurements: {
+        at: string;
+        phase: "Failed" | "Inconclusive" | "Successful";
+        /**
+         * The measured value (absent when none was measured).
+         */
+        value?: {
+          [k: string]: unknown;
+        };
+        message?: string;
+      }[];
+    }[]
+  ];
+}

@@ -10,3 +10,4 @@ export declare const model: CompiledValidator;
 export declare const policy: CompiledValidator;
 export declare const config: CompiledValidator;
 export declare const deployment: CompiledValidator;
+export declare const analysis: CompiledValidator;

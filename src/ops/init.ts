@@ -99,7 +99,7 @@ export async function init(input: InitInput, options: RegistryOptions = {}): Pro
     ['registry/README.md', '# Registry\n\nOne folder per model: `<model>/model.yaml` and `<model>/versions/<semver>.yaml`, written by `modelreg`.\n'],
     ...(await ciFiles(ctx, askedCi, { spec: cli.spec })),
   ];
-  for (const s of ['version', 'model', 'policy', 'config', 'deployment']) files.push([`.modelreg/schemas/${s}.schema.json`, await readPackageFile(`schemas/${s}.schema.json`)]);
+  for (const s of ['version', 'model', 'policy', 'config', 'deployment', 'analysis']) files.push([`.modelreg/schemas/${s}.schema.json`, await readPackageFile(`schemas/${s}.schema.json`)]);
   const created: string[] = [];
   const out = await runWrite(ctx, {}, async (snap) => {
     const changes = [];

@@ -14,6 +14,7 @@ import type { ModelState, ModelVersion, RegisteredModel, VersionState } from '..
 import type { CommitInfo, ObjectStore, TreeEntry } from './objects.js';
 import type { Snapshot } from './snapshot.js';
 import { changedFiles, diffRawTrees, findRawEntry, rawEntryAt, treeBytes, type RawEntry } from './tree-diff.js';
+import { analysisEvents } from './analysis-events.js';
 
 function exact(buf: Buffer, name: string): RawEntry | undefined {
   const e = findRawEntry(buf, name);
@@ -44,7 +45,8 @@ export class CommitEventReader {
     const parent = c.parents[0];
     // (The walk reads the parent next: the object database keeps the commit.)
     const parentTree = parent ? (await this.store.readCommit(parent)).tree : undefined;
-    return this.between(parentTree, c.tree, await this.registryDir(c));
+    const events = await this.between(parentTree, c.tree, await this.registryDir(c));
+    return [...events, ...(await analysisEvents(this.store, parentTree, c.tree))];
   }
 
   /**

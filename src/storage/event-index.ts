@@ -21,7 +21,8 @@ import { commonDir } from './worktree.js';
 
 export const EVENT_INDEX_FORMAT = 'modelreg-events';
 // 2: commits also carry the events of deployments/ (an index written before would lack them).
-export const EVENT_INDEX_VERSION = 2;
+// 3: analysis files (analysis/) give `analysis` events.
+export const EVENT_INDEX_VERSION = 3;
 /** Commits per segment: a segment is read whole (about 300 bytes a commit). */
 const SEGMENT_MAX = 2000;
 /** A new segment whose successor holds fewer commits than this takes them in (fewer, larger files). */
