@@ -15,7 +15,7 @@ import { validateText } from '../domain/validate.js';
 import type { Analysis, ModelVersion } from '../domain/schema-types.js';
 import { RegistryError, isRegistryError } from '../errors/index.js';
 import {
-  analysisPhase, conditionKey, judge, metricPhase, monitorOf, formatDuration,
+  analysisPhase, conditionKey, judge, metricPhase, monitorOf, formatDuration, providerOf,
   type AnalysisPhase, type MeasurementPhase, type MonitorPlan,
 } from '../policy/index.js';
 import { ANALYSIS_DIR } from '../storage/analysis-events.js';
@@ -96,7 +96,7 @@ function show(v: unknown): string {
 /** The measurements of every metric, `count` rounds `interval` apart. */
 async function analyse(ctx: Context, input: WatchInput, plan: MonitorPlan, policyGuards: Map<string, unknown>, stageIndex: number, holder: ModelVersion, baseline: ModelVersion | undefined): Promise<Analysis['metrics']> {
   const wait = input.sleep ?? sleepFor;
-  const metrics = plan.metrics.map((m) => ({ name: m.name, provider: m.prometheus ? 'prometheus' : m.http ? 'http' : 'file', phase: 'Successful', measurements: [] })) as unknown as Analysis['metrics'];
+  const metrics = plan.metrics.map((m) => ({ name: m.name, provider: providerOf(m), phase: 'Successful', measurements: [] })) as unknown as Analysis['metrics'];
   for (let round = 0; round < plan.count; round++) {
     if (round > 0) await wait(plan.intervalMs);
     for (const [i, metric] of plan.metrics.entries()) {
