@@ -26,7 +26,7 @@ function ordered(record: object, order: string[]): Record<string, unknown> {
 }
 
 /** The `$schema` path from a file to the registry's schema folder. */
-export function schemaRef(cfg: ResolvedConfig, file: string, schema: 'version' | 'model' | 'policy' | 'config' | 'deployment', 'analysis'): string {
+export function schemaRef(cfg: ResolvedConfig, file: string, schema: 'version' | 'model' | 'policy' | 'config' | 'deployment' | 'analysis'): string {
   return posix.relative(posix.dirname(file), `${cfg.schemas}/${schema}.schema.json`);
 }
 

@@ -10,7 +10,7 @@ import jsyaml from 'js-yaml';
 import { locate, MAX_FILE_BYTES, parseYaml, type ParsedYaml } from './yaml-file.js';
 import { readPlainMapping } from './plain-yaml.js';
 
-export type FileKind = 'version' | 'model' | 'policy' | 'config' | 'deployment', 'analysis';
+export type FileKind = 'version' | 'model' | 'policy' | 'config' | 'deployment' | 'analysis';
 
 export interface Validated<T> {
   value: T | undefined;

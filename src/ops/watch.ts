@@ -165,7 +165,7 @@ export async function watch(ctx: Context, input: WatchInput): Promise<WatchResul
 interface FailureInput extends WatchInput {
   plan: MonitorPlan;
   analysis: Analysis;
-  id: { email: string; name?: string };
+  id: Awaited<ReturnType<Context['identity']>>;
 }
 
 /** Why an automatic rollback may not happen now, or undefined. */

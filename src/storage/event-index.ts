@@ -1,5 +1,5 @@
 /**
- * The event index: each commit's derived events, stored once, under `.git/modelreg/events-v2/`.
+ * The event index: each commit's derived events, stored once, under `.git/modelreg/events-v3/`.
  *
  * A commit's events (what changed between it and its first parent) never change, so an entry is
  * never stale. Entries are kept in segments: `<commit>.ndjson` holds the events of that commit

@@ -1,6 +1,6 @@
 /**
  * History at depth (issue 16): the walk is a stream, so it never runs out of memory however long
- * the history is, and the event index (.git/modelreg/events-v2) never changes an answer: deleted,
+ * the history is, and the event index (.git/modelreg/events-v3) never changes an answer: deleted,
  * corrupted or extended by a later commit, history reads the same as a cold derivation.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import { ADA, CONFIG_YAML, ROOT, cleanup, commitFiles, git, headCommit, makeRepo
 afterAll(cleanup);
 
 const POLICY = readFileSync(join(ROOT, 'policies', 'default.yaml'), 'utf8');
-const INDEX = (dir: string) => join(dir, '.git', 'modelreg', 'events-v2');
+const INDEX = (dir: string) => join(dir, '.git', 'modelreg', 'events-v3');
 const BASE = 1767225600;
 
 /**
