@@ -58,8 +58,42 @@ export function sortVersionsDesc(versions: Iterable<string>): string[] {
   return order.map((i) => list[i]);
 }
 
+/** `X.Y.Z` as three numbers, or undefined for a pre-release or a part past 15 digits. */
+function plainParts(v: string): [number, number, number] | undefined {
+  const m = PLAIN.exec(v);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+function comparePlain(a: [number, number, number], b: [number, number, number]): number {
+  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+}
+
+/** The highest of `versions` in one pass (a write to a model of 10,000 versions asks this; sorting them took 10-30 ms). */
 export function highestVersion(versions: Iterable<string>): string | undefined {
-  return sortVersionsDesc(versions)[0];
+  return highestMatching(versions, () => true);
+}
+
+/**
+ * The highest release (no pre-release) of `versions` below `limit`, in one pass.
+ * @example highestReleaseBelow(['1.0.0', '1.1.0-rc.1', '2.0.0'], '1.5.0') // '1.0.0'
+ */
+export function highestReleaseBelow(versions: Iterable<string>, limit: string): string | undefined {
+  const lim = plainParts(limit);
+  return highestMatching(versions, (v, parts) => !v.includes('-') && (parts && lim ? comparePlain(parts, lim) < 0 : compare(v, limit) < 0));
+}
+
+function highestMatching(versions: Iterable<string>, keep: (v: string, parts: [number, number, number] | undefined) => boolean): string | undefined {
+  let best: string | undefined;
+  let bestParts: [number, number, number] | undefined;
+  for (const v of versions) {
+    const parts = plainParts(v);
+    if (!keep(v, parts)) continue;
+    if (best === undefined || (parts && bestParts ? comparePlain(parts, bestParts) > 0 : compare(v, best) > 0)) {
+      best = v;
+      bestParts = parts;
+    }
+  }
+  return best;
 }
 
 /** The next version after the highest of `taken` (existing and deleted), or `first` when there is none. */

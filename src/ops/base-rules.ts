@@ -5,7 +5,7 @@
  */
 import type { RegistryEvent } from '../domain/events.js';
 import { issue } from '../domain/issues.js';
-import { bumpBetween, compareVersions } from '../domain/versions.js';
+import { bumpBetween, compareVersions, highestReleaseBelow, highestVersion } from '../domain/versions.js';
 import { evaluateAlias, evaluateDelete, evaluateRegister, evaluateTransition } from '../policy/index.js';
 import { evaluateModelMove } from '../policy/model-moves.js';
 import { approvalsFor, authorOf, decide, fileOf, report, type ModelChange } from './base-context.js';
@@ -62,14 +62,16 @@ const versionNotReused: Rule<'register'> = (m, e) => {
 };
 
 const versionAboveExisting: Rule<'register'> = (m, e) => {
-  const top = [...(m.before?.versions.keys() ?? []), ...(m.before?.record.deletedVersions ?? [])].sort(compareVersions).pop();
+  const top = highestVersion([...(m.before?.versions.keys() ?? []), ...(m.before?.record.deletedVersions ?? [])]);
   if (top && compareVersions(e.version, top) < 0) report(m, issue(fileOf(m, e), 'version-order', `${e.model} ${e.version} is lower than the highest existing version ${top}`, { field: 'version' }));
 };
 
 const registerAllowed: Rule<'register'> = (m, e) => {
   const rec = m.after?.versions.get(e.version)?.record;
   if (!rec) return;
-  const previous = [...(m.before?.versions.values() ?? [])].map((v) => v.record).filter((r) => !r.version.includes('-') && compareVersions(r.version, e.version) < 0).sort((a, b) => compareVersions(b.version, a.version))[0];
+  // The release below it, found by name: only its file is read (a model may have 10,000 versions).
+  const below = highestReleaseBelow(m.before?.versions.keys() ?? [], e.version);
+  const previous = below ? m.before!.versions.get(below)?.record : undefined;
   const d = evaluateRegister({ policy: m.policy, model: m.governing, version: rec, previous, bump: previous ? bumpBetween(previous.version, e.version) : 'none' });
   decide(m, e, `register ${e.model} ${e.version}`, d, fileOf(m, e), 'policy-register');
 };

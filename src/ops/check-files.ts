@@ -13,6 +13,18 @@ import { DEFAULT_POLICY } from './policies.js';
 /** A file as the check reads it (text loaded when the check reaches it). */
 export type CheckFile = SourceFile;
 
+/**
+ * The version files of one model folder that a `check --base` change left as they were at base,
+ * which are not read (base passed its own check): their names and stages (from the stage cache),
+ * for the cross-file rules.
+ */
+export interface UnchangedVersions {
+  /** The model folder's name under the registry folder. */
+  model: string;
+  /** version (the file's name without `.yaml`) → stage */
+  stages: Map<string, string>;
+}
+
 const MAX_BYTES = 1024 * 1024;
 
 function safeDir(p: string): boolean {

@@ -10,10 +10,10 @@ import { isValidModelName, modelKey } from '../domain/names.js';
 import { isValidVersion } from '../domain/versions.js';
 import type { ModelVersion, RegisteredModel, ResolvedConfig } from '../domain/state.js';
 import { isExclusive, type LoadedPolicy } from '../policy/index.js';
-import { checkConfig, checkPolicies, fileProblems, type CheckFile } from './check-files.js';
+import { checkConfig, checkPolicies, fileProblems, type CheckFile, type UnchangedVersions } from './check-files.js';
 import { checkDeploymentFile, isDeploymentPath } from './check-deployments.js';
 
-export { checkConfig, checkPolicies, type CheckFile };
+export { checkConfig, checkPolicies, type CheckFile, type UnchangedVersions };
 
 /** What the check keeps of a model: its record and each version's stage (not the version records). */
 export interface CheckedModel {
@@ -90,13 +90,14 @@ function checkVersionFile(w: Walk, f: CheckFile, model: string, fileVersion: str
   const v = validateText<ModelVersion>('version', f.text!, f.path);
   f.text = undefined;
   w.issues.push(...v.issues);
-  if (v.value) versionFits(w, f, model, fileVersion, v as Validated<ModelVersion> & { value: ModelVersion });
+  if (v.value) versionFits(w, f, model, fileVersion, v.value, (field) => locate(v.parsed, [field]));
 }
 
-function versionFits(w: Walk, f: CheckFile, model: string, fileVersion: string, v: Validated<ModelVersion> & { value: ModelVersion }): void {
-  const rec = v.value;
-  if (rec.version !== fileVersion) w.issues.push(issue(f.path, 'version-mismatch', `version '${rec.version}' does not match the file name '${fileVersion}.yaml'`, { ...locate(v.parsed, ['version']), field: 'version' }));
-  if (rec.model !== model) w.issues.push(issue(f.path, 'model-mismatch', `model '${rec.model}' does not match its folder '${model}'`, { ...locate(v.parsed, ['model']), field: 'model' }));
+type Where = (field: string) => { line?: number; column?: number };
+
+function versionFits(w: Walk, f: Pick<CheckFile, 'path'>, model: string, fileVersion: string, rec: Pick<ModelVersion, 'version' | 'model' | 'stage'>, at: Where): void {
+  if (rec.version !== fileVersion) w.issues.push(issue(f.path, 'version-mismatch', `version '${rec.version}' does not match the file name '${fileVersion}.yaml'`, { ...at('version'), field: 'version' }));
+  if (rec.model !== model) w.issues.push(issue(f.path, 'model-mismatch', `model '${rec.model}' does not match its folder '${model}'`, { ...at('model'), field: 'model' }));
   const ms = w.models.get(modelKey(model));
   if (!ms) {
     w.issues.push(issue(f.path, 'missing-model', `${w.config.registry}/${model}/model.yaml is missing; every model folder needs one`));
@@ -104,7 +105,7 @@ function versionFits(w: Walk, f: CheckFile, model: string, fileVersion: string, 
   }
   const policy = w.policies.get(ms.record.policy ?? 'default');
   if (policy && !policy.stages.includes(rec.stage)) {
-    w.issues.push(issue(f.path, 'unknown-stage', `stage '${rec.stage}' is not a stage of policy '${policy.name}' (${policy.stages.join(', ')})`, { ...locate(v.parsed, ['stage']), field: 'stage' }));
+    w.issues.push(issue(f.path, 'unknown-stage', `stage '${rec.stage}' is not a stage of policy '${policy.name}' (${policy.stages.join(', ')})`, { ...at('stage'), field: 'stage' }));
   }
   if (ms.record.deletedVersions?.includes(rec.version)) w.issues.push(issue(f.path, 'version-reused', `version ${rec.version} was deleted and may not be reused`, { field: 'version' }));
   if (rec.number !== undefined) numberIsUnique(w, f, model, rec, v);
@@ -160,6 +161,7 @@ const exclusiveStagesHeldOnce: ModelRule = (w, m, policy) => {
   const holders = new Map<string, string[]>();
   for (const [version, stage] of m.versions) if (isExclusive(policy, stage)) holders.set(stage, [...(holders.get(stage) ?? []), version]);
   for (const [stage, vs] of holders) {
+    vs.sort((a, b) => (`${a}.yaml` < `${b}.yaml` ? -1 : 1)); // in the order of their files
     if (vs.length > 1) w.issues.push(issue(m.file, 'exclusive-stage', `stage ${stage} is exclusive, but ${vs.length} versions of ${m.name} are in it (${vs.join(', ')}); archive all but one`, { field: 'stage' }));
   }
 };
@@ -167,8 +169,20 @@ const exclusiveStagesHeldOnce: ModelRule = (w, m, policy) => {
 /** The cross-file rules, run on each model once every file is read. */
 const MODEL_RULES: ModelRule[] = [policyExists, aliasesPointAtVersions, exclusiveStagesHeldOnce];
 
+/**
+ * Version files not read (unchanged since base): what the cross-file rules need of them — a
+ * model file, a stage of its policy, a number not deleted — from their names and stages.
+ * Returns how many files they are.
+ */
+function unchangedFits(w: Walk, u: UnchangedVersions): number {
+  const dir = `${w.config.registry}/${u.model}/versions/`;
+  if (!isValidModelName(u.model)) return u.stages.size; // reported for the folder's other files
+  for (const [version, stage] of u.stages) versionFits(w, { path: `${dir}${version}.yaml` }, u.model, version, { version, model: u.model, stage }, () => ({}));
+  return u.stages.size;
+}
+
 /** Checks every file and invariant; returns the parsed state alongside the issues. */
-export function checkFiles(files: CheckFile[]): CheckedRegistry {
+export function checkFiles(files: CheckFile[], unchanged: UnchangedVersions[] = []): CheckedRegistry {
   const issues: Issue[] = [];
   const config = checkConfig(files, issues);
   const w: Walk = { config, policies: checkPolicies(files, config, issues), models: new Map(), issues, files: files.length, spelled: new Map(), numbers: new Map() };
@@ -177,8 +191,10 @@ export function checkFiles(files: CheckFile[]): CheckedRegistry {
   // and its text released at once (a 100k-version registry does not hold all texts at once).
   const prefix = `${config.registry}/`;
   for (const f of files.filter((x) => x.path.startsWith(prefix)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) checkRegistryFile(w, f);
+  let count = files.length;
+  for (const u of unchanged) count += unchangedFits(w, u);
   for (const m of w.models.values()) for (const rule of MODEL_RULES) rule(w, m, w.policies.get(m.record.policy ?? 'default'));
   // Deployment files name models and versions: checked once the registry's files are read.
   for (const f of files.filter((x) => isDeploymentPath(x.path))) checkDeploymentFile(f, w.models, issues);
-  return { config, models: w.models, policies: w.policies, issues, files: files.length };
+  return { config, models: w.models, policies: w.policies, issues, files: count };
 }

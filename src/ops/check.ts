@@ -4,18 +4,21 @@
  * change against the policy as it is at base (see check-base.ts).
  */
 import { CONFIG_FILE } from '../domain/state.js';
+import { isValidVersion } from '../domain/versions.js';
 import type { Issue } from '../domain/issues.js';
 import { checkResult, type CheckResult } from '../domain/check-result.js';
-import { readTreeFiles, readWorktreeFiles } from '../storage/files.js';
+import { readTreeFiles, readWorktreeFiles, treeSourceFile } from '../storage/files.js';
+import { rawEntryAt, rawEntryAtOffset, rawIsRegularFile, rawNames, treeBytes } from '../storage/tree-diff.js';
 import { changedPaths } from '../storage/history.js';
 import { issue } from '../domain/issues.js';
 import { DEPLOYMENTS_DIR, placeOfDeployment } from '../domain/deployments.js';
-import { checkFiles, checkConfig, type CheckFile } from './check-rules.js';
+import { checkFiles, checkConfig, type CheckFile, type UnchangedVersions } from './check-rules.js';
 import { checkAgainstBase, pinpoint } from './check-base.js';
 import { forgeApprovers, forgeBase } from './forge-approvals.js';
 import { promotionsOf } from './promotions.js';
 import type { ForgeName } from '../forge/index.js';
 import type { Context } from './context.js';
+import type { Snapshot } from '../storage/snapshot.js';
 
 export interface CheckInput {
   /** Read the registry at this ref instead of the working tree. */
@@ -56,8 +59,55 @@ async function changedScope(ctx: Context, base: string, head: string) {
     const m = /^(.+?)\/(?:model\.yaml|versions\/.*)$/.exec(rel);
     dirs.add(`${cfg.registry}/${m ? m[1] : rel}`);
   }
-  const files = [...cfgFiles, ...(await readTreeFiles(store, headSnap.tree, [cfg.policies, ...dirs], deployments))];
-  return { files, scope: [...dirs].join(',') };
+  const versionDirs = new Set([...dirs].map((d) => `${d}/versions`));
+  const files: CheckFile[] = [...cfgFiles, ...(await readTreeFiles(store, headSnap.tree, [cfg.policies, ...dirs], deployments, versionDirs))];
+  const changedSet = new Set(changed.map((c) => c.path));
+  const unchanged: UnchangedVersions[] = [];
+  for (const dir of dirs) {
+    const v = await versionFiles(headSnap, dir, dir.slice(cfg.registry.length + 1), changedSet);
+    files.push(...v.files);
+    if (v.unchanged) unchanged.push(v.unchanged);
+  }
+  return { files, unchanged, scope: [...dirs].join(',') };
+}
+
+/**
+ * The files under a touched model's versions/ folder. Those the change left as they were at
+ * base are not read again (base passed its own check): the cross-file rules take their stages
+ * from the stage cache (storage/stage-cache.ts), so a one-file change in a model of 10,000
+ * versions reads one file. Anything else — a changed file, one whose stage is not known, a
+ * link, a folder — is listed to be read and checked as usual.
+ */
+/** A plain `X.Y.Z` file name is a valid version without asking semver (10,000 names a check). */
+const PLAIN_VERSION = /^(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})$/;
+
+async function versionFiles(head: Snapshot, dir: string, name: string, changed: Set<string>): Promise<{ files: CheckFile[]; unchanged?: UnchangedVersions }> {
+  const store = head.store;
+  const folder = `${dir}/versions`;
+  const entry = rawEntryAt(store, head.tree, folder);
+  if (!entry?.isTree) return { files: await readTreeFiles(store, head.tree, [folder], []) };
+  let stages: Record<string, string> | undefined;
+  try {
+    const model = await head.modelOnDemand(name);
+    if (model?.dir === dir) stages = await head.stages(model);
+  } catch {
+    stages = undefined; // a file the stage scan cannot read: every file is checked
+  }
+  const files: CheckFile[] = [];
+  const known = new Map<string, string>();
+  const buf = treeBytes(store, entry.oid);
+  for (const { name: file, offset } of rawNames(buf)) {
+    const path = `${folder}/${file}`;
+    const stage = file.endsWith('.yaml') ? stages?.[file.slice(0, -5)] : undefined;
+    if (stage !== undefined && !changed.has(path) && rawIsRegularFile(buf, offset) && (PLAIN_VERSION.test(file.slice(0, -5)) || isValidVersion(file.slice(0, -5)))) {
+      known.set(file.slice(0, -5), stage);
+      continue;
+    }
+    const e = rawEntryAtOffset(buf, offset);
+    if (e.isTree) files.push(...(await readTreeFiles(store, head.tree, [path], [])));
+    else files.push(treeSourceFile(store, path, e.mode, e.oid, e.mode === '160000' ? 'commit' : 'blob'));
+  }
+  return { files, ...(known.size ? { unchanged: { model: name, stages: known } } : {}) };
 }
 
 /** Touched models whose names differ only by case from another model folder (walking only their paths). */
@@ -72,7 +122,7 @@ async function caseCollisions(ctx: Context, head: string, checked: ReturnType<ty
 }
 
 /** The files a check reads: what changed (with base), a commit's, or the checked-out ones. */
-async function filesToCheck(ctx: Context, input: CheckInput): Promise<{ files: CheckFile[]; scope?: string }> {
+async function filesToCheck(ctx: Context, input: CheckInput): Promise<{ files: CheckFile[]; unchanged?: UnchangedVersions[]; scope?: string }> {
   // A pull request check validates what changed: the changed files and every file of the
   // models they belong to, so its cost follows the size of the change. (Base passed its own check.)
   if (input.base !== undefined) return changedScope(ctx, input.base, input.head ?? 'HEAD');
@@ -90,8 +140,8 @@ async function filesToCheck(ctx: Context, input: CheckInput): Promise<{ files: C
 
 export async function check(ctx: Context, given: CheckInput = {}): Promise<CheckResult> {
   const input = given.base === undefined && given.forge ? { ...given, base: await forgeBase(ctx, given.forge) } : given;
-  const { files, scope } = await filesToCheck(ctx, input);
-  const checked = checkFiles(files);
+  const { files, unchanged, scope } = await filesToCheck(ctx, input);
+  const checked = checkFiles(files, unchanged);
   const totals = { files: checked.files, models: checked.models.size, versions: [...checked.models.values()].reduce((n, m) => n + m.versions.size, 0) };
   if (input.base === undefined) return checkResult({ ...totals, problems: checked.issues, events: [], decisions: [] });
   if (scope) checked.issues.push(...(await caseCollisions(ctx, input.head ?? 'HEAD', checked)));

@@ -11,17 +11,44 @@ import type { Context } from './context.js';
 
 export interface RangeCommit { info: CommitInfo; befores: Snapshot[]; after: Snapshot }
 
-/** Commits reachable from `limit` steps of base's history. */
-async function ancestorsOf(store: ObjectStore, oid: string, limit = 100_000): Promise<Set<string>> {
-  const seen = new Set<string>();
-  const queue = [oid];
-  while (queue.length && seen.size < limit) {
-    const cur = queue.pop()!;
-    if (seen.has(cur)) continue;
-    seen.add(cur);
-    queue.push(...(await store.readCommit(cur)).parents);
+/** Commits put back in the walk after only base's ancestors are left (Git's SLOP, against clock skew). */
+const SLOP = 5;
+
+/**
+ * The commits reachable from head and not from base, as `git rev-list base..head` finds them:
+ * both sides are walked together, newest committer time first, a commit reached from base
+ * marks its ancestors as base's too, and the walk stops once only base's ancestors are queued
+ * (and SLOP more). So its cost follows the change and the distance to the merge base, not the
+ * length of base's history (11,597 commits read for a one-commit change before).
+ */
+async function commitsOnlyInHead(store: ObjectStore, base: string, head: string, limit: number): Promise<CommitInfo[]> {
+  const inBase = new Set<string>([base]);
+  const queued = new Set<string>([base, head]);
+  const queue: CommitInfo[] = [];
+  const enqueue = (c: CommitInfo) => {
+    let i = queue.length;
+    while (i > 0 && queue[i - 1].committer.timestamp > c.committer.timestamp) i--;
+    queue.splice(i, 0, c); // ascending by time: the newest is popped from the end
+  };
+  enqueue(await store.readCommit(head));
+  if (base !== head) enqueue(await store.readCommit(base));
+  const found: CommitInfo[] = [];
+  let slop = SLOP;
+  while (queue.length && found.length < limit) {
+    const c = queue.pop()!;
+    const uninteresting = inBase.has(c.oid);
+    if (uninteresting) for (const p of c.parents) inBase.add(p);
+    else found.push(c);
+    for (const p of c.parents) {
+      if (queued.has(p)) continue;
+      queued.add(p);
+      enqueue(await store.readCommit(p));
+    }
+    if (queue.every((x) => inBase.has(x.oid))) {
+      if (--slop <= 0) break;
+    } else slop = SLOP;
   }
-  return seen;
+  return found.filter((c) => !inBase.has(c.oid));
 }
 
 /**
@@ -29,18 +56,7 @@ async function ancestorsOf(store: ObjectStore, oid: string, limit = 100_000): Pr
  * merged branches included, oldest first, each with the states of all its parents.
  */
 export async function rangeCommits(ctx: Context, store: ObjectStore, base: string, head: string, limit = 5000): Promise<RangeCommit[]> {
-  const inBase = await ancestorsOf(store, base);
-  const order: CommitInfo[] = [];
-  const seen = new Set<string>();
-  const queue = [head];
-  while (queue.length && order.length < limit) {
-    const cur = queue.shift()!;
-    if (seen.has(cur) || inBase.has(cur)) continue;
-    seen.add(cur);
-    const info = await store.readCommit(cur);
-    order.push(info);
-    queue.push(...info.parents);
-  }
+  const order = await commitsOnlyInHead(store, base, head, limit);
   const out: RangeCommit[] = [];
   for (const info of order.sort((a, b) => a.committer.timestamp - b.committer.timestamp)) {
     const befores = [];
@@ -50,9 +66,13 @@ export async function rangeCommits(ctx: Context, store: ObjectStore, base: strin
   return out;
 }
 
-/** A model at a snapshot, or undefined when it is missing or does not read (the file check reports that). */
+/**
+ * A model at a snapshot, its versions read when asked for (a version file that does not read
+ * is missing), or undefined when the model is missing or its model file does not read (the file
+ * check reports both). A rule asks for the versions it judges, not for all of a model's.
+ */
 export async function modelAt(s: Snapshot, name: string): Promise<ModelState | undefined> {
-  try { return await s.model(name); } catch { return undefined; }
+  try { return await s.modelOnDemand(name, true); } catch { return undefined; }
 }
 
 async function recordAt(s: Snapshot, model: string, version: string): Promise<ModelVersion | undefined> {

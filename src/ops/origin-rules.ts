@@ -10,12 +10,15 @@ import { issue } from '../domain/issues.js';
 import type { ModelVersion } from '../domain/state.js';
 import { fileOf, report, type ModelChange } from './base-context.js';
 import type { RegistryEvent } from '../domain/events.js';
-import { differingField, openSource } from './import-source.js';
+// Loaded when a version claims an origin: import-source brings the remote code (isomorphic-git's
+// wiring), which every other `check --base` would otherwise load for nothing.
+import type { openSource } from './import-source.js';
 
 /** Each source is opened once per check (a clone or fetch of a URL is not cheap). */
 const opened = new WeakMap<object, Map<string, ReturnType<typeof openSource>>>();
 
-function sourceAt(m: ModelChange, registry: string, commit: string): ReturnType<typeof openSource> {
+async function sourceAt(m: ModelChange, registry: string, commit: string): ReturnType<typeof openSource> {
+  const { openSource } = await import('./import-source.js');
   let byKey = opened.get(m.found);
   if (!byKey) opened.set(m.found, (byKey = new Map()));
   const key = `${registry}\n${commit}`;
@@ -47,6 +50,7 @@ export const originClaimHolds = async (m: ModelChange, e: Extract<RegistryEvent,
     report(m, issue(file, 'origin-forged', `${claim}, but the source has no ${o.model} ${o.version} at that commit`, { field: 'origin.version' }));
     return;
   }
+  const { differingField } = await import('./import-source.js');
   const differs = differingField(here, there);
   if (differs) report(m, issue(file, 'origin-forged', `${claim}, but its ${differs} field differs from the source's record there; import the version again (modelreg import --from) instead of editing it`, { field: differs }));
   if (o.stage !== undefined && there.stage !== o.stage) report(m, issue(file, 'origin-forged', `${claim}, but at that commit it was in ${there.stage}, not ${o.stage}`, { field: 'origin.stage' }));

@@ -8,7 +8,7 @@
  */
 import { RegistryError } from '../errors/index.js';
 import { parseKey, parseModelName } from '../domain/names.js';
-import { bumpBetween, compareVersions, highestVersion, nextVersion, parseBump, parseVersion, type Bump } from '../domain/versions.js';
+import { bumpBetween, compareVersions, highestReleaseBelow, highestVersion, nextVersion, parseBump, parseVersion, type Bump } from '../domain/versions.js';
 import { renderModel, renderVersion } from '../domain/render.js';
 import { modelFile, versionFile, type ModelState, type ModelVersion, type RegisteredModel, type ResolvedConfig } from '../domain/state.js';
 import * as validators from '../generated/validators.js';
@@ -240,7 +240,7 @@ function versionRecord(r: Registration, name: string, version: string, stage: st
 
 /** The release just below `version` (found by name, so only its file is read). */
 function previousRelease(existing: ModelState | undefined, version: string): ModelVersion | undefined {
-  const below = [...(existing?.versions.keys() ?? [])].filter((n) => !n.includes('-') && compareVersions(n, version) < 0).sort((a, b) => compareVersions(b, a))[0];
+  const below = highestReleaseBelow(existing?.versions.keys() ?? [], version);
   return below ? existing!.versions.get(below)?.record : undefined;
 }
 

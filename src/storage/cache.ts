@@ -24,4 +24,18 @@ export class ParsedCache {
   setModel(tree: string, state: ModelState): void {
     this.models.set(tree, state);
   }
+
+  /**
+   * Models read on demand (storage/version-folder.ts), by folder: the snapshots of one
+   * `check --base` (base, head, each commit of the range) ask for the same folder tree several
+   * times, and building its version index costs a few ms at 10,000 versions. A few are kept.
+   */
+  private onDemand = new Map<string, ModelState>();
+  getOnDemand(key: string): ModelState | undefined {
+    return this.onDemand.get(key);
+  }
+  setOnDemand(key: string, state: ModelState): void {
+    if (this.onDemand.size >= 8) this.onDemand.delete(this.onDemand.keys().next().value!);
+    this.onDemand.set(key, state);
+  }
 }

@@ -97,26 +97,29 @@ export async function readWorktreeFiles(root: string, prefixes: string[], single
   return out;
 }
 
-export async function readTreeFiles(store: ObjectStore, tree: string | undefined, prefixes: string[], single: string[]): Promise<SourceFile[]> {
+/** A file of a commit's tree as the check lists it: its text is read when the check reaches it. */
+export function treeSourceFile(store: ObjectStore, path: string, mode: string, oid: string, type: string): SourceFile {
+  if (mode === '120000') return { path, kind: 'symlink' };
+  if (type !== 'blob') return { path, kind: 'other' };
+  return {
+    path, kind: 'file', load: () => {
+      const blob = store.readBlobSync(oid);
+      return { size: blob.length, ...(blob.length > MAX_READ ? { text: '' } : decode(blob)) };
+    },
+  };
+}
+
+/** Every file under `prefixes` and each of `single` in `tree`; folders in `except` are not walked. */
+export async function readTreeFiles(store: ObjectStore, tree: string | undefined, prefixes: string[], single: string[], except?: Set<string>): Promise<SourceFile[]> {
   const out: SourceFile[] = [];
   if (!tree) return out;
-  const add = (path: string, mode: string, oid: string, type: string) => {
-    if (mode === '120000') out.push({ path, kind: 'symlink' });
-    else if (type !== 'blob') out.push({ path, kind: 'other' });
-    else {
-      out.push({
-        path, kind: 'file', load: () => {
-          const blob = store.readBlobSync(oid);
-          return { size: blob.length, ...(blob.length > MAX_READ ? { text: '' } : decode(blob)) };
-        },
-      });
-    }
-  };
+  const add = (path: string, mode: string, oid: string, type: string) => out.push(treeSourceFile(store, path, mode, oid, type));
   const walk = async (oid: string, prefix: string) => {
     for (const e of await store.readTree(oid)) {
       const p = `${prefix}/${e.path}`;
-      if (e.type === 'tree') await walk(e.oid, p);
-      else add(p, e.mode, e.oid, e.type);
+      if (e.type === 'tree') {
+        if (!except?.has(p)) await walk(e.oid, p);
+      } else add(p, e.mode, e.oid, e.type);
     }
   };
   for (const s of single) {

@@ -118,12 +118,17 @@ export class ModelReader {
    * A model whose versions are read when asked for (storage/version-folder.ts): the model file
    * is read now, the version names come from the folder's tree, and each version file is read
    * the first time its version is asked for. What a write needs of a model of 10,000 versions.
+   * `lenient`: a version file that does not read is answered as missing instead of thrown
+   * (what `check --base` wants: the file check reports it).
    */
-  async modelOnDemand(name: string): Promise<ModelState | undefined> {
+  async modelOnDemand(name: string, lenient = false): Promise<ModelState | undefined> {
     const loc = await this.locate(name);
     if (!loc) return undefined;
     const whole = this.parsed.getModel(loc.tree);
     if (whole) return whole;
+    const key = `${loc.tree}\n${loc.dir}\n${lenient}`;
+    const kept = this.parsed.getOnDemand(key);
+    if (kept) return kept;
     const entries = await this.store.readTree(loc.tree);
     const modelEntry = entries.find((e) => e.path === 'model.yaml');
     if (!modelEntry) return undefined;
@@ -136,15 +141,18 @@ export class ModelReader {
     const vbuf = treeBytes(this.store, vdir?.oid);
     const offsets = new Map<string, number>();
     for (const { name, offset } of rawNames(vbuf)) if (name.endsWith('.yaml')) offsets.set(name.slice(0, -5), offset);
-    const versions = new VersionFolder([...offsets.keys()], (version) => {
+    const load = (version: string): VersionState => {
       const raw = rawEntryAtOffset(vbuf, offsets.get(version)!);
       const e: TreeEntry = { mode: raw.mode, path: raw.name, oid: raw.oid, type: raw.isTree ? 'tree' : raw.mode === '160000' ? 'commit' : 'blob' };
       const path = `${loc.dir}/versions/${e.path}`;
       const v = this.files.parseRecord<ModelVersion>('version', path, e, undefined, false);
       if (v.value.version !== version || v.value.model.toLowerCase() !== loc.name.toLowerCase()) throw pathMismatch(path, v.value.model, v.value.version);
       return { record: v.value, file: path, blob: v.blob };
-    });
-    return { name: loc.name, dir: loc.dir, file, record: m.value, blob: m.blob, versions };
+    };
+    const versions = new VersionFolder([...offsets.keys()], lenient ? (version) => { try { return load(version); } catch { return undefined; } } : load);
+    const state: ModelState = { name: loc.name, dir: loc.dir, file, record: m.value, blob: m.blob, versions };
+    this.parsed.setOnDemand(key, state);
+    return state;
   }
 
   /**

@@ -38,7 +38,7 @@ export class Snapshot extends TreeReader {
   caseTwins(name: string): Promise<string[]> { return this.modelReader.caseTwins(name); }
   locate(name: string): Promise<ModelLocation | undefined> { return this.modelReader.locate(name); }
   model(name: string): Promise<ModelState | undefined> { return this.modelReader.model(name); }
-  modelOnDemand(name: string): Promise<ModelState | undefined> { return this.modelReader.modelOnDemand(name); }
+  modelOnDemand(name: string, lenient = false): Promise<ModelState | undefined> { return this.modelReader.modelOnDemand(name, lenient); }
   inStage(m: ModelState, stage: string): Promise<VersionState[]> { return this.modelReader.inStage(m, stage); }
   stages(m: ModelState): Promise<Record<string, string>> { return this.modelReader.stages(m); }
   forEachModel(visit: (m: ModelState) => void): Promise<void> { return this.modelReader.forEachModel(visit); }

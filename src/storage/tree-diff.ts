@@ -158,6 +158,11 @@ export function rawNames(buf: Buffer): Array<{ name: string; offset: number }> {
 }
 
 /** The entry that starts at `offset` of a raw tree (an offset from `rawNames`). */
+/** Whether the entry at `offset` of a raw tree is a regular file (mode 100644 or 100755), without decoding it. */
+export function rawIsRegularFile(buf: Buffer, offset: number): boolean {
+  return buf[offset] === 0x31 && buf[offset + 1] === 0x30 && buf[offset + 2] === 0x30;
+}
+
 export function rawEntryAtOffset(buf: Buffer, offset: number): RawEntry {
   return readEntry(buf, offset).entry;
 }

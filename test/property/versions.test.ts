@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import semver from 'semver';
 import { describe, expect, it } from 'vitest';
-import { compareVersions, isValidVersion, nextVersion, parseVersion, sortVersionsDesc, type Bump } from '../../src/domain/versions.js';
+import { compareVersions, highestReleaseBelow, highestVersion, isValidVersion, nextVersion, parseVersion, sortVersionsDesc, type Bump } from '../../src/domain/versions.js';
 import { RegistryError } from '../../src/errors/index.js';
 import { prereleaseId, semverString, versionPart } from './arbitraries.js';
 
@@ -77,5 +77,13 @@ describe('versions', () => {
       expect(sorted).toHaveLength(vs.length);
       for (let i = 1; i < sorted.length; i++) expect(compareVersions(sorted[i - 1], sorted[i])).toBeGreaterThanOrEqual(0);
     }));
+  });
+
+  it('finds the highest version, and the highest release below a version, as a semver sort does', () => {
+    const some = fc.oneof(semverString, smallVersion);
+    fc.assert(fc.property(fc.array(some, { maxLength: 30 }), some, (vs, limit) => {
+      expect(highestVersion(vs)).toBe([...vs].sort(semver.rcompare)[0]);
+      expect(highestReleaseBelow(vs, limit)).toBe(vs.filter((v) => !v.includes('-') && semver.lt(v, limit)).sort(semver.rcompare)[0]);
+    }), { numRuns: 2000 });
   });
 });
