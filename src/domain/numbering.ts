@@ -10,11 +10,18 @@ import type { ModelVersion, RegisteredModel } from './state.js';
 /** The number the next registration of a model gets. */
 export function nextNumber(model: RegisteredModel | undefined, versions: Iterable<ModelVersion>): number {
   let present = 0;
-  let highest = 0;
+  const numbers: number[] = [];
   for (const v of versions) {
     present++;
-    if (v.number !== undefined && v.number > highest) highest = v.number;
+    if (v.number !== undefined) numbers.push(v.number);
   }
+  return nextNumberOf(model, present, numbers);
+}
+
+/** The same, from the count of versions present and the numbers they hold. */
+export function nextNumberOf(model: RegisteredModel | undefined, present: number, numbers: Iterable<number>): number {
+  let highest = 0;
+  for (const n of numbers) if (n > highest) highest = n;
   return Math.max(highest, present + (model?.deletedVersions?.length ?? 0)) + 1;
 }
 

@@ -21,7 +21,7 @@ import { policyFor } from './policies.js';
 import { runWrite, type Planned, type WriteOptions, type WriteOutcome } from './write.js';
 import { transition, type TransitionResult } from './transition.js';
 import { deniedError } from './decisions.js';
-import { nextNumber } from '../domain/numbering.js';
+import { nextNumber, nextNumberOf } from '../domain/numbering.js';
 
 /** Where the artifact lives and what is known of it. */
 export interface ArtifactInput {
@@ -266,14 +266,15 @@ async function planRegistration(snap: Snapshot, r: Registration, id: Identity, n
   const policy = await policyFor(snap, modelRecord);
   const version = chooseVersion(r, name, existing, policy, cfg);
   const record = versionRecord(r, name, version, policy.initialStage, id, now);
-  // MLflow's integer number (domain/numbering.ts): every version of the model is read for its number.
-  const others = existing ? [...existing.versions.keys()].map((k) => existing.versions.get(k)!.record) : [];
+  // MLflow's integer number (domain/numbering.ts): from the numbers of the model's versions,
+  // which the folder's number cache holds (a model of 10,000 versions is not read file by file).
+  const numbers = existing ? await snap.numbers(existing) : {};
   if (r.number !== undefined) {
-    const holder = others.find((o) => o.number === r.number);
-    if (holder) throw new RegistryError('VERSION_EXISTS', `${name} ${holder.version} has number ${r.number} already; every version of a model has its own number.`, { model: name, version: holder.version, number: r.number });
+    const holder = Object.keys(numbers).find((v) => numbers[v] === r.number);
+    if (holder) throw new RegistryError('VERSION_EXISTS', `${name} ${holder} has number ${r.number} already; every version of a model has its own number.`, { model: name, version: holder, number: r.number });
     record.number = r.number;
   }
-  record.number ??= nextNumber(existing?.record, others);
+  record.number ??= existing ? nextNumberOf(existing.record, existing.versions.size, Object.values(numbers)) : nextNumber(undefined, []);
   const bad = schemaErrors('version', record) ?? (existing ? undefined : schemaErrors('model', modelRecord));
   if (bad) throw new RegistryError('BAD_INPUT', `The version record would be invalid: ${bad}.`, { model: name, version });
   checkPolicy(policy, modelRecord, record, previousRelease(existing, version));

@@ -10,7 +10,7 @@ import type { TreeEntry } from './objects.js';
 import { pathMismatch, type ModelLocation, type TreeReader } from './tree-reader.js';
 import type { BulkLister } from './bulk-lister.js';
 import { VersionFolder } from './version-folder.js';
-import { StageCache } from './stage-cache.js';
+import { FolderCache, StageCache } from './stage-cache.js';
 import { diffRawTrees, findRawEntry, rawEntryAt, rawEntryAtOffset, rawNames, treeBytes } from './tree-diff.js';
 
 /**
@@ -20,6 +20,9 @@ import { diffRawTrees, findRawEntry, rawEntryAt, rawEntryAtOffset, rawNames, tre
  * answers its next question from memory and a large one holds a bounded part.
  */
 const KEEP_VERSIONS = 2_000;
+
+/** First-parent commits a folder's cached facts (stages, numbers) are looked for in, to derive this commit's from the files that differ. */
+const FROM_ANCESTORS = 32;
 
 export type { ModelLocation } from './tree-reader.js';
 
@@ -171,26 +174,61 @@ export class ModelReader {
     return stages;
   }
 
+  /**
+   * Every numbered version's MLflow number (version → number), for the next number of a
+   * registration: from the cache by the folder's tree id, else from the same folder's entry at
+   * the parent commit and the files that differ, else from every version file (once per clone).
+   */
+  async numbers(m: ModelState): Promise<Record<string, number>> {
+    const all = () => {
+      const out: Record<string, number> = {};
+      for (const v of m.versions.values()) if (v.record.number !== undefined) out[v.record.version] = v.record.number;
+      return out;
+    };
+    if (!(m.versions instanceof VersionFolder)) return all();
+    const loc = await this.locate(m.name);
+    if (!loc) return {};
+    const cache = FolderCache.numbers(this.store.gitdir);
+    const hit = cache.get(loc.tree);
+    if (hit) return hit;
+    const numbers = (await this.fromParent(m, loc, cache, (v) => v.record.number)) ?? all();
+    cache.set(loc.tree, numbers);
+    return numbers;
+  }
+
   /** The stages at this commit from the cached stages of the same folder at the parent commit, reading only the files that differ. */
-  private async stagesFromParent(m: ModelState, loc: ModelLocation, cache: StageCache): Promise<Record<string, string> | undefined> {
-    const commit = this.files.commit ? await this.store.readCommit(this.files.commit) : undefined;
-    const parent = commit?.parents[0] ? await this.store.readCommit(commit.parents[0]) : undefined;
-    const before = parent ? rawEntryAt(this.store, parent.tree, loc.dir) : undefined;
-    const base = before?.isTree ? cache.get(before.oid) : undefined;
+  private stagesFromParent(m: ModelState, loc: ModelLocation, cache: StageCache): Promise<Record<string, string> | undefined> {
+    return this.fromParent(m, loc, cache, (v) => v.record.stage);
+  }
+
+  /** One fact of every version at this commit, from the cached facts of the same folder at the parent commit and the version files that differ. */
+  private async fromParent<T extends string | number>(m: ModelState, loc: ModelLocation, cache: FolderCache<T>, pick: (v: VersionState) => T | undefined): Promise<Record<string, T> | undefined> {
+    // The nearest of the last FROM_ANCESTORS first-parent commits whose folder has an entry:
+    // the other writes to the model (a tag, an alias) leave no entry of this kind.
+    let cur = this.files.commit ? await this.store.readCommit(this.files.commit) : undefined;
+    let before: ReturnType<typeof rawEntryAt>;
+    let base: Record<string, T> | undefined;
+    for (let i = 0; i < FROM_ANCESTORS && cur?.parents[0] && !base; i++) {
+      cur = await this.store.readCommit(cur.parents[0]);
+      before = rawEntryAt(this.store, cur.tree, loc.dir);
+      if (!before?.isTree) return undefined;
+      base = before.oid === loc.tree ? undefined : cache.get(before.oid);
+    }
     if (!base) return undefined;
     const versionsOf = (tree: string) => {
       const e = findRawEntry(treeBytes(this.store, tree), 'versions');
       return e?.isTree && e.name === 'versions' ? e.oid : undefined;
     };
-    const stages = { ...base };
+    const out = { ...base };
     for (const c of diffRawTrees(treeBytes(this.store, versionsOf(before!.oid)), treeBytes(this.store, versionsOf(loc.tree)))) {
       if (!c.name.endsWith('.yaml')) continue;
       const version = c.name.slice(0, -5);
-      delete stages[version];
+      delete out[version];
       const v = c.after && !c.after.isTree ? m.versions.get(version) : undefined;
-      if (v) stages[version] = v.record.stage;
+      const value = v ? pick(v) : undefined;
+      if (value !== undefined) out[version] = value;
     }
-    return stages;
+    return out;
   }
 
   /** The versions of `m` in `stage` (only the holders' files are parsed). */

@@ -14,38 +14,50 @@ import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from '
 import { join } from 'node:path';
 import { commonDir } from './worktree.js';
 
-const FORMAT = 'modelreg-stages';
 const VERSION = 1;
 
-export class StageCache {
-  private constructor(private readonly dir: string) {}
+/**
+ * One fact of every version of a model folder, by the folder's tree id: `stages-v1/` (version →
+ * stage) and `numbers-v1/` (version → MLflow integer number, for the numbered versions: what
+ * `register` needs for the next number).
+ */
+export class FolderCache<T extends string | number> {
+  private constructor(private readonly dir: string, private readonly format: string, private readonly valueType: 'string' | 'number') {}
 
-  static open(gitdir: string): StageCache {
-    return new StageCache(join(commonDir(gitdir), 'modelreg', 'cache', `stages-v${VERSION}`));
+  static open(gitdir: string): FolderCache<string> {
+    return new FolderCache<string>(join(commonDir(gitdir), 'modelreg', 'cache', `stages-v${VERSION}`), 'modelreg-stages', 'string');
   }
 
-  /** version → stage of the model folder `tree`, or undefined when not stored (or not trusted). */
-  get(tree: string): Record<string, string> | undefined {
+  static numbers(gitdir: string): FolderCache<number> {
+    return new FolderCache<number>(join(commonDir(gitdir), 'modelreg', 'cache', `numbers-v${VERSION}`), 'modelreg-numbers', 'number');
+  }
+
+  /** version → value of the model folder `tree`, or undefined when not stored (or not trusted). */
+  get(tree: string): Record<string, T> | undefined {
     try {
       const data = JSON.parse(readFileSync(join(this.dir, `${tree}.json`), 'utf8')) as { format?: string; version?: number; tree?: string; stages?: unknown };
-      if (data.format !== FORMAT || data.version !== VERSION || data.tree !== tree || !data.stages || typeof data.stages !== 'object') return undefined;
-      const stages = data.stages as Record<string, unknown>;
-      for (const v of Object.values(stages)) if (typeof v !== 'string') return undefined;
-      return stages as Record<string, string>;
+      if (data.format !== this.format || data.version !== VERSION || data.tree !== tree || !data.stages || typeof data.stages !== 'object') return undefined;
+      const values = data.stages as Record<string, unknown>;
+      for (const v of Object.values(values)) if (typeof v !== this.valueType) return undefined;
+      return values as Record<string, T>;
     } catch {
       return undefined;
     }
   }
 
-  set(tree: string, stages: Record<string, string>): void {
+  set(tree: string, values: Record<string, T>): void {
     const file = join(this.dir, `${tree}.json`);
     const tmp = join(this.dir, `.${tree}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     try {
       mkdirSync(this.dir, { recursive: true });
-      writeFileSync(tmp, JSON.stringify({ format: FORMAT, version: VERSION, tree, stages }));
+      writeFileSync(tmp, JSON.stringify({ format: this.format, version: VERSION, tree, stages: values }));
       renameSync(tmp, file);
     } catch {
       try { unlinkSync(tmp); } catch { /* a cache that cannot be written is only slower */ }
     }
   }
 }
+
+/** The stage cache (the name callers know it by). */
+export const StageCache = { open: (gitdir: string) => FolderCache.open(gitdir) };
+export type StageCache = FolderCache<string>;

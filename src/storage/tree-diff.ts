@@ -36,16 +36,23 @@ export function treeBytes(store: ObjectStore, oid: string | undefined): Buffer {
 
 /** Offset just past the entry starting at `i` (`mode SP name NUL oid[20]`). */
 function entryEnd(buf: Buffer, i: number): number {
-  let j = i;
-  while (j < buf.length && buf[j] !== 0) j++;
-  return j + 21;
+  const j = buf.indexOf(0, i);
+  return j < 0 ? buf.length + 21 : j + 21;
+}
+
+/**
+ * Where the entry at `i` has its space and its NUL (`mode SP name NUL oid[20]`), by native
+ * searches: a byte loop over a 450 kB folder tree runs in V8's interpreter in a short-lived
+ * process and took 50-170 ms of a write's CPU; `indexOf` takes well under a millisecond.
+ */
+function entryMarks(buf: Buffer, i: number): { sp: number; nul: number } {
+  const sp = buf.indexOf(0x20, i);
+  const nul = sp < 0 ? -1 : buf.indexOf(0, sp + 1);
+  return sp < 0 || nul < 0 ? { sp: buf.length, nul: buf.length } : { sp, nul };
 }
 
 function readEntry(buf: Buffer, i: number): { entry: RawEntry; nameStart: number; nameEnd: number; end: number } {
-  let sp = i;
-  while (sp < buf.length && buf[sp] !== 0x20) sp++;
-  let nul = sp + 1;
-  while (nul < buf.length && buf[nul] !== 0) nul++;
+  const { sp, nul } = entryMarks(buf, i);
   if (nul + 21 > buf.length) throw new RegistryError('IO', 'A Git tree object is truncated or corrupt. Run `git fsck`, and fetch the repository again.', {});
   const mode = buf.toString('latin1', i, sp);
   const isTree = mode === '40000';
@@ -141,15 +148,12 @@ export function diffRawTrees(a: Buffer, b: Buffer): RawChange[] {
   return out;
 }
 
-/** The names of a raw tree's entries with where each starts (no ids decoded: a folder of 10,000 versions in about a millisecond). */
+/** The names of a raw tree's entries with where each starts (no ids decoded: a folder of 10,000 versions in a few milliseconds). */
 export function rawNames(buf: Buffer): Array<{ name: string; offset: number }> {
   const out: Array<{ name: string; offset: number }> = [];
   let i = 0;
   while (i < buf.length) {
-    let sp = i;
-    while (sp < buf.length && buf[sp] !== 0x20) sp++;
-    let nul = sp + 1;
-    while (nul < buf.length && buf[nul] !== 0) nul++;
+    const { sp, nul } = entryMarks(buf, i);
     if (nul + 21 > buf.length) break;
     out.push({ name: buf.toString('utf8', sp + 1, nul), offset: i });
     i = nul + 21;
@@ -174,10 +178,7 @@ export function findRawEntry(buf: Buffer, name: string): RawEntry | undefined {
   let folded: RawEntry | undefined;
   let i = 0;
   while (i < buf.length) {
-    let sp = i;
-    while (sp < buf.length && buf[sp] !== 0x20) sp++;
-    let nul = sp + 1;
-    while (nul < buf.length && buf[nul] !== 0) nul++;
+    const { sp, nul } = entryMarks(buf, i);
     if (nul + 21 > buf.length) break;
     if (nul - sp - 1 === want.length) {
       if (buf.compare(want, 0, want.length, sp + 1, nul) === 0) return readEntry(buf, i).entry;
@@ -194,6 +195,52 @@ export function findRawEntry(buf: Buffer, name: string): RawEntry | undefined {
     i = nul + 21;
   }
   return folded;
+}
+
+/** One entry of a tree to write (`oid`) or remove (`null`), for spliceRawTree. */
+export interface RawEdit {
+  name: string;
+  /** `100644`, `40000`, …, as Git writes it (no leading zero). */
+  mode: string;
+  oid: string | null;
+}
+
+/**
+ * A tree's bytes with entries replaced, added or removed, keeping Git's order; the other entries
+ * are copied as they are. A write to a folder of 10,000 versions changes one entry: parsing the
+ * 450 kB tree into entry objects and serialising them again cost 100-200 ms of a write's CPU.
+ */
+export function spliceRawTree(buf: Buffer, edits: RawEdit[]): Buffer {
+  let out = buf;
+  for (const e of edits) {
+    const name = Buffer.from(e.name);
+    const isTree = e.mode === '40000';
+    // Remove the entry of that name: any, to write one in its place; to remove, only one of the
+    // kind named (a file 'a' and a folder 'a/…' replacing each other are two edits).
+    for (let i = 0; i < out.length;) {
+      const { sp, nul } = entryMarks(out, i);
+      if (nul + 21 > out.length) break;
+      if (nul - sp - 1 === name.length && out.compare(name, 0, name.length, sp + 1, nul) === 0 && (e.oid !== null || (out[i] === 0x34) === isTree)) {
+        out = Buffer.concat([out.subarray(0, i), out.subarray(nul + 21)]);
+        break;
+      }
+      i = nul + 21;
+    }
+    if (e.oid === null) continue;
+    let at = out.length;
+    for (let i = 0; i < out.length;) {
+      const { sp, nul } = entryMarks(out, i);
+      if (nul + 21 > out.length) break;
+      if (compareNames(out, sp + 1, nul, out[i] === 0x34, name, 0, name.length, isTree) > 0) {
+        at = i;
+        break;
+      }
+      i = nul + 21;
+    }
+    const entry = Buffer.concat([Buffer.from(`${e.mode} `), name, Buffer.from([0]), Buffer.from(e.oid, 'hex')]);
+    out = Buffer.concat([out.subarray(0, at), entry, out.subarray(at)]);
+  }
+  return out;
 }
 
 /** The entry at a slash-separated path under a tree, reading raw trees (no parse of the folders on the way). */

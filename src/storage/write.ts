@@ -12,6 +12,7 @@ import { compareAndSwapRef, currentBranch } from './refs.js';
 import { prepareIndex, readIndexOids, type IndexUpdate } from './index-file.js';
 import type { RepoPaths } from './repo.js';
 import { faultPoint } from './fault.js';
+import { findRawEntry, spliceRawTree, treeBytes, type RawEdit } from './tree-diff.js';
 
 /** One file to write (content) or delete (null), relative to the repository root. */
 export interface FileChange {
@@ -19,28 +20,32 @@ export interface FileChange {
   content: string | null;
 }
 
+/**
+ * The tree `treeOid` with `changes` applied: each changed folder is rewritten from its raw
+ * bytes (storage/tree-diff.ts), so the cost of a commit follows the depth of its paths and
+ * the bytes of the folders on them, with no entry objects for a folder's other files.
+ */
 async function applyToTree(store: ObjectStore, treeOid: string | undefined, changes: Array<{ parts: string[]; oid: string | null }>): Promise<string | undefined> {
-  const entries: TreeEntry[] = treeOid ? [...(await store.readTree(treeOid))] : [];
-  const byName = new Map(entries.map((e) => [e.path, e]));
+  const buf = treeBytes(store, treeOid);
+  const edits: RawEdit[] = [];
   const sub = new Map<string, Array<{ parts: string[]; oid: string | null }>>();
   for (const c of changes) {
-    if (c.parts.length === 1) {
-      if (c.oid === null) byName.delete(c.parts[0]);
-      else byName.set(c.parts[0], { mode: '100644', path: c.parts[0], oid: c.oid, type: 'blob' });
-    } else {
+    if (c.parts.length === 1) edits.push({ name: c.parts[0], mode: '100644', oid: c.oid });
+    else {
       const list = sub.get(c.parts[0]) ?? [];
       list.push({ parts: c.parts.slice(1), oid: c.oid });
       sub.set(c.parts[0], list);
     }
   }
   for (const [name, list] of sub) {
-    const existing = byName.get(name);
-    const child = await applyToTree(store, existing?.type === 'tree' ? existing.oid : undefined, list);
-    if (child === undefined) byName.delete(name);
-    else byName.set(name, { mode: '040000', path: name, oid: child, type: 'tree' });
+    const existing = findRawEntry(buf, name);
+    const folder = existing && existing.name === name && existing.isTree ? existing.oid : undefined;
+    const child = await applyToTree(store, folder, list);
+    edits.push({ name, mode: '40000', oid: child ?? null });
   }
-  if (byName.size === 0) return undefined;
-  return store.writeTree([...byName.values()]);
+  const out = spliceRawTree(buf, edits);
+  if (out.length === 0) return undefined;
+  return store.writeObject('tree', out);
 }
 
 /** Writes the blobs and trees of `changes` on top of `baseTree`; returns the new root tree. */

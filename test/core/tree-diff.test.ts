@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ObjectStore } from '../../src/storage/objects.js';
 import { changedFiles, diffRawTrees, findRawEntry, treeBytes } from '../../src/storage/tree-diff.js';
+import { writeTreeChanges } from '../../src/storage/write.js';
 import { cleanup, git, makeRepo } from '../helpers/repo.js';
 
 afterAll(cleanup);
@@ -71,4 +72,22 @@ describe('raw tree diff', () => {
     expect(diffRawTrees(treeBytes(store, v(ta)), treeBytes(store, v(tb))).map((c) => [c.name, !!c.before, !!c.after])).toEqual([['1.1500.0.yaml', true, true], ['1.3000.0.yaml', false, true]]);
     expect(findRawEntry(treeBytes(store, v(tb)), '1.2999.0.YAML')?.name).toBe('1.2999.0.yaml');
   }, 60_000);
+
+  it('writes the tree git write-tree writes when the files of one side are written over the other (raw splices)', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 12 }),
+      fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 12 }),
+      async (pa, pb) => {
+        const a = tree(pa);
+        const b = tree(pb);
+        const { dir, ta, tb } = await treesOf(a, b);
+        const changes = [
+          ...Object.keys(a).filter((p) => !(p in b)).map((path) => ({ path, content: null })),
+          ...Object.entries(b).filter(([p, c]) => a[p] !== c).map(([path, content]) => ({ path, content })),
+        ];
+        expect(await writeTreeChanges(new ObjectStore(`${dir}/.git`), ta, changes)).toBe(tb);
+        expect(git(dir, ['fsck', '--strict', '--no-dangling']).code).toBe(0);
+      },
+    ), { numRuns: 40 });
+  }, 120_000);
 });
