@@ -28,7 +28,7 @@ export async function doctor(ctx: Context): Promise<DoctorReport & { branch: str
 }
 
 /**
- * Prunes cached model states of folders that no checkout's branch holds: the cache is shared
+ * Prunes cached model states, stages and numbers of folders that no checkout's branch holds: the cache is shared
  * by every worktree of the repository, so what each worktree's HEAD names is kept.
  */
 async function pruneModelCache(ctx: Context): Promise<number> {
@@ -40,5 +40,7 @@ async function pruneModelCache(ctx: Context): Promise<number> {
     const snap = await ctx.snapshotAt(head).catch(() => undefined);
     for (const l of (await snap?.locations().catch(() => [])) ?? []) keep.add(l.tree);
   }
-  return new ModelCache(ctx.repo.gitdir).prune(keep);
+  // The stages and numbers of model folders (storage/stage-cache.ts) are kept by the same rule.
+  const { FolderCache } = await import('../storage/stage-cache.js');
+  return new ModelCache(ctx.repo.gitdir).prune(keep) + FolderCache.open(ctx.repo.gitdir).prune(keep) + FolderCache.numbers(ctx.repo.gitdir).prune(keep);
 }

@@ -257,8 +257,11 @@ function checkPolicy(policy: LoadedPolicy, model: RegisteredModel, record: Model
   throw err;
 }
 
+/** What a plan learned of the model's version numbers, for the number cache once the commit exists. */
+interface Learned { model: string; numbers: Record<string, number> }
+
 /** The plan: one commit with the version file (and the model file, for a new model). */
-async function planRegistration(snap: Snapshot, r: Registration, id: Identity, now: string): Promise<Planned<Omit<RegisterResult, keyof WriteOutcome>>> {
+async function planRegistration(snap: Snapshot, r: Registration, id: Identity, now: string, learn: (n: Learned) => void): Promise<Planned<Omit<RegisterResult, keyof WriteOutcome>>> {
   const cfg = await snap.config();
   const existing = await snap.modelOnDemand(r.model);
   const name = existing?.name ?? r.model;
@@ -268,13 +271,15 @@ async function planRegistration(snap: Snapshot, r: Registration, id: Identity, n
   const record = versionRecord(r, name, version, policy.initialStage, id, now);
   // MLflow's integer number (domain/numbering.ts): from the numbers of the model's versions,
   // which the folder's number cache holds (a model of 10,000 versions is not read file by file).
-  const numbers = existing ? await snap.numbers(existing) : {};
+  // A write that fails leaves nothing behind, so they are stored once it committed (`learn`).
+  const numbers = existing ? await snap.numbers(existing, false) : {};
   if (r.number !== undefined) {
     const holder = Object.keys(numbers).find((v) => numbers[v] === r.number);
     if (holder) throw new RegistryError('VERSION_EXISTS', `${name} ${holder} has number ${r.number} already; every version of a model has its own number.`, { model: name, version: holder, number: r.number });
     record.number = r.number;
   }
   record.number ??= existing ? nextNumberOf(existing.record, existing.versions.size, Object.values(numbers)) : nextNumber(undefined, []);
+  learn({ model: name, numbers: { ...numbers, [version]: record.number } });
   const bad = schemaErrors('version', record) ?? (existing ? undefined : schemaErrors('model', modelRecord));
   if (bad) throw new RegistryError('BAD_INPUT', `The version record would be invalid: ${bad}.`, { model: name, version });
   checkPolicy(policy, modelRecord, record, previousRelease(existing, version));
@@ -318,7 +323,9 @@ export async function register(ctx: Context, input: RegisterInput): Promise<Regi
   const r = { ...normalised, artifact: await artifactFacts(normalised.artifact) };
   const id = await ctx.identity();
   const now = ctx.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const result: RegisterResult = await runWrite(ctx, input, (snap) => planRegistration(snap, r, id, now));
+  let learned: Learned | undefined;
+  const result: RegisterResult = await runWrite(ctx, input, (snap) => planRegistration(snap, r, id, now, (n) => { learned = n; }));
+  if (result.commit && learned) await (await ctx.snapshotAt(result.commit)).keepNumbers(learned.model, learned.numbers);
   if (result.commit && !input.noAutomations && !input.branch) {
     const automation = await runAutomation(ctx, result, input, id);
     if (automation) result.automation = automation;

@@ -179,7 +179,7 @@ export class ModelReader {
    * registration: from the cache by the folder's tree id, else from the same folder's entry at
    * the parent commit and the files that differ, else from every version file (once per clone).
    */
-  async numbers(m: ModelState): Promise<Record<string, number>> {
+  async numbers(m: ModelState, persist = true): Promise<Record<string, number>> {
     const all = () => {
       const out: Record<string, number> = {};
       for (const v of m.versions.values()) if (v.record.number !== undefined) out[v.record.version] = v.record.number;
@@ -192,8 +192,14 @@ export class ModelReader {
     const hit = cache.get(loc.tree);
     if (hit) return hit;
     const numbers = (await this.fromParent(m, loc, cache, (v) => v.record.number)) ?? all();
-    cache.set(loc.tree, numbers);
+    if (persist) cache.set(loc.tree, numbers);
     return numbers;
+  }
+
+  /** Stores the numbers of the model folder `name` at this commit (what a registration knows once it committed). */
+  async keepNumbers(name: string, numbers: Record<string, number>): Promise<void> {
+    const loc = await this.locate(name);
+    if (loc) FolderCache.numbers(this.store.gitdir).set(loc.tree, numbers);
   }
 
   /** The stages at this commit from the cached stages of the same folder at the parent commit, reading only the files that differ. */

@@ -10,7 +10,7 @@
  * the folder is safe to delete.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commonDir } from './worktree.js';
 
@@ -43,6 +43,19 @@ export class FolderCache<T extends string | number> {
     } catch {
       return undefined;
     }
+  }
+
+  /** Removes the entries of folder trees not in `keep` (and temporary files left by a killed writer); returns how many. */
+  prune(keep: Set<string>): number {
+    let removed = 0;
+    let names: string[] = [];
+    try { names = readdirSync(this.dir); } catch { return 0; }
+    for (const n of names) {
+      const tree = /^([0-9a-f]{40})\.json$/.exec(n)?.[1];
+      if (tree && keep.has(tree)) continue;
+      try { unlinkSync(join(this.dir, n)); removed++; } catch { /* gone */ }
+    }
+    return removed;
   }
 
   set(tree: string, values: Record<string, T>): void {
