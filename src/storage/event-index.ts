@@ -172,6 +172,26 @@ export class EventIndex {
     }
   }
 
+  /**
+   * Each commit on the first-parent history of `tip` with its committer time, newest first:
+   * from the segments where they exist (no commit object read), else from the commits (nothing
+   * derived or stored). What `--at DATE` needs to find its commit.
+   */
+  async *times(store: ObjectStore, tip: string | undefined): AsyncGenerator<{ c: string; ct: number }> {
+    let cur = tip;
+    while (cur) {
+      const seg = this.read(cur);
+      if (seg) {
+        for (const r of seg.records) yield { c: r.c, ct: r.ct };
+        cur = seg.next;
+        continue;
+      }
+      const c = await store.readCommit(cur);
+      yield { c: c.oid, ct: c.committer.timestamp };
+      cur = c.parents[0];
+    }
+  }
+
   /** The events of one commit (from its segment, else derived and stored). */
   async commit(store: ObjectStore, oid: string, derive: (c: CommitInfo) => Promise<RegistryEvent[]>): Promise<IndexedCommit> {
     const seg = this.read(oid);

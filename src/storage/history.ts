@@ -7,6 +7,7 @@ import { RegistryError } from '../errors/index.js';
 import type { CommitInfo, ObjectStore } from './objects.js';
 import { parseGitDate } from './repo.js';
 import { changedFiles } from './tree-diff.js';
+import { EventIndex } from './event-index.js';
 
 export interface ChangedPath {
   path: string;
@@ -67,7 +68,9 @@ export async function resolveCommitish(store: ObjectStore, ref: string): Promise
 /** The last commit on the first-parent history of `tip` made at or before `date`. */
 export async function commitAtDate(store: ObjectStore, tip: string | undefined, date: Date): Promise<string | undefined> {
   const t = date.getTime() / 1000;
-  for await (const c of firstParentLog(store, tip)) if (c.committer.timestamp <= t) return c.oid;
+  // The event index holds each commit's time: a date 10,000 commits back reads its segments,
+  // not 10,000 commit objects (which it reads where no segment covers the history).
+  for await (const c of EventIndex.open(store.gitdir).times(store, tip)) if (c.ct <= t) return c.c;
   return undefined;
 }
 
