@@ -220,6 +220,12 @@ describe('reading: list, show, resolve', () => {
     expect(JSON.parse(ref.stdout)).toMatchObject({ version: '1.1.0', commit: headCommit(dir, 'HEAD~1') });
     const date = await runCli(['resolve', 'models:/churn/latest', '--at', '2024-05-01', '--json'], { cwd: dir });
     expect(JSON.parse(date.stdout)).toMatchObject({ version: '1.1.0', commit: headCommit(dir, 'HEAD~1') });
+    // The same once the event index holds the history (the date is then found from its commit times).
+    expect((await runCli(['history'], { cwd: dir })).code).toBe(0);
+    for (const [at, want] of [['2024-05-01', 'HEAD~1'], ['2024-06-01', 'HEAD']]) {
+      const indexed = await runCli(['resolve', 'models:/churn/latest', '--at', at, '--json'], { cwd: dir });
+      expect(JSON.parse(indexed.stdout).commit, at).toBe(headCommit(dir, want));
+    }
     const list = JSON.parse((await runCli(['list', '--at', 'HEAD~1', '--json'], { cwd: dir })).stdout);
     expect(list.models[0].latest).toBe('1.1.0');
   });
