@@ -71,6 +71,9 @@ async function changedScope(ctx: Context, base: string, head: string) {
   return { files, unchanged, scope: [...dirs].join(',') };
 }
 
+/** A plain `X.Y.Z` file name is a valid version without asking semver (10,000 names a check). */
+const PLAIN_VERSION = /^(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})$/;
+
 /**
  * The files under a touched model's versions/ folder. Those the change left as they were at
  * base are not read again (base passed its own check): the cross-file rules take their stages
@@ -78,9 +81,6 @@ async function changedScope(ctx: Context, base: string, head: string) {
  * versions reads one file. Anything else — a changed file, one whose stage is not known, a
  * link, a folder — is listed to be read and checked as usual.
  */
-/** A plain `X.Y.Z` file name is a valid version without asking semver (10,000 names a check). */
-const PLAIN_VERSION = /^(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})$/;
-
 async function versionFiles(head: Snapshot, dir: string, name: string, changed: Set<string>): Promise<{ files: CheckFile[]; unchanged?: UnchangedVersions }> {
   const store = head.store;
   const folder = `${dir}/versions`;
@@ -123,8 +123,9 @@ async function caseCollisions(ctx: Context, head: string, checked: ReturnType<ty
 
 /** The files a check reads: what changed (with base), a commit's, or the checked-out ones. */
 async function filesToCheck(ctx: Context, input: CheckInput): Promise<{ files: CheckFile[]; unchanged?: UnchangedVersions[]; scope?: string }> {
-  // A pull request check validates what changed: the changed files and every file of the
-  // models they belong to, so its cost follows the size of the change. (Base passed its own check.)
+  // A pull request check validates what changed: the changed files and the model files of the
+  // models they belong to, with the stages of their other versions from the stage cache, so its
+  // cost follows the size of the change. (Base passed its own check.)
   if (input.base !== undefined) return changedScope(ctx, input.base, input.head ?? 'HEAD');
   const readAt = input.head ?? input.ref;
   if (readAt !== undefined || !ctx.repo.dir) {
