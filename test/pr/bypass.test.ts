@@ -322,6 +322,14 @@ describe('attacks: each must fail `modelreg check --base main` with a message th
     expectCaught(r, 'version-reused', /deleted/);
   });
 
+  it('a version recorded as deleted while its file stays (the file itself unchanged, so not read)', async () => {
+    const dir = await branch('delete-keep-file');
+    await editText(dir, MODEL, (s) => s.replace(/(deletedVersions:\n(\s+)- 1\.3\.0\n)/, '$1$2- 1.1.0\n'));
+    await commitAll(dir, 'mark m 1.1.0 deleted', MALLORY);
+    const r = await checkPr(dir);
+    expectCaught(r, 'version-reused', /version 1\.1\.0 was deleted and may not be reused/);
+  });
+
   it('an exclusive stage held by two versions (promotion without archiving the holder)', async () => {
     const dir = await branch('exclusive');
     await mrOk(dir, ['approve', 'm', '1.2.0', '--stage', 'Production'], ALICE);
