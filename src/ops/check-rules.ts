@@ -90,7 +90,9 @@ function checkVersionFile(w: Walk, f: CheckFile, model: string, fileVersion: str
   const v = validateText<ModelVersion>('version', f.text!, f.path);
   f.text = undefined;
   w.issues.push(...v.issues);
-  if (v.value) versionFits(w, f, model, fileVersion, v.value, (field) => locate(v.parsed, [field]));
+  if (!v.value) return;
+  versionFits(w, f, model, fileVersion, v.value, (field) => locate(v.parsed, [field]));
+  if (v.value.number !== undefined && w.models.has(modelKey(model))) numberIsUnique(w, f, model, v.value, v);
 }
 
 type Where = (field: string) => { line?: number; column?: number };
@@ -108,7 +110,6 @@ function versionFits(w: Walk, f: Pick<CheckFile, 'path'>, model: string, fileVer
     w.issues.push(issue(f.path, 'unknown-stage', `stage '${rec.stage}' is not a stage of policy '${policy.name}' (${policy.stages.join(', ')})`, { ...at('stage'), field: 'stage' }));
   }
   if (ms.record.deletedVersions?.includes(rec.version)) w.issues.push(issue(f.path, 'version-reused', `version ${rec.version} was deleted and may not be reused`, { field: 'version' }));
-  if (rec.number !== undefined) numberIsUnique(w, f, model, rec, v);
   ms.versions.set(rec.version, rec.stage);
 }
 
