@@ -12,6 +12,7 @@ import type { ModelVersion, RegisteredModel, ResolvedConfig } from '../domain/st
 import { isExclusive, type LoadedPolicy } from '../policy/index.js';
 import { checkConfig, checkPolicies, fileProblems, type CheckFile, type UnchangedVersions } from './check-files.js';
 import { checkDeploymentFile, isDeploymentPath } from './check-deployments.js';
+import { checkAnalysisFile, isAnalysisPath } from './check-analysis.js';
 
 export { checkConfig, checkPolicies, type CheckFile, type UnchangedVersions };
 
@@ -197,5 +198,6 @@ export function checkFiles(files: CheckFile[], unchanged: UnchangedVersions[] = 
   for (const m of w.models.values()) for (const rule of MODEL_RULES) rule(w, m, w.policies.get(m.record.policy ?? 'default'));
   // Deployment files name models and versions: checked once the registry's files are read.
   for (const f of files.filter((x) => isDeploymentPath(x.path))) checkDeploymentFile(f, w.models, issues);
+  for (const f of files.filter((x) => isAnalysisPath(x.path))) checkAnalysisFile(f, w.models, issues);
   return { config, models: w.models, policies: w.policies, issues, files: count };
 }

@@ -12,6 +12,8 @@ import { rawEntryAt, rawEntryAtOffset, rawIsRegularFile, rawNames, treeBytes } f
 import { changedPaths } from '../storage/history.js';
 import { issue } from '../domain/issues.js';
 import { DEPLOYMENTS_DIR, placeOfDeployment } from '../domain/deployments.js';
+import { ANALYSIS_DIR } from '../storage/analysis-events.js';
+import { isAnalysisPath } from './check-analysis.js';
 import { checkFiles, checkConfig, type CheckFile, type UnchangedVersions } from './check-rules.js';
 import { checkAgainstBase, pinpoint } from './check-base.js';
 import { forgeApprovers, forgeBase } from './forge-approvals.js';
@@ -52,6 +54,13 @@ async function changedScope(ctx: Context, base: string, head: string) {
     if (place) {
       deployments.push(c.path);
       dirs.add(`${cfg.registry}/${place.model}`);
+      continue;
+    }
+    // So is an analysis file (analysis/<model>/<version>/<time>.yaml).
+    if (isAnalysisPath(c.path)) {
+      deployments.push(c.path);
+      const parts = c.path.split('/');
+      if (parts.length >= 4) dirs.add(`${cfg.registry}/${parts.slice(1, -2).join('/')}`);
       continue;
     }
     if (!c.path.startsWith(`${cfg.registry}/`)) continue;
@@ -132,11 +141,11 @@ async function filesToCheck(ctx: Context, input: CheckInput): Promise<{ files: C
     const snap = await ctx.snapshotAt(readAt);
     const first = await readTreeFiles(snap.store, snap.tree, [], [CONFIG_FILE]);
     const cfg = checkConfig(first, []);
-    return { files: [...first, ...(await readTreeFiles(snap.store, snap.tree, [cfg.registry, cfg.policies, DEPLOYMENTS_DIR], []))] };
+    return { files: [...first, ...(await readTreeFiles(snap.store, snap.tree, [cfg.registry, cfg.policies, DEPLOYMENTS_DIR, ANALYSIS_DIR], []))] };
   }
   const first = await readWorktreeFiles(ctx.repo.dir, [], [CONFIG_FILE]);
   const cfg = checkConfig(first, []);
-  return { files: [...first, ...(await readWorktreeFiles(ctx.repo.dir, [cfg.registry, cfg.policies, DEPLOYMENTS_DIR], []))] };
+  return { files: [...first, ...(await readWorktreeFiles(ctx.repo.dir, [cfg.registry, cfg.policies, DEPLOYMENTS_DIR, ANALYSIS_DIR], []))] };
 }
 
 export async function check(ctx: Context, given: CheckInput = {}): Promise<CheckResult> {

@@ -43,7 +43,7 @@ export interface PendingPromotion {
 }
 
 export interface PendingInput {
-  /** Ask the forge of `origin` for open pull requests (needs its token in the environment). */
+  /** Ask the forge of the remote (`origin` unless `--remote` names another) for open pull requests (needs its token in the environment). */
   forge?: boolean;
   /**
    * Descriptions kept between calls, by branch, tip, registry tip and forge approvers: the same
@@ -72,13 +72,13 @@ export async function pendingPromotions(ctx: Context, input: PendingInput = {}):
   const tip = await readRef(ctx.repo.gitdir, targetRef);
   const branches = new Map<string, string>();
   // Proposals pushed by others arrive as remote-tracking branches; a local branch of the same name wins.
-  for (const [ref, oid] of await listRefs(ctx.repo.gitdir, `refs/remotes/origin/${PROPOSAL_PREFIX}`)) branches.set(ref.slice('refs/remotes/origin/'.length), oid);
+  for (const [ref, oid] of await listRefs(ctx.repo.gitdir, `refs/remotes/${remoteOf(ctx)}/${PROPOSAL_PREFIX}`)) branches.set(ref.slice(`refs/remotes/${remoteOf(ctx)}/`.length), oid);
   for (const [ref, oid] of await listRefs(ctx.repo.gitdir, `refs/heads/${PROPOSAL_PREFIX}`)) branches.set(ref.slice('refs/heads/'.length), oid);
   const listed = input.forge ? await openPulls(ctx, target) : undefined;
   const out: PendingPromotion[] = [];
   const store = ctx.store();
   for (const pr of listed?.pulls ?? []) {
-    const head = branches.get(pr.head) ?? (await readRef(ctx.repo.gitdir, `refs/remotes/origin/${pr.head}`)) ?? (pr.headSha && (await hasCommit(ctx, pr.headSha)) ? pr.headSha : undefined);
+    const head = branches.get(pr.head) ?? (await readRef(ctx.repo.gitdir, `refs/remotes/${remoteOf(ctx)}/${pr.head}`)) ?? (pr.headSha && (await hasCommit(ctx, pr.headSha)) ? pr.headSha : undefined);
     branches.delete(pr.head);
     out.push(await remembered(ctx, input.memo, { branch: pr.head, head, tip, pullRequest: pr }));
   }
@@ -111,7 +111,7 @@ async function hasCommit(ctx: Context, oid: string): Promise<boolean> {
 /** One pending change: its tip commit, its base, and the base check's findings. */
 async function describe(ctx: Context, i: { branch: string; head?: string; tip?: string; pullRequest?: PendingPromotion['pullRequest'] }): Promise<PendingPromotion> {
   const pr = i.pullRequest ? { pullRequest: i.pullRequest } : {};
-  if (!i.head) return { branch: i.branch, behind: false, lines: [], ...pr, error: `The branch ${i.branch} is not in this clone; fetch it (git fetch origin ${i.branch}) to see its checklist.` };
+  if (!i.head) return { branch: i.branch, behind: false, lines: [], ...pr, error: `The branch ${i.branch} is not in this clone; fetch it (git fetch ${remoteOf(ctx)} ${i.branch}) to see its checklist.` };
   const store = ctx.store();
   const commit = await store.readCommit(i.head);
   const about = { branch: i.branch, head: i.head, subject: parseCommitMessage(commit.message).subject, author: { name: commit.author.name, email: commit.author.email }, at: new Date(commit.author.timestamp * 1000).toISOString(), ...pr };
@@ -126,13 +126,13 @@ async function describe(ctx: Context, i: { branch: string; head?: string; tip?: 
   }
 }
 
-/** The open pull requests into `target` on the forge of `origin`, with their approving reviewers; or why there are none. */
+/** The open pull requests into `target` on the forge of the remote, with their approving reviewers; or why there are none. */
 async function openPulls(ctx: Context, target: string): Promise<{ pulls: Array<NonNullable<PendingPromotion['pullRequest']>>; forge: { name?: ForgeName; error?: string } }> {
   const { forgeFor, forgeOfRemote, forgeToken } = await import('../forge/index.js');
   const { remoteUrl } = await import('../storage/remote.js');
-  const url = await remoteUrl(ctx.repo).catch(() => undefined);
+  const url = await remoteUrl(ctx.repo, ctx.options.remote).catch(() => undefined);
   const remote = url ? forgeOfRemote(url, ctx.env) : undefined;
-  if (!remote) return { pulls: [], forge: url ? { error: 'The remote origin is not on a forge modelreg knows (GitHub, GitLab).' } : {} };
+  if (!remote) return { pulls: [], forge: url ? { error: `The remote ${remoteOf(ctx)} is not on a forge modelreg knows (GitHub, GitLab).` } : {} };
   if (!forgeToken(ctx.env, remote.forge)) return { pulls: [], forge: { name: remote.forge, error: `No forge token: set MODELREG_TOKEN${remote.forge === 'github' ? ' or GITHUB_TOKEN' : ''} for the server to list open ${remote.forge === 'gitlab' ? 'merge' : 'pull'} requests.` } };
   const apiUrl = remote.forge === 'gitlab' && !ctx.env.CI_API_V4_URL && !ctx.env.CI_SERVER_URL ? `https://${remote.host}/api/v4` : undefined;
   const forge = forgeFor(remote.forge, ctx.env, { apiUrl });
@@ -152,7 +152,12 @@ async function openPulls(ctx: Context, target: string): Promise<{ pulls: Array<N
  * Promotions page lists it; undefined when the branch does not exist.
  */
 export async function pendingBranch(ctx: Context, branch: string, registryRef: string): Promise<PendingPromotion | undefined> {
-  const head = (await readRef(ctx.repo.gitdir, `refs/heads/${branch}`)) ?? (await readRef(ctx.repo.gitdir, `refs/remotes/origin/${branch}`));
+  const head = (await readRef(ctx.repo.gitdir, `refs/heads/${branch}`)) ?? (await readRef(ctx.repo.gitdir, `refs/remotes/${remoteOf(ctx)}/${branch}`));
   if (!head) return undefined;
   return describe(ctx, { branch, head, tip: await readRef(ctx.repo.gitdir, registryRef) });
+}
+
+/** The remote the server follows: `--remote NAME`, else origin. */
+function remoteOf(ctx: Context): string {
+  return ctx.options.remote ?? 'origin';
 }
