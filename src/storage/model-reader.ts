@@ -7,6 +7,7 @@
 import { modelKey } from '../domain/names.js';
 import type { ModelState, ModelVersion, RegisteredModel, VersionState } from '../domain/state.js';
 import type { TreeEntry } from './objects.js';
+import type { CachedModel } from './model-cache.js';
 import { pathMismatch, type ModelLocation, type TreeReader } from './tree-reader.js';
 import type { BulkLister } from './bulk-lister.js';
 import { VersionFolder } from './version-folder.js';
@@ -25,6 +26,9 @@ const KEEP_VERSIONS = 2_000;
 const FROM_ANCESTORS = 32;
 
 export type { ModelLocation } from './tree-reader.js';
+
+/** Versions up to which a model read on demand takes the whole model from the on-disk cache when it is there. */
+const SMALL_MODEL = 256;
 
 export class ModelReader {
   private modelCache = new Map<string, ModelState | null>();
@@ -135,15 +139,20 @@ export class ModelReader {
     const entries = await this.store.readTree(loc.tree);
     const modelEntry = entries.find((e) => e.path === 'model.yaml');
     if (!modelEntry) return undefined;
-    const file = `${loc.dir}/model.yaml`;
-    const m = (await this.files.record<RegisteredModel>('model', file, modelEntry))!;
-    await this.files.loadValidators();
     // The version names from the folder's raw tree (no entry objects for 10,000 files); an
     // entry is decoded when its version is asked for.
     const vdir = entries.find((e) => e.path === 'versions' && e.type === 'tree');
     const vbuf = treeBytes(this.store, vdir?.oid);
     const offsets = new Map<string, number>();
     for (const { name, offset } of rawNames(vbuf)) if (name.endsWith('.yaml')) offsets.set(name.slice(0, -5), offset);
+    // A small model a whole read already cached on disk (models-v1/) is read from there: no YAML
+    // parser or validator has to load (about 10 ms of a `resolve`'s start-up). A big model's
+    // cache file would cost more to read than the one version on demand.
+    const stored = !lenient && offsets.size <= SMALL_MODEL ? this.persisted?.get(loc.tree) : undefined;
+    if (stored) return this.fromStored(loc, stored, true);
+    const file = `${loc.dir}/model.yaml`;
+    const m = (await this.files.record<RegisteredModel>('model', file, modelEntry))!;
+    await this.files.loadValidators();
     const load = (version: string): VersionState => {
       const raw = rawEntryAtOffset(vbuf, offsets.get(version)!);
       const e: TreeEntry = { mode: raw.mode, path: raw.name, oid: raw.oid, type: raw.isTree ? 'tree' : raw.mode === '160000' ? 'commit' : 'blob' };
@@ -281,19 +290,21 @@ export class ModelReader {
     return out;
   }
 
+  /** A model folder's state from its on-disk cache entry (models-v1/). */
+  private fromStored(loc: ModelLocation, stored: CachedModel, retain: boolean): ModelState {
+    const versions = new Map<string, VersionState>();
+    for (const v of stored.versions) versions.set(v.record.version, { record: v.record, file: `${loc.dir}/versions/${v.name}`, ...(v.blob ? { blob: v.blob } : {}) });
+    const state: ModelState = { name: loc.name, dir: loc.dir, file: `${loc.dir}/model.yaml`, record: stored.record, ...(stored.blob ? { blob: stored.blob } : {}), versions };
+    if (retain) this.parsed.setModel(loc.tree, state);
+    return state;
+  }
+
   /** A model folder's state (from this process, the on-disk cache, or the files); `retain: false` keeps nothing in this process. */
   async readModelAt(loc: ModelLocation, retain = true): Promise<ModelState | undefined> {
     const cached = this.parsed.getModel(loc.tree);
     if (cached) return cached;
     const stored = this.persisted?.get(loc.tree);
-    if (stored) {
-      const file = `${loc.dir}/model.yaml`;
-      const versions = new Map<string, VersionState>();
-      for (const v of stored.versions) versions.set(v.record.version, { record: v.record, file: `${loc.dir}/versions/${v.name}`, ...(v.blob ? { blob: v.blob } : {}) });
-      const state: ModelState = { name: loc.name, dir: loc.dir, file, record: stored.record, ...(stored.blob ? { blob: stored.blob } : {}), versions };
-      if (retain) this.parsed.setModel(loc.tree, state);
-      return state;
-    }
+    if (stored) return this.fromStored(loc, stored, retain);
     const entries = await this.store.readTree(loc.tree);
     const modelEntry = entries.find((e) => e.path === 'model.yaml');
     if (!modelEntry) return undefined;
