@@ -9,6 +9,8 @@ import { modelKey, parseModelName } from '../domain/names.js';
 import { schemaRef } from '../domain/render.js';
 import { modelFile, versionFile, type ModelState } from '../domain/state.js';
 import { editYaml } from '../domain/yaml-file.js';
+import { deploymentFile } from '../domain/deployments.js';
+import { deploymentsOfModel } from '../storage/deployments.js';
 import { evaluateModelMove } from '../policy/model-moves.js';
 import type { Snapshot } from '../storage/snapshot.js';
 import type { FileChange } from '../storage/write.js';
@@ -72,7 +74,7 @@ export async function renameModel(ctx: Context, input: RenameModelInput): Promis
     await folderFiles(snap, m);
     const cfg = await snap.config();
     const changes: FileChange[] = [];
-    const move = async (from: string, to: string, field: 'name' | 'model', schema: 'model' | 'version') => {
+    const move = async (from: string, to: string, field: 'name' | 'model', schema: 'model' | 'version' | 'deployment') => {
       const text = (await snap.text(from)) ?? '';
       let next = editYaml(text, [{ path: [field], value: input.to }]);
       // The editor hint names the schema relative to the file: a move into or out of a namespace changes it.
@@ -81,6 +83,8 @@ export async function renameModel(ctx: Context, input: RenameModelInput): Promis
     };
     await move(m.file, modelFile(cfg, input.to), 'name', 'model');
     for (const v of m.versions.values()) await move(v.file, versionFile(cfg, input.to, v.record.version), 'model', 'version');
+    // What is deployed where moves with the model (deployments/<env>/<model>.yaml names it).
+    for (const d of await deploymentsOfModel(snap, m.name)) await move(deploymentFile(d.env, m.name), deploymentFile(d.env, input.to), 'model', 'deployment');
     return {
       changes,
       message: { subject: `rename model ${m.name} to ${input.to}`, body: input.reason, trailers: [['Modelreg-Action', 'rename-model'], ['Modelreg-Model', m.name], ['Modelreg-To-Model', input.to]] },
@@ -99,6 +103,8 @@ export async function deleteModel(ctx: Context, input: DeleteModelInput): Promis
     const m = await requireModel(snap, input.model);
     await judged(ctx, snap, m, 'delete');
     const files = await folderFiles(snap, m);
+    // Its deployment records go with it: they may name only registered models.
+    for (const d of await deploymentsOfModel(snap, m.name)) files.push(deploymentFile(d.env, m.name));
     return {
       changes: files.map((path) => ({ path, content: null })),
       message: { subject: `delete model ${m.name}`, body: input.reason, trailers: [['Modelreg-Action', 'delete-model'], ['Modelreg-Model', m.name]] },

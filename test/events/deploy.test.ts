@@ -231,6 +231,29 @@ describe('check validates deployment files', () => {
   });
 });
 
+describe('model rename and delete carry the deployment records', () => {
+  it('a rename moves deployments/<env>/<model>.yaml with the model, a delete removes it; check and check --base pass', async () => {
+    const d = join(await tempDir('mrdeploy-move-'), 'reg');
+    await initRegistry({ dir: d }, { identity: ADA, now: clock.now });
+    const r = await openRegistry({ dir: d, identity: ADA, now: clock.now });
+    await r.register({ model: 'churn', artifact: 's3://m/churn' });
+    await r.recordDeployment({ model: 'churn', version: '1.0.0', env: 'staging' });
+    await r.recordDeployment({ model: 'churn', version: '1.0.0', env: 'production' });
+    const renamed = await runCli(['model', 'rename', 'churn', 'team/churn2'], { cwd: d });
+    expect(renamed.code).toBe(0);
+    const moved = git(d, ['show', '--no-renames', '--name-status', '--format=', 'HEAD']).stdout.split('\n').filter((l) => l.includes('deployments/')).sort();
+    expect(moved).toEqual(['A\tdeployments/production/team/churn2.yaml', 'A\tdeployments/staging/team/churn2.yaml', 'D\tdeployments/production/churn.yaml', 'D\tdeployments/staging/churn.yaml']);
+    expect(YAML.parse(await readFile(join(d, 'deployments/staging/team/churn2.yaml'), 'utf8')).model).toBe('team/churn2');
+    expect((await runCli(['check'], { cwd: d })).code).toBe(0);
+    expect((await runCli(['check', '--base', 'HEAD~1'], { cwd: d })).code).toBe(0);
+    const deleted = await runCli(['model', 'delete', 'team/churn2'], { cwd: d });
+    expect(deleted.code).toBe(0);
+    expect(git(d, ['ls-files', 'deployments']).stdout.trim()).toBe('');
+    expect((await runCli(['check'], { cwd: d })).code).toBe(0);
+    expect((await runCli(['check', '--base', 'HEAD~1'], { cwd: d })).code).toBe(0);
+  });
+});
+
 describe('the library facade', () => {
   it('events() gives the feed the CLI prints; followEvents() gives new events as commits arrive, until aborted', async () => {
     const cli = lines((await runCli(['events'], { cwd: dir })).stdout).map((e) => e.id);
