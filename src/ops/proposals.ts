@@ -35,10 +35,11 @@ export async function proposalRefs(ctx: Context, remote?: string): Promise<Map<s
 
 /**
  * The transitions proposed on `modelreg/*` branches (each branch's tip commit, by its trailers).
- * A local branch wins over the remote's branch of the same name.
+ * A local branch wins over the remote's branch of the same name. Refs whose commit cannot be
+ * read are skipped and listed in `unreadable`.
  * @example await listProposals(ctx, await proposalRefs(ctx, 'origin'))
  */
-export async function listProposals(ctx: Context, refs: Map<string, string>, remote?: string): Promise<Proposal[]> {
+export async function listProposals(ctx: Context, refs: Map<string, string>, remote?: string, unreadable: string[] = []): Promise<Proposal[]> {
   const store = ctx.store();
   const byBranch = new Map<string, Proposal>();
   const [local, tracking] = proposalRefPrefixes(remote);
@@ -46,7 +47,12 @@ export async function listProposals(ctx: Context, refs: Map<string, string>, rem
   for (const [ref, oid] of entries) {
     const branch = ref.startsWith(local) ? ref.slice('refs/heads/'.length) : `modelreg/${ref.slice(tracking!.length)}`;
     let message: string;
-    try { message = (await store.readCommit(oid)).message; } catch { continue; } // a ref to a missing object is not a proposal
+    try {
+      message = (await store.readCommit(oid)).message;
+    } catch {
+      unreadable.push(ref); // a ref to a missing object is not a proposal (or its fetch is not finished yet)
+      continue;
+    }
     const msg = parseCommitMessage(message);
     if (trailerValue(msg, 'Modelreg-Action') !== 'transition') continue;
     const model = trailerValue(msg, 'Modelreg-Model');

@@ -190,9 +190,13 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     const refs = await proposalRefs(ctx, opts.remote);
     const seen = [...refs].map(([r, o]) => `${r} ${o}`).sort().join('\n');
     if (!force && seen === proposalRefsSeen) return undefined;
-    proposalRefsSeen = seen;
+    const unreadable: string[] = [];
+    const listed = await listProposals(ctx, refs, opts.remote, unreadable);
+    // A ref whose commit could not be read yet (a fetch still writing its pack) is looked at again
+    // next time: the refs are remembered as seen only when every one of them was read.
+    proposalRefsSeen = unreadable.length ? '' : seen;
     const out: Open = [];
-    for (const p of await listProposals(ctx, refs, opts.remote)) {
+    for (const p of listed) {
       const v = at.byKey.get(modelKey(p.model))?.bySemver.get(p.version);
       if (!v || v.record.stage === p.stage) continue; // merged (or the version is gone)
       const pr = pullRequests.get(p.branch);
@@ -392,10 +396,15 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   let fetching: Promise<void> | undefined;
   const fetcher = opts.remote ? setInterval(() => {
     if (fetching) return;
-    fetching = (async () => {
+    // The fetch takes its turn in the write queue: a write's own fetch, commit and push never run
+    // beside it (two fetches into one repository at once could leave a write judging the remote's
+    // tip before its objects are readable, and refuse it as diverged).
+    const job = queue.then(async () => {
       await followRemote(ctx, ref, { proposals: !!opts.propose });
       await refresh();
-    })().catch((e) => log(`modelreg serve: fetching from ${opts.remote}: ${(e as Error).message}`)).finally(() => { fetching = undefined; });
+    });
+    queue = job.catch(() => undefined);
+    fetching = job.catch((e) => log(`modelreg serve: fetching from ${opts.remote}: ${(e as Error).message}`)).finally(() => { fetching = undefined; });
   }, opts.refreshMs ?? 5000) : undefined;
   fetcher?.unref();
 
