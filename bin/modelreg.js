@@ -7,8 +7,13 @@
 // (module.enableCompileCache is Node >= 22.1). This file is CommonJS (bin/package.json): an ES
 // module entry point costs about 3 ms more to start.
 //
-// Two caches, dist/cli/modelreg.cjs.{read,full}.codecache: one with what the read commands
-// compile and one with what every other command compiles; a read picks the small one.
+// Five caches, dist/cli/modelreg.cjs.<group>.codecache, one per group of commands that run the
+// same code: `point` (resolve, show, download), `list` (list, search, best, compare, diff, help
+// and usage), `history` (history, events), `write` (register, transition, alias, tag and the
+// other one-commit writes) and `full` (every other command). V8 deserialises all of a cache's
+// data at start-up, so a command reads the cache of its own group only: a `resolve` does not pay
+// for the functions `history` or `check` compiled (one cache for every read took resolve about
+// 1-2 ms more once serve and the web UI had grown the bundle).
 //
 // A cache file is a header and V8's data. The header names the bundle it was made from (CRC-32
 // and length), the Node version and platform that made it, and the CRC-32 of the data: V8 does
@@ -34,8 +39,18 @@ const fs = require('node:fs');
 const path = require('node:path');
 const Module = require('node:module');
 
-const bundle = path.join(__dirname, '..', 'dist', 'cli', 'modelreg.cjs');
-const READ_COMMANDS = new Set(['list', 'show', 'resolve', 'search', 'history', 'diff', 'compare', 'best', 'help']);
+// Two bundles of the same CLI (scripts/build.mjs): modelreg-all.cjs for the commands that reach
+// the HTTP server, the web UI, monitoring or MLflow import and export; modelreg.cjs, without that
+// code, for every other command, so they do not pay for it at start-up.
+const HEAVY_COMMANDS = new Set(['serve', 'watch', 'import', 'export']);
+const bundle = path.join(__dirname, '..', 'dist', 'cli', HEAVY_COMMANDS.has(commandOf(process.argv)) ? 'modelreg-all.cjs' : 'modelreg.cjs');
+const GROUPS = {
+  resolve: 'point', show: 'point', download: 'point',
+  list: 'list', search: 'list', best: 'list', compare: 'list', diff: 'list', help: 'list',
+  history: 'history', events: 'history',
+  register: 'write', transition: 'write', promote: 'write', alias: 'write', tag: 'write', describe: 'write',
+  approve: 'write', rollback: 'write', deprecate: 'write', deploy: 'write',
+};
 const mode = process.env.MODELREG_CODE_CACHE ?? '';
 const MAGIC = 'MRCC0002';
 const HEADER = 28;
@@ -109,14 +124,21 @@ function runCached() {
   run(mod.exports, target ? () => writeCache(target, want, generation, script, target !== shipped) : undefined);
 }
 
-/** `read` for a read command (or none: usage), `full` otherwise. */
-function cacheGroup(argv) {
+/** The command's name: the first argument that is neither an option nor an option's value. */
+function commandOf(argv) {
   for (let i = 2; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-C' || a === '--registry') i++;
-    else if (!a.startsWith('-')) return READ_COMMANDS.has(a) ? 'read' : 'full';
+    else if (!a.startsWith('-')) return a;
   }
-  return 'read';
+  return undefined;
+}
+
+/** The command's group in GROUPS, `full` for the others, `list` with no command (usage). */
+function cacheGroup(argv) {
+  const command = commandOf(argv);
+  if (command === undefined) return 'list';
+  return Object.hasOwn(GROUPS, command) ? GROUPS[command] : 'full';
 }
 
 /**

@@ -103,46 +103,76 @@ const staticRequires = {
     }
   },
 };
-const bundle = `${root}dist/cli/modelreg.cjs`;
-await esbuild.build({
-  entryPoints: [`${root}dist/cli/main.js`],
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  outfile: bundle,
-  // The bundle sits in dist/cli/, where main.js was, so the paths its modules build from
-  // import.meta.url (the list worker, the validators, the package's schemas) stay right.
-  define: { 'import.meta.url': '__modelregModuleUrl' },
-  banner: { js: "const __modelregModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  // Whitespace and syntax only: names stay, so an unexpected error's stack still reads. The
-  // smaller text is quicker to read and hash at every start. --debug maps stacks to the modules under dist/.
-  minifyWhitespace: true,
-  minifySyntax: true,
-  // ASCII only, so bin/modelreg.js can decode it as Latin-1, a copy (utf8 decoding of 1.4 MB took 2.4 ms).
-  charset: 'ascii',
-  // isomorphic-git (with pako, 540 kB, 40% of the bundle) serves only init and the remote
-  // commands (fetch, push, pull requests); they load it from node_modules. Every other command
-  // would read and hash it at every start for nothing.
-  // re2js (260 kB) runs only the matches() of a guard or search filter: it loads from node_modules
-  // on first use (policy/cel-regex.ts), like isomorphic-git.
-  external: ['isomorphic-git', 'isomorphic-git/*', 're2js'],
-  sourcemap: true,
-  plugins: [lazyChildProcess, staticRequires],
-  logLevel: 'warning',
-});
-
-// esbuild escapes non-ASCII characters everywhere but in regular expression literals (one in
-// cel-js: /µs/); \uXXXX means the same there, with or without the u flag (surrogate pairs for
-// astral characters), unless the character was itself escaped by a backslash: then stop.
-{
+// Two bundles of the same CLI. modelreg-all.cjs holds everything; modelreg.cjs, the one every
+// everyday command runs, leaves out the code only `serve`, `watch`, `import` and `export` reach
+// (the HTTP server and the web UI, monitoring, MLflow import and export: about 170 kB). V8
+// instantiates every top-level function of a bundle and deserialises its code cache at each
+// start, so that code cost every `resolve` about 1.5 % of its instructions (measured with
+// callgrind) for nothing. bin/modelreg.js picks the bundle by the command (HEAVY_COMMANDS there).
+// In modelreg.cjs each left-out module is a stub that throws: reaching one means a command is
+// missing from HEAVY_COMMANDS, and the check below fails the build when a left-out module is
+// imported from anywhere but the command modules of those commands (or another left-out module).
+const HEAVY = /[\\/]dist[\\/](server[\\/]http|ops[\\/](watch|import-mlflow|export-mlflow|import-mlmodel))\.js$/;
+const HEAVY_IMPORTERS = /^dist\/(cli\/commands\/(serve|watch|import)|server\/|ui\/|ops\/(watch|import-mlflow|export-mlflow|import-mlmodel|monitor-providers))/;
+const leaveOutHeavy = {
+  name: 'leave-out-heavy',
+  setup(build) {
+    build.onLoad({ filter: HEAVY }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`${args.path.split(/[\\/]dist[\\/]/).pop()} is not in dist/cli/modelreg.cjs: bin/modelreg.js runs dist/cli/modelreg-all.cjs for the commands that need it (HEAVY_COMMANDS)`)});`,
+      loader: 'js',
+    }));
+  },
+};
+async function bundleCli(name, plugins) {
+  const bundle = `${root}dist/cli/${name}`;
+  const result = await esbuild.build({
+    entryPoints: [`${root}dist/cli/main.js`],
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    outfile: bundle,
+    // The bundle sits in dist/cli/, where main.js was, so the paths its modules build from
+    // import.meta.url (the list worker, the validators, the package's schemas) stay right.
+    define: { 'import.meta.url': '__modelregModuleUrl' },
+    banner: { js: "const __modelregModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    // Whitespace and syntax only: names stay, so an unexpected error's stack still reads. The
+    // smaller text is quicker to read and hash at every start. --debug maps stacks to the modules under dist/.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    // ASCII only, so bin/modelreg.js can decode it as Latin-1, a copy (utf8 decoding of 1.4 MB took 2.4 ms).
+    charset: 'ascii',
+    // isomorphic-git (with pako, 540 kB, 40% of the bundle) serves only init and the remote
+    // commands (fetch, push, pull requests); they load it from node_modules. Every other command
+    // would read and hash it at every start for nothing.
+    // re2js (260 kB) runs only the matches() of a guard or search filter: it loads from node_modules
+    // on first use (policy/cel-regex.ts), like isomorphic-git.
+    external: ['isomorphic-git', 'isomorphic-git/*', 're2js'],
+    sourcemap: true,
+    metafile: true,
+    plugins: [lazyChildProcess, staticRequires, ...plugins],
+    logLevel: 'warning',
+  });
+  // esbuild escapes non-ASCII characters everywhere but in regular expression literals (one in
+  // cel-js: /µs/); \uXXXX means the same there, with or without the u flag (surrogate pairs for
+  // astral characters), unless the character was itself escaped by a backslash: then stop.
   const text = await readFile(bundle, 'utf8');
   const ascii = text.replace(/[^\x00-\x7f]/g, (c, at) => {
     if (text[at - 1] === '\\') throw new Error(`build: an escaped non-ASCII character at offset ${at} of ${bundle}; bin/modelreg.js needs an ASCII bundle`);
     return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
   });
   if (ascii !== text) await writeFile(bundle, ascii);
+  return result.metafile;
 }
+const all = await bundleCli('modelreg-all.cjs', []);
+for (const [file, input] of Object.entries(all.inputs)) {
+  for (const imported of input.imports) {
+    if (HEAVY.test(`/${imported.path}`) && !HEAVY_IMPORTERS.test(file)) {
+      throw new Error(`build: ${file} imports ${imported.path}, which dist/cli/modelreg.cjs leaves out; run it from a command in bin/modelreg.js's HEAVY_COMMANDS (and HEAVY_IMPORTERS here), or take it out of HEAVY`);
+    }
+  }
+}
+await bundleCli('modelreg.cjs', [leaveOutHeavy]);
 
 // Fill the code cache with the functions that the common commands run: each command of a short
 // session in a throwaway registry reads the cache the previous one wrote and adds what it

@@ -1,17 +1,27 @@
-// Part of the build: fills dist/cli/modelreg.cjs.{read,full}.codecache with the functions the
-// everyday commands run (bin/modelreg.js picks the cache by the command: reads, everything else). Each command below runs in a throwaway registry with MODELREG_CODE_CACHE=update:
-// it loads the cache the previous one wrote and writes it back with what it compiled itself, so
-// the last cache holds the union. A failing command fails the build: it means the bundle is broken.
+// Part of the build: fills dist/cli/modelreg.cjs.<group>.codecache with the functions the
+// everyday commands run (bin/modelreg.js picks the cache by the command's group: point, list,
+// history, write, full). Each command below runs in a throwaway registry with
+// MODELREG_CODE_CACHE=update: it loads its group's cache the previous command of the group wrote
+// and writes it back with what it compiled itself, so each cache holds its group's union. A
+// failing command fails the build: it means the bundle is broken.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** The groups of bin/modelreg.js's GROUPS, each warmed by at least one command of the session. */
+export const CACHE_GROUPS = ['point', 'list', 'history', 'write', 'full'];
+
 const SIGNATURE = { inputs: [{ name: 'x', type: 'double', required: true }], outputs: [{ name: 'y', type: 'double', required: true }] };
 
 export function warmCodeCache(root) {
   const bin = join(root, 'bin', 'modelreg.js');
-  const caches = ['read', 'full'].map((group) => join(root, 'dist', 'cli', `modelreg.cjs.${group}.codecache`));
+  const caches = [
+    ...CACHE_GROUPS.map((group) => join(root, 'dist', 'cli', `modelreg.cjs.${group}.codecache`)),
+    // serve, watch, import and export run the other bundle; --help compiles what every start
+    // runs, and a user's first commands add the rest (bin/modelreg.js).
+    join(root, 'dist', 'cli', 'modelreg-all.cjs.full.codecache'),
+  ];
   const tmp = mkdtempSync(join(tmpdir(), 'modelreg-build-'));
   const repo = join(tmp, 'registry');
   const env = { ...process.env };
@@ -43,6 +53,7 @@ export function warmCodeCache(root) {
     ['-C', repo, 'history', 'demo'],
     ['-C', repo, 'check'],
     ['-C', repo, 'check', '--base', 'HEAD~1'],
+    ['serve', '--help'],
   ];
   try {
     for (const args of session) {

@@ -45,7 +45,8 @@ export { FEED_TYPES, FEED_FORMATS, type CloudEvent, type FeedData, type FeedForm
 export { DEPLOY_STATUSES, type Deployment, type DeploymentView, type DeployStatus } from './domain/deployments.js';
 export type { EventsInput, FeedItem, FollowOptions } from './ops/events.js';
 export type { NotifyInput, NotifyResult, Delivery } from './ops/notify.js';
-export type { DeployRecordInput, DeployRecordResult, DeploymentsInput } from './ops/deploy.js';
+export type { DeployRecordInput, DeployRecordResult } from './ops/deploy.js';
+export type { DeploymentsInput } from './ops/deployments.js';
 
 /** A registry repository and every operation on it. */
 export interface Registry {
@@ -98,7 +99,7 @@ export interface Registry {
   /** Records which version serves in an environment: one commit, event `deployment.recorded` (`modelreg deploy record`). */
   recordDeployment(input: import('./ops/deploy.js').DeployRecordInput): ReturnType<typeof import('./ops/deploy.js').recordDeployment>;
   /** What is deployed where: model -> env -> deployment (`modelreg deploy list`). */
-  deployments(input?: import('./ops/deploy.js').DeploymentsInput): ReturnType<typeof import('./ops/deploy.js').deployments>;
+  deployments(input?: import('./ops/deployments.js').DeploymentsInput): ReturnType<typeof import('./ops/deployments.js').deployments>;
 }
 
 /** A stream whose module loads when it is first read (importers that never stream never load it). */
@@ -149,7 +150,7 @@ export async function openRegistry(options: RegistryOptions = {}): Promise<Regis
     notify: async (i = {}) => (await import('./ops/notify.js')).notify(ctx, i),
     notifyLog: async (i = {}) => (await import('./ops/notify.js')).notifyLog(ctx, i),
     recordDeployment: async (i) => (await import('./ops/deploy.js')).recordDeployment(ctx, i),
-    deployments: async (i = {}) => (await import('./ops/deploy.js')).deployments(ctx, i),
+    deployments: async (i = {}) => (await import('./ops/deployments.js')).deployments(ctx, i),
   };
 }
 

@@ -18,7 +18,31 @@ import { handleError } from './errors.js';
 import { serveCommands } from './commands/serve.js';
 import { modelCommands } from './commands/model.js';
 
-export function buildProgram(): Command {
+/**
+ * Each module's registrar and the commands it adds. A command line that names one of them
+ * registers only that module's commands: building all of them (commander objects for some 45
+ * commands and their options) was about 1 % of a `resolve`'s instructions. Help, usage and an
+ * unknown command (for commander's suggestions) register everything. test/cli/program.test.ts
+ * checks the names against what each registrar adds.
+ */
+const REGISTRARS: ReadonlyArray<readonly [(program: Command) => void, readonly string[]]> = [
+  [registerCommand, ['register']],
+  [readCommands, ['list', 'show', 'resolve', 'download', 'history']],
+  [writeCommands, ['tag', 'describe', 'alias']],
+  [workflowCommands, ['transition', 'promote', 'check', 'init']],
+  [governanceCommands, ['approve', 'policy', 'explain', 'rollback', 'deprecate', 'delete', 'search', 'compare', 'best']],
+  [collaborationCommands, ['diff', 'sync', 'codeowners', 'doctor']],
+  [importCommands, ['import', 'export']],
+  [serveCommands, ['serve', 'renumber']],
+  [eventsCommand, ['events']],
+  [notifyCommand, ['notify']],
+  [deployCommands, ['deploy']],
+  [modelCommands, ['model']],
+  [watchCommand, ['watch']],
+];
+
+/** The program with every command, or with only the module of `command` when one adds it. */
+export function buildProgram(command?: string): Command {
   const program = new Command('modelreg')
     .description('A model registry that lives in a Git repository.')
     .option('-C, --registry <dir>', 'a folder inside the registry repository (default: the current one)')
@@ -27,20 +51,19 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  registerCommand(program);
-  readCommands(program);
-  writeCommands(program);
-  workflowCommands(program);
-  governanceCommands(program);
-  collaborationCommands(program);
-  importCommands(program);
-  serveCommands(program);
-  eventsCommand(program);
-  notifyCommand(program);
-  deployCommands(program);
-  modelCommands(program);
-  watchCommand(program);
+  const only = command === undefined ? undefined : REGISTRARS.find(([, names]) => names.includes(command));
+  for (const [register] of only ? [only] : REGISTRARS) register(program);
   return program;
+}
+
+/** The command a command line names: its first argument that is neither an option nor the value of -C. */
+export function commandOf(argv: string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-C' || a === '--registry') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
 }
 
 export const VERSION = '0.1.0';
@@ -51,7 +74,7 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${VERSION}\n`);
     return;
   }
-  const program = buildProgram();
+  const program = buildProgram(commandOf(argv));
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -1,17 +1,17 @@
 /**
  * `deploy record`: which version serves in which environment, written by the deployment job
  * that did it. One file per environment and model (domain/deployments.ts), one commit through
- * the write path every change takes; the commit is the `deployment.recorded` event. And the
- * read side: a model's deployments, every deployment.
+ * the write path every change takes; the commit is the `deployment.recorded` event. The read
+ * side is ops/deployments.ts, kept apart so `show` does not load the write path.
  */
 import {
-  deploymentFile, deploymentSchemaRef, orderedDeployment, parseDeployUrl, parseEnv, parseStatus, byEnv, deploymentsOfVersion,
+  deploymentFile, deploymentSchemaRef, orderedDeployment, parseDeployUrl, parseEnv, parseStatus,
   type Deployment, type DeploymentView, type DeployStatus,
 } from '../domain/deployments.js';
 import { parseModelName } from '../domain/names.js';
 import { renderYaml } from '../domain/render.js';
 import { parseVersion } from '../domain/versions.js';
-import { allDeployments, deploymentsOfModel } from '../storage/deployments.js';
+import { deploymentsOfModel } from '../storage/deployments.js';
 import type { Snapshot } from '../storage/snapshot.js';
 import type { Context } from './context.js';
 import { requireModel, requireVersion } from './errors.js';
@@ -83,39 +83,4 @@ export async function recordDeployment(ctx: Context, input: DeployRecordInput): 
       branchName: `modelreg/deploy-${m.name.replace('/', '-')}-${version}-${env}`,
     };
   });
-}
-
-export interface DeploymentsInput {
-  /** Only this model's deployments. */
-  model?: string;
-  /** The registry as it was at a ref or date. */
-  at?: string;
-}
-
-/**
- * What is deployed where: model → env → deployment.
- * @example (await deployments(ctx, { model: 'churn' })).churn.staging.version // '2.1.0'
- */
-export async function deployments(ctx: Context, input: DeploymentsInput = {}): Promise<Record<string, Record<string, DeploymentView>>> {
-  const snap = await ctx.snapshotAt(input.at);
-  let all: Deployment[];
-  if (input.model !== undefined) {
-    const m = await requireModel(snap, input.model, true);
-    all = await deploymentsOfModel(snap, m.name);
-  } else all = await allDeployments(snap);
-  const out: Record<string, Record<string, DeploymentView>> = {};
-  const models = new Map<string, Deployment[]>();
-  for (const d of all) models.set(d.model, [...(models.get(d.model) ?? []), d]);
-  for (const name of [...models.keys()].sort()) out[name] = byEnv(models.get(name)!);
-  return out;
-}
-
-/**
- * The environments `version` of `model` is deployed in, env → deployment.
- * @example await versionDeployments(ctx, { model: 'churn', version: '2.1.0' }) // { staging: { status: 'succeeded', ... } }
- */
-export async function versionDeployments(ctx: Context, input: { model: string; version: string; at?: string }): Promise<Record<string, DeploymentView>> {
-  const snap = await ctx.snapshotAt(input.at);
-  const m = await requireModel(snap, input.model, true);
-  return deploymentsOfVersion(await deploymentsOfModel(snap, m.name), input.version);
 }

@@ -49,7 +49,7 @@ beforeAll(async () => {
   install = await freshInstall();
   userCache = await tempDir('mrcache-user-');
   bundle = join(install, 'dist', 'cli', 'modelreg.cjs');
-  cacheFile = `${bundle}.read.codecache`;
+  cacheFile = `${bundle}.point.codecache`;
   fullCache = `${bundle}.full.codecache`;
   repo = await makeRepo({
     'modelreg.yaml': CONFIG_YAML,
@@ -61,7 +61,7 @@ beforeAll(async () => {
 // Every test starts from the caches the build wrote and an empty user cache folder.
 beforeEach(async () => {
   spawnSync('chattr', ['-i', join(install, 'dist', 'cli')]);
-  for (const group of ['read', 'full']) {
+  for (const group of ['point', 'list', 'history', 'write', 'full']) {
     const file = `${bundle}.${group}.codecache`;
     await rm(file, { recursive: true, force: true });
     await cp(join(ROOT, 'dist', 'cli', `modelreg.cjs.${group}.codecache`), file);
@@ -72,7 +72,7 @@ beforeEach(async () => {
 
 describe('the CLI code cache', () => {
   it('is written by the build and used by a command: the small one by reads', async () => {
-    for (const group of ['read', 'full']) {
+    for (const group of ['point', 'list', 'history', 'write', 'full']) {
       const file = join(ROOT, 'dist', 'cli', `modelreg.cjs.${group}.codecache`);
       expect(existsSync(file)).toBe(true);
       expect(await generation(file)).toBe(255);
@@ -81,7 +81,7 @@ describe('the CLI code cache', () => {
     expect(r.report).toBe('used');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ model: 'churn', version: '1.0.0', stage: 'Production' });
-    // A write command with the read cache broken still uses the full one, and the other way round.
+    // A write command with the point cache (resolve, show) broken still uses the full one, and the other way round.
     const saved = await readFile(cacheFile);
     await writeFile(cacheFile, 'junk');
     try {
@@ -93,6 +93,38 @@ describe('the CLI code cache', () => {
       await writeFile(cacheFile, saved);
     }
     expect((await modelreg(['--registry', repo, '--json', 'show', 'churn'])).report).toBe('used');
+  });
+
+  it('runs serve, watch, import and export from modelreg-all.cjs, every other command from modelreg.cjs, which leaves their code out', async () => {
+    const small = await readFile(bundle, 'latin1');
+    const all = await readFile(join(install, 'dist', 'cli', 'modelreg-all.cjs'), 'latin1');
+    // Texts of the MLflow REST server, the web UI's headers and watch's rollback commits.
+    for (const text of ['ENDPOINT_NOT_FOUND', 'Content-Security-Policy', 'Modelreg-Analysis']) {
+      expect(all).toContain(text);
+      expect(small).not.toContain(text);
+    }
+    expect(small.length).toBeLessThan(all.length * 0.95);
+    // watch runs for real (not the stub): it reads the policy and finds no monitor to watch.
+    const watch = await modelreg(['-C', repo, 'watch', 'models:/churn/Production']);
+    expect(watch.report).toBe('used');
+    expect(watch.code).toBe(2);
+    expect(watch.stderr).toMatch(/has no monitor: section/);
+    // Without modelreg-all.cjs, those commands say the build is incomplete; the others still run.
+    const moved = join(install, 'modelreg-all.cjs.away');
+    await cp(join(install, 'dist', 'cli', 'modelreg-all.cjs'), moved);
+    await rm(join(install, 'dist', 'cli', 'modelreg-all.cjs'));
+    try {
+      for (const args of [['-C', repo, 'watch', 'models:/churn/Production'], ['serve', '--help'], ['import', '--help'], ['export', '--help']]) {
+        const r = await modelreg(args);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(/modelreg is not built: .*modelreg-all\.cjs is missing\. Run `npm run build`/);
+      }
+      const read = await modelreg(resolveArgs());
+      expect(read.code).toBe(0);
+      expect(JSON.parse(read.stdout)).toMatchObject({ model: 'churn', version: '1.0.0' });
+    } finally {
+      await cp(moved, join(install, 'dist', 'cli', 'modelreg-all.cjs'));
+    }
   });
 
   it('never hands damaged data to V8 (it would crash), answers the same, and writes a good cache afterwards', async () => {
@@ -159,7 +191,7 @@ describe('the CLI code cache', () => {
     expect(first.report).toBe('rejected');
     const second = await modelreg(resolveArgs(), flags);
     expect(second.report).toBe('used');
-    expect(second.from).toMatch(new RegExp(`^${userCache}/modelreg/modelreg-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}\\.read\\.codecache$`));
+    expect(second.from).toMatch(new RegExp(`^${userCache}/modelreg/modelreg-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}\\.point\\.codecache$`));
     expect(outcome(second)).toEqual(outcome(first));
     expect((await readFile(cacheFile)).equals(built)).toBe(true);
     const plain = await modelreg(resolveArgs());
@@ -202,20 +234,20 @@ describe('the CLI code cache', () => {
       const first = await modelreg(resolveArgs());
       expect(first.report).toBe('missing');
       expect(outcome(first)).toEqual(outcome(off));
-      const names = (await readdir(join(userCache, 'modelreg'))).filter((f) => f.endsWith('.read.codecache'));
+      const names = (await readdir(join(userCache, 'modelreg'))).filter((f) => f.endsWith('.point.codecache'));
       expect(names).toHaveLength(1);
       const mine = join(userCache, 'modelreg', names[0]);
       expect(await generation(mine)).toBe(1);
       const sizes = [(await readFile(mine)).length];
       // Each later command that uses it adds what it compiled, seven times, then leaves it be.
       for (let g = 2; g <= 9; g++) {
-        const r = await modelreg(g % 2 ? ['-C', repo, 'list'] : resolveArgs());
+        const r = await modelreg(g % 2 ? ['-C', repo, 'show', 'churn'] : resolveArgs());
         expect(r.report).toBe('used');
         expect(r.from).toBe(mine);
         expect(await generation(mine)).toBe(Math.min(g, 8));
         sizes.push((await readFile(mine)).length);
       }
-      // It grew: list's functions were added to resolve's. Not necessarily at the first step: V8
+      // It grew: show's functions were added to resolve's (the same group: point). Not necessarily at the first step: V8
       // may flush the bytecode of functions it has not run for a while (more so under load), so
       // one rewrite can come out a few bytes smaller than the one before.
       expect(Math.max(...sizes.slice(1))).toBeGreaterThan(sizes[0]);

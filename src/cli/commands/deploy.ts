@@ -26,7 +26,7 @@ export function deployCommands(program: Command): void {
     .option('--at <ref|date>', 'the registry as it was at a ref or date')
     .action(async (model: string | undefined, o, cmd: Command) => {
       const ctx = await context(cmd);
-      const { deployments } = await import('../../ops/deploy.js');
+      const { deployments } = await import('../../ops/deployments.js');
       const r = await deployments(ctx, { model, at: o.at });
       if (globals(cmd).json) return json({ deployments: r });
       const lines: string[] = [];

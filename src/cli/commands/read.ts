@@ -29,7 +29,7 @@ export function readCommands(program: Command): void {
         const r = await show(ctx, { model, version, at: o.at ?? o.ref });
         if (globals(cmd).json) return json(r);
         // The environments this version is deployed in (the record itself stays the file's content).
-        const { versionDeployments } = await import('../../ops/deploy.js');
+        const { versionDeployments } = await import('../../ops/deployments.js');
         return out(renderVersion(r, await versionDeployments(ctx, { model: r.model, version: r.version, at: o.at ?? o.ref })));
       }
       const r = await show(ctx, { model, at: o.at ?? o.ref });

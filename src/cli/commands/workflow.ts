@@ -1,4 +1,4 @@
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { promises } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { afterWrite, context, globals, json, out, writeOptions } from '../io.js';
@@ -50,6 +50,9 @@ export function workflowCommands(program: Command): void {
       const r = await check(ctx, { base: o.base, head: o.head, ref: o.ref, forge: o.forge, verifyOrigin: o.verifyOrigin });
       const rendered = render(r, process.env);
       process.stdout.write(rendered.stdout);
+      // node:fs's `promises` loads fs/promises on first use: imported at the top of this module,
+      // every command would load it at start-up.
+      const { appendFile, mkdir, writeFile } = promises;
       for (const a of rendered.appends ?? []) await appendFile(a.path, a.text);
       for (const f of rendered.files ?? []) {
         const path = resolve(o.outputDir, f.path);
