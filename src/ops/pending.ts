@@ -9,13 +9,11 @@ import type { CheckResult } from '../domain/check-result.js';
 import { parseCommitMessage } from '../domain/trailers.js';
 import type { ForgeName, OpenPullRequest } from '../forge/index.js';
 import { isAncestor, mergeBase } from '../storage/ancestry.js';
-import { listRefs, readRef } from '../storage/refs.js';
+import { readRef } from '../storage/refs.js';
 import { check } from './check.js';
+import { proposalBranches } from './proposals.js';
 import type { Context } from './context.js';
 import { diffLines, type DiffLine } from './diff.js';
-
-/** Branches under this prefix are proposals (`promote --branch`, `serve --propose`, the UI). */
-export const PROPOSAL_PREFIX = 'modelreg/';
 
 export interface PendingPromotion {
   /** Set (and the promotion left out of the list) when the branch is already in the registry branch. */
@@ -70,10 +68,8 @@ export async function pendingPromotions(ctx: Context, input: PendingInput = {}):
   const targetRef = await ctx.targetRef();
   const target = targetRef.replace(/^refs\/heads\//, '');
   const tip = await readRef(ctx.repo.gitdir, targetRef);
-  const branches = new Map<string, string>();
   // Proposals pushed by others arrive as remote-tracking branches; a local branch of the same name wins.
-  for (const [ref, oid] of await listRefs(ctx.repo.gitdir, `refs/remotes/${remoteOf(ctx)}/${PROPOSAL_PREFIX}`)) branches.set(ref.slice(`refs/remotes/${remoteOf(ctx)}/`.length), oid);
-  for (const [ref, oid] of await listRefs(ctx.repo.gitdir, `refs/heads/${PROPOSAL_PREFIX}`)) branches.set(ref.slice('refs/heads/'.length), oid);
+  const branches = await proposalBranches(ctx, remoteOf(ctx));
   const listed = input.forge ? await openPulls(ctx, target) : undefined;
   const out: PendingPromotion[] = [];
   const store = ctx.store();

@@ -33,6 +33,29 @@ export async function proposalRefs(ctx: Context, remote?: string): Promise<Map<s
   return out;
 }
 
+/** A proposal ref's branch name: `refs/heads/modelreg/x` and `refs/remotes/<remote>/modelreg/x` are both `modelreg/x`. */
+function branchOf(ref: string, remote?: string): string {
+  const [local, tracking] = proposalRefPrefixes(remote);
+  return ref.startsWith(local!) ? ref.slice('refs/heads/'.length) : `modelreg/${ref.slice(tracking!.length)}`;
+}
+
+/** `refs` in the order their branches are read: the remote's first, so a local branch of the same name wins. */
+function remoteFirst(refs: Map<string, string>): Array<[string, string]> {
+  const local = 'refs/heads/';
+  return [...refs].sort(([a], [b]) => (a.startsWith(local) === b.startsWith(local) ? 0 : a.startsWith(local) ? 1 : -1));
+}
+
+/**
+ * The `modelreg/*` branches, short name → commit: local ones, and the remote's tracking branches
+ * (proposals pushed by others); a local branch wins over the remote's of the same name.
+ * @example await proposalBranches(ctx, 'origin') // Map { 'modelreg/promote-churn-2.1.0-production' => '3f2a…' }
+ */
+export async function proposalBranches(ctx: Context, remote?: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const [ref, oid] of remoteFirst(await proposalRefs(ctx, remote))) out.set(branchOf(ref, remote), oid);
+  return out;
+}
+
 /**
  * The transitions proposed on `modelreg/*` branches (each branch's tip commit, by its trailers).
  * A local branch wins over the remote's branch of the same name. Refs whose commit cannot be
@@ -42,10 +65,8 @@ export async function proposalRefs(ctx: Context, remote?: string): Promise<Map<s
 export async function listProposals(ctx: Context, refs: Map<string, string>, remote?: string, unreadable: string[] = []): Promise<Proposal[]> {
   const store = ctx.store();
   const byBranch = new Map<string, Proposal>();
-  const [local, tracking] = proposalRefPrefixes(remote);
-  const entries = [...refs].sort(([a], [b]) => (a.startsWith(local) === b.startsWith(local) ? 0 : a.startsWith(local) ? 1 : -1));
-  for (const [ref, oid] of entries) {
-    const branch = ref.startsWith(local) ? ref.slice('refs/heads/'.length) : `modelreg/${ref.slice(tracking!.length)}`;
+  for (const [ref, oid] of remoteFirst(refs)) {
+    const branch = branchOf(ref, remote);
     let message: string;
     try {
       message = (await store.readCommit(oid)).message;
