@@ -107,6 +107,51 @@ export class EventIndex {
     }
   }
 
+  /**
+   * The commits of the segment at `commit` whose line matches `mention`, parsed and checked; the
+   * others are not parsed, but their commit ids (which JSON.stringify writes first, at fixed
+   * places) must still chain along first parents, as read() requires. What `history MODEL`
+   * reads: in a registry of many models most commits name other models, and parsing them was
+   * most of the walk.
+   */
+  private readMentioning(commit: string, mention: RegExp): Segment | undefined {
+    if (!this.has(commit)) return undefined;
+    let text: string;
+    try {
+      text = readFileSync(join(this.dir, `${commit}.ndjson`), 'utf8');
+    } catch {
+      return undefined;
+    }
+    try {
+      let at = text.indexOf('\n');
+      const head = JSON.parse(text.slice(0, at)) as { format?: string; version?: number; head?: string; next?: string | null; count?: number };
+      if (head.format !== EVENT_INDEX_FORMAT || head.version !== EVENT_INDEX_VERSION || head.head !== commit || typeof head.count !== 'number') return undefined;
+      const re = new RegExp(mention.source, mention.flags.includes('g') ? mention.flags : `${mention.flags}g`);
+      re.lastIndex = at + 1;
+      let match = re.exec(text);
+      const records: IndexedCommit[] = [];
+      let want: string | undefined = commit;
+      for (let i = 0; i < head.count; i++) {
+        const start = at + 1;
+        at = text.indexOf('\n', start);
+        if (at < 0 || !want || !text.startsWith(`{"c":"${want}"`, start)) return undefined;
+        want = text.startsWith(',"p":"', start + 47) ? text.slice(start + 53, start + 93) : undefined;
+        if (match && match.index < at) {
+          const r = JSON.parse(text.slice(start, at)) as unknown;
+          if (!validRecord(r) || r.p !== want) return undefined;
+          records.push(r);
+          re.lastIndex = at + 1;
+          match = re.exec(text);
+        }
+      }
+      const next = head.next ?? undefined;
+      if (head.count < 1 || want !== next || (want !== undefined && !OID.test(want))) return undefined;
+      return { records, ...(next ? { next } : {}) };
+    } catch {
+      return undefined;
+    }
+  }
+
   private write(records: IndexedCommit[]): void {
     if (!records.length) return;
     const head = records[0].c;
@@ -143,14 +188,17 @@ export class EventIndex {
   /**
    * Every commit on the first-parent history of `tip`, newest first, with its events, stopping
    * before `stopAt`. Commits no segment covers are derived with `derive` and stored, also when
-   * the caller stops early.
+   * the caller stops early. With `mention`, a stored commit whose index line `mention` does not
+   * match may be left out (a commit derived now is always yielded).
    */
-  async *walk(store: ObjectStore, tip: string | undefined, derive: (c: CommitInfo) => Promise<RegistryEvent[]>, stopAt?: string): AsyncGenerator<IndexedCommit> {
+  async *walk(store: ObjectStore, tip: string | undefined, derive: (c: CommitInfo) => Promise<RegistryEvent[]>, stopAt?: string, mention?: RegExp): AsyncGenerator<IndexedCommit> {
     let cur = tip;
     let pending: IndexedCommit[] = [];
     try {
       while (cur && cur !== stopAt) {
-        const seg = this.read(cur);
+        // With `mention` (and no stop inside a segment to look for), stored commits whose line
+        // does not match are skipped unparsed: the caller wants only the others.
+        const seg = mention && !stopAt ? this.readMentioning(cur, mention) : this.read(cur);
         if (seg) {
           if (pending.length) { this.store(pending, seg); pending = []; }
           for (const r of seg.records) {

@@ -97,6 +97,8 @@ describe('history at depth', () => {
   it('answers the same from the index, without it, and with a corrupt segment', async () => {
     const warm = await runCli(['history', 'big'], { cwd: dir });
     expect(parseEntries(warm.stdout)).toEqual(want);
+    // From the index, a model's history parses only the lines that name it, in any case.
+    expect(parseEntries((await runCli(['history', 'BIG'], { cwd: dir })).stdout)).toEqual(want);
     const files = indexFiles(dir);
     expect(Object.keys(files).length).toBeGreaterThan(1);
     // A segment cut short, another with commits that do not chain: both ignored and written again.
