@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ObjectStore } from '../../src/storage/objects.js';
-import { changedFiles, diffRawTrees, findRawEntry, treeBytes } from '../../src/storage/tree-diff.js';
+import { changedFiles, diffRawTrees, findRawEntry, findRawEntryStart, spliceRawTree, treeBytes } from '../../src/storage/tree-diff.js';
 import { writeTreeChanges } from '../../src/storage/write.js';
 import { cleanup, git, makeRepo } from '../helpers/repo.js';
 
@@ -90,4 +90,38 @@ describe('raw tree diff', () => {
       },
     ), { numRuns: 40 });
   }, 120_000);
+
+  it('finds an entry by a search for its name where a walk over the entries finds it, whatever bytes the ids hold', () => {
+    // Ids made of the bytes a search could mistake for an entry: digits, spaces, NULs and the names themselves.
+    const names = ['a', 'b', '1.0.0.yaml', '10', '4', 'x y', '100644', '40000'];
+    const idByte = fc.constantFrom(0x00, 0x20, 0x31, 0x34, 0x30, 0x36, 0x61, 0x62, 0x2e, 0x79);
+    fc.assert(fc.property(
+      fc.uniqueArray(fc.tuple(fc.constantFrom(...names), fc.boolean(), fc.array(idByte, { minLength: 20, maxLength: 20 })), { selector: ([n]) => n, maxLength: 8 }),
+      fc.constantFrom(...names),
+      (entries, wanted) => {
+        const order = (n: string, t: boolean) => Buffer.from(t ? `${n}/` : n);
+        entries.sort(([a, at], [b, bt]) => Buffer.compare(order(a, at), order(b, bt)));
+        const starts = new Map<string, number>();
+        const parts: Buffer[] = [];
+        let at = 0;
+        for (const [name, isTree, id] of entries) {
+          const entry = Buffer.concat([Buffer.from(`${isTree ? '40000' : '100644'} ${name}\0`), Buffer.from(id)]);
+          starts.set(name, at);
+          parts.push(entry);
+          at += entry.length;
+        }
+        const buf = Buffer.concat(parts);
+        expect(findRawEntryStart(buf, wanted)).toBe(starts.get(wanted) ?? -1);
+        expect(findRawEntry(buf, wanted)?.name === wanted).toBe(starts.has(wanted));
+        // Replacing an entry in place copies the rest as it was.
+        const e = entries.find(([n]) => n === wanted);
+        if (e) {
+          const oid = 'ab'.repeat(20);
+          const out = spliceRawTree(buf, [{ name: wanted, mode: e[1] ? '40000' : '100644', oid }]);
+          expect(out.length).toBe(buf.length);
+          expect(findRawEntry(out, wanted)?.oid).toBe(oid);
+        }
+      },
+    ), { numRuns: 2000 });
+  });
 });
