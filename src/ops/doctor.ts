@@ -34,13 +34,22 @@ export async function doctor(ctx: Context): Promise<DoctorReport & { branch: str
 async function pruneModelCache(ctx: Context): Promise<number> {
   const { ModelCache } = await import('../storage/model-cache.js');
   const { worktrees } = await import('../storage/worktree.js');
+  const { versionsTreeOf } = await import('../storage/model-reader.js');
+  const { pruneTreeFiles } = await import('../storage/tree-file-cache.js');
   const keep = new Set<string>();
+  const keepTrees = new Set<string>();
   const heads = new Set([undefined, ...worktrees(ctx.repo.gitdir).map((w) => w.head).filter((h): h is string => h !== undefined)]);
   for (const head of heads) {
     const snap = await ctx.snapshotAt(head).catch(() => undefined);
-    for (const l of (await snap?.locations().catch(() => [])) ?? []) keep.add(l.tree);
+    for (const l of (await snap?.locations().catch(() => [])) ?? []) {
+      keep.add(l.tree);
+      // The versions/ trees kept whole by storage/tree-file-cache.ts.
+      const v = snap ? versionsTreeOf(snap.store, l.tree) : undefined;
+      if (v) keepTrees.add(v);
+    }
   }
   // The stages and numbers of model folders (storage/stage-cache.ts) are kept by the same rule.
   const { FolderCache } = await import('../storage/stage-cache.js');
-  return new ModelCache(ctx.repo.gitdir).prune(keep) + FolderCache.open(ctx.repo.gitdir).prune(keep) + FolderCache.numbers(ctx.repo.gitdir).prune(keep);
+  return new ModelCache(ctx.repo.gitdir).prune(keep) + FolderCache.open(ctx.repo.gitdir).prune(keep) + FolderCache.numbers(ctx.repo.gitdir).prune(keep)
+    + pruneTreeFiles(ctx.repo.gitdir, keepTrees);
 }

@@ -6,13 +6,14 @@
  */
 import { modelKey } from '../domain/names.js';
 import type { ModelState, ModelVersion, RegisteredModel, VersionState } from '../domain/state.js';
-import type { TreeEntry } from './objects.js';
+import type { ObjectStore, TreeEntry } from './objects.js';
 import type { CachedModel } from './model-cache.js';
 import { pathMismatch, type ModelLocation, type TreeReader } from './tree-reader.js';
 import type { BulkLister } from './bulk-lister.js';
 import { VersionFolder } from './version-folder.js';
 import { FolderCache, StageCache } from './stage-cache.js';
-import { diffRawTrees, findRawEntry, rawEntryAt, rawEntryAtOffset, rawNames, treeBytes } from './tree-diff.js';
+import { diffRawTrees, findRawEntry, findRawEntryStart, rawEntryAt, rawEntryAtOffset, rawNames, treeBytes } from './tree-diff.js';
+import { cachedTreeBytes } from './tree-file-cache.js';
 
 /**
  * Versions up to which a whole-registry question (forEachModel) keeps what it read in the
@@ -29,6 +30,8 @@ export type { ModelLocation } from './tree-reader.js';
 
 /** Versions up to which a model read on demand takes the whole model from the on-disk cache when it is there. */
 const SMALL_MODEL = 256;
+/** A versions/ tree this large has more than SMALL_MODEL entries (each is at least 28 bytes plus its name): no need to list them to know. */
+const SMALL_MODEL_BYTES = SMALL_MODEL * 64;
 
 export class ModelReader {
   private modelCache = new Map<string, ModelState | null>();
@@ -142,26 +145,36 @@ export class ModelReader {
     // The version names from the folder's raw tree (no entry objects for 10,000 files); an
     // entry is decoded when its version is asked for.
     const vdir = entries.find((e) => e.path === 'versions' && e.type === 'tree');
-    const vbuf = treeBytes(this.store, vdir?.oid);
-    const offsets = new Map<string, number>();
-    for (const { name, offset } of rawNames(vbuf)) if (name.endsWith('.yaml')) offsets.set(name.slice(0, -5), offset);
+    // The folder's raw tree, a large one from its file by id (storage/tree-file-cache.ts) rather
+    // than rebuilt from the pack's delta chain. A version is found by a search for its entry;
+    // the names are listed (no entry objects for 10,000 files) only when asked for as a whole.
+    const vbuf = cachedTreeBytes(this.store, vdir?.oid);
+    let offsets: Map<string, number> | undefined;
+    const names = () => {
+      offsets = new Map();
+      for (const { name, offset } of rawNames(vbuf)) if (name.endsWith('.yaml')) offsets.set(name.slice(0, -5), offset);
+      return [...offsets.keys()];
+    };
+    // Once listed, a name's entry is where the listing found it (a search per version of a
+    // whole-model read would scan the tree once per version).
+    const offsetOf = (version: string) => (offsets ? offsets.get(version) ?? -1 : findRawEntryStart(vbuf, `${version}.yaml`));
     // A small model a whole read already cached on disk (models-v1/) is read from there: no YAML
     // parser or validator has to load (about 10 ms of a `resolve`'s start-up). A big model's
     // cache file would cost more to read than the one version on demand.
-    const stored = !lenient && offsets.size <= SMALL_MODEL ? this.persisted?.get(loc.tree) : undefined;
+    const stored = !lenient && vbuf.length <= SMALL_MODEL_BYTES && names().length <= SMALL_MODEL ? this.persisted?.get(loc.tree) : undefined;
     if (stored) return this.fromStored(loc, stored, true);
     const file = `${loc.dir}/model.yaml`;
     const m = (await this.files.record<RegisteredModel>('model', file, modelEntry))!;
     await this.files.loadValidators();
     const load = (version: string): VersionState => {
-      const raw = rawEntryAtOffset(vbuf, offsets.get(version)!);
+      const raw = rawEntryAtOffset(vbuf, offsetOf(version));
       const e: TreeEntry = { mode: raw.mode, path: raw.name, oid: raw.oid, type: raw.isTree ? 'tree' : raw.mode === '160000' ? 'commit' : 'blob' };
       const path = `${loc.dir}/versions/${e.path}`;
       const v = this.files.parseRecord<ModelVersion>('version', path, e, undefined, false);
       if (v.value.version !== version || v.value.model.toLowerCase() !== loc.name.toLowerCase()) throw pathMismatch(path, v.value.model, v.value.version);
       return { record: v.value, file: path, blob: v.blob };
     };
-    const versions = new VersionFolder([...offsets.keys()], lenient ? (version) => { try { return load(version); } catch { return undefined; } } : load);
+    const versions = new VersionFolder(names, lenient ? (version) => { try { return load(version); } catch { return undefined; } } : load, (version) => offsetOf(version) >= 0);
     const state: ModelState = { name: loc.name, dir: loc.dir, file, record: m.value, blob: m.blob, versions };
     this.parsed.setOnDemand(key, state);
     return state;
@@ -330,4 +343,10 @@ export class ModelReader {
     });
     return state;
   }
+}
+
+/** The id of the versions/ folder of the model folder `tree`, if it has one. */
+export function versionsTreeOf(store: ObjectStore, tree: string): string | undefined {
+  const e = findRawEntry(treeBytes(store, tree), 'versions');
+  return e?.isTree && e.name === 'versions' ? e.oid : undefined;
 }

@@ -436,6 +436,22 @@ export class ObjectDatabase implements ObjectSource {
     return [...out];
   }
 
+  /**
+   * Keeps `obj` as the object `oid` in the memory cache, as if read here: a caller that has a
+   * verified copy (storage/tree-file-cache.ts: a large tree by id, checked against its id) spares
+   * the next `read` of it a rebuild from its pack's delta chain.
+   */
+  remember(oid: string, obj: RawObject): void {
+    if (this.cache.has(oid)) return;
+    this.cache.set(oid, obj);
+    this.cacheBytes += obj.content.length;
+    while ((this.cache.size > 20_000 || this.cacheBytes > this.cacheBytes_) && this.cache.size > 1) {
+      const [k, v] = this.cache.entries().next().value!;
+      this.cache.delete(k);
+      this.cacheBytes -= v.content.length;
+    }
+  }
+
   refreshPacks(): void {
     this.close();
     this.packs = undefined;

@@ -7,7 +7,7 @@
  * entries before it.
  */
 import { RegistryError } from '../errors/index.js';
-import type { ObjectStore } from './objects.js';
+import type { ObjectStore, TreeEntry } from './objects.js';
 
 export interface RawEntry {
   name: string;
@@ -294,8 +294,15 @@ export function rawEntryAt(store: ObjectStore, tree: string | undefined, path: s
 }
 
 function findExact(buf: Buffer, name: string): RawEntry | undefined {
-  const e = findRawEntry(buf, name);
-  return e && e.name === name ? e : undefined;
+  const at = findRawEntryStart(buf, name);
+  return at < 0 ? undefined : readEntry(buf, at).entry;
+}
+
+/** `rawEntryAt` as the parsed trees' TreeEntry (`store.entryAt`'s answer), without parsing the folders on the way. */
+export function treeEntryAt(store: ObjectStore, tree: string, path: string): TreeEntry | undefined {
+  if (path === '') return { mode: '040000', path: '', oid: tree, type: 'tree' };
+  const e = rawEntryAt(store, tree, path);
+  return e && { mode: e.mode, path: e.name, oid: e.oid, type: e.isTree ? 'tree' : e.mode === '160000' ? 'commit' : 'blob' };
 }
 
 export interface ChangedFile {

@@ -11,6 +11,7 @@ import type { ModelCache } from './model-cache.js';
 import { CONFIG_FILE, isInsideRepo, resolveConfig, type RegistryConfig, type ResolvedConfig } from '../domain/state.js';
 import type { ObjectStore, TreeEntry } from './objects.js';
 import type { ParsedCache } from './cache.js';
+import { treeEntryAt } from './tree-diff.js';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 let validateModule: typeof import('../domain/validate.js') | undefined;
@@ -44,7 +45,8 @@ export class TreeReader {
   }
 
   async entry(path: string): Promise<TreeEntry | undefined> {
-    return this.tree ? this.store.entryAt(this.tree, path) : undefined;
+    // Raw lookups: a path into a folder of 10,000 versions parses none of its entries.
+    return this.tree ? treeEntryAt(this.store, this.tree, path) : undefined;
   }
 
   /**

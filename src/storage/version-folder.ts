@@ -8,18 +8,30 @@
 import type { VersionState } from '../domain/state.js';
 
 export class VersionFolder extends Map<string, VersionState> {
-  private readonly names: string[];
-  private readonly known: Set<string>;
+  private listed?: string[];
+  private known?: Set<string>;
 
-  /** `names`: the versions, in the folder's order; `load(version)` reads one (and throws INVALID_FILE when it is bad). */
-  constructor(names: string[], private readonly load: (version: string) => VersionState | undefined) {
+  /**
+   * `names`: the versions in the folder's order, or a function that lists them (called only when
+   * the names are asked for as a whole: `size`, `keys()`, iteration); `load(version)` reads one
+   * (and throws INVALID_FILE when it is bad); `exists(version)`: whether the folder has that
+   * version's file, without listing them all (a point read asks for one version of 10,000).
+   */
+  constructor(names: string[] | (() => string[]), private readonly load: (version: string) => VersionState | undefined, private readonly exists?: (version: string) => boolean) {
     super();
-    this.names = names;
-    this.known = new Set(names);
+    if (Array.isArray(names)) this.listed = names;
+    else this.list = names;
+  }
+
+  private list?: () => string[];
+
+  private get names(): string[] {
+    this.listed ??= this.list!();
+    return this.listed;
   }
 
   override get(version: string): VersionState | undefined {
-    if (!this.known.has(version)) return undefined;
+    if (!this.has(version)) return undefined;
     if (!super.has(version)) {
       const v = this.load(version);
       if (!v) return undefined;
@@ -29,6 +41,9 @@ export class VersionFolder extends Map<string, VersionState> {
   }
 
   override has(version: string): boolean {
+    if (super.has(version)) return true;
+    if (!this.listed && this.exists) return this.exists(version);
+    this.known ??= new Set(this.names);
     return this.known.has(version);
   }
 

@@ -12,7 +12,7 @@ import { compareAndSwapRef, currentBranch } from './refs.js';
 import { prepareIndex, readIndexOids, type IndexUpdate } from './index-file.js';
 import type { RepoPaths } from './repo.js';
 import { faultPoint } from './fault.js';
-import { findRawEntry, spliceRawTree, treeBytes, type RawEdit } from './tree-diff.js';
+import { findRawEntry, spliceRawTree, treeBytes, treeEntryAt, type RawEdit } from './tree-diff.js';
 
 /** One file to write (content) or delete (null), relative to the repository root. */
 export interface FileChange {
@@ -87,7 +87,7 @@ export async function assertClean(repo: RepoPaths, store: ObjectStore, tipTree: 
   const dirty: string[] = [];
   for (const path of paths) {
     await assertNoSymlink(repo.dir, path);
-    const atTip = tipTree ? (await store.entryAt(tipTree, path))?.oid : undefined;
+    const atTip = tipTree ? treeEntryAt(store, tipTree, path)?.oid : undefined;
     const text = await readFile(join(repo.dir, path)).catch(() => undefined);
     const onDisk = text === undefined ? undefined : hashBlob(text);
     const inIndex = indexed?.get(path);

@@ -1,0 +1,80 @@
+/**
+ * Large tree objects by id under `.git/modelreg/cache/trees-v1/<id>`: the raw bytes of a model's
+ * versions/ folder as Git stores them in the object. In a pack, the folder of a model of 10,000
+ * versions (a 450 kB tree) is the end of a delta chain of up to 50 steps, each of which copies the
+ * whole tree: about 25 ms of a `resolve` or a write, against well under 2 ms to read this file and
+ * check it.
+ *
+ * Never stale and never trusted: an object id names its content, and a file is used only when
+ * its SHA-1 as a Git tree object is that id (anything else is removed and the object read from
+ * Git again), so a damaged, truncated or foreign file costs a read, not a wrong answer; a `git gc`
+ * that repacks the objects changes nothing here. Only trees of at least MIN_BYTES read from a
+ * pack are stored (a loose object is one inflate away already), one file per folder version a
+ * command read; files are written to a temporary name and renamed; the folder is safe to delete,
+ * and `modelreg doctor` prunes the trees no longer at the tip.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ObjectStore } from './objects.js';
+import { treeBytes } from './tree-diff.js';
+import { commonDir } from './worktree.js';
+
+/** Trees smaller than this are read from Git (a short delta chain of a small tree costs less than a file). */
+export const MIN_BYTES = 64 * 1024;
+export const TREE_CACHE_DIR = 'trees-v1';
+
+function cacheDir(gitdir: string): string {
+  return join(commonDir(gitdir), 'modelreg', 'cache', TREE_CACHE_DIR);
+}
+
+/** Whether `content` is the tree object `oid`. */
+function isTree(oid: string, content: Buffer): boolean {
+  return createHash('sha1').update(`tree ${content.length}\0`).update(content).digest('hex') === oid;
+}
+
+/**
+ * The raw bytes of tree `oid` (empty for undefined), from this cache when it holds a file that
+ * checks out, else from Git (and then stored when large and packed). A hit is also handed to the
+ * object database, so later reads of the same tree in this process (the write path's splice)
+ * do not rebuild it.
+ */
+export function cachedTreeBytes(store: ObjectStore, oid: string | undefined): Buffer {
+  if (!oid || !/^[0-9a-f]{40}$/.test(oid)) return treeBytes(store, oid);
+  const file = join(cacheDir(store.gitdir), oid);
+  let hit: Buffer | undefined;
+  try { hit = readFileSync(file); } catch { /* not stored */ }
+  if (hit) {
+    if (isTree(oid, hit)) {
+      (store.odb as { remember?: (oid: string, obj: { type: 'tree'; content: Buffer }) => void }).remember?.(oid, { type: 'tree', content: hit });
+      return hit;
+    }
+    try { unlinkSync(file); } catch { /* another process removed it */ }
+  }
+  const content = treeBytes(store, oid);
+  if (content.length >= MIN_BYTES && !existsSync(join(commonDir(store.gitdir), 'objects', oid.slice(0, 2), oid.slice(2)))) store1(store.gitdir, file, content);
+  return content;
+}
+
+function store1(gitdir: string, file: string, content: Buffer): void {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    mkdirSync(cacheDir(gitdir), { recursive: true });
+    writeFileSync(tmp, content);
+    renameSync(tmp, file);
+  } catch {
+    try { unlinkSync(tmp); } catch { /* a cache that cannot be written is only slower */ }
+  }
+}
+
+/** Removes the stored trees not in `keep` (and temporary files a killed writer left); returns how many. */
+export function pruneTreeFiles(gitdir: string, keep: Set<string>): number {
+  let removed = 0;
+  let names: string[] = [];
+  try { names = readdirSync(cacheDir(gitdir)); } catch { return 0; }
+  for (const n of names) {
+    if (/^[0-9a-f]{40}$/.test(n) && keep.has(n)) continue;
+    try { unlinkSync(join(cacheDir(gitdir), n)); removed++; } catch { /* gone */ }
+  }
+  return removed;
+}
