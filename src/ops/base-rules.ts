@@ -5,7 +5,8 @@
  */
 import type { RegistryEvent } from '../domain/events.js';
 import { issue } from '../domain/issues.js';
-import { bumpBetween, compareVersions, highestReleaseBelow, highestVersion } from '../domain/versions.js';
+import { bumpBetween, compareVersions } from '../domain/versions.js';
+import { highestOf, releaseBelow } from '../storage/version-folder.js';
 import { evaluateAlias, evaluateDelete, evaluateRegister, evaluateTransition } from '../policy/index.js';
 import { evaluateModelMove } from '../policy/model-moves.js';
 import { approvalsFor, authorOf, decide, fileOf, report, type ModelChange } from './base-context.js';
@@ -62,7 +63,7 @@ const versionNotReused: Rule<'register'> = (m, e) => {
 };
 
 const versionAboveExisting: Rule<'register'> = (m, e) => {
-  const top = highestVersion([...(m.before?.versions.keys() ?? []), ...(m.before?.record.deletedVersions ?? [])]);
+  const top = m.before ? highestOf(m.before.versions, m.before.record.deletedVersions ?? []) : undefined;
   if (top && compareVersions(e.version, top) < 0) report(m, issue(fileOf(m, e), 'version-order', `${e.model} ${e.version} is lower than the highest existing version ${top}`, { field: 'version' }));
 };
 
@@ -70,7 +71,7 @@ const registerAllowed: Rule<'register'> = (m, e) => {
   const rec = m.after?.versions.get(e.version)?.record;
   if (!rec) return;
   // The release below it, found by name: only its file is read (a model may have 10,000 versions).
-  const below = highestReleaseBelow(m.before?.versions.keys() ?? [], e.version);
+  const below = m.before ? releaseBelow(m.before.versions, e.version) : undefined;
   const previous = below ? m.before!.versions.get(below)?.record : undefined;
   const d = evaluateRegister({ policy: m.policy, model: m.governing, version: rec, previous, bump: previous ? bumpBetween(previous.version, e.version) : 'none' });
   decide(m, e, `register ${e.model} ${e.version}`, d, fileOf(m, e), 'policy-register');

@@ -28,7 +28,7 @@ export async function doctor(ctx: Context): Promise<DoctorReport & { branch: str
 }
 
 /**
- * Prunes cached model states, stages and numbers of folders that no checkout's branch holds: the cache is shared
+ * Prunes cached model states, stages, numbers, large trees and folder summaries of folders that no checkout's branch holds: the cache is shared
  * by every worktree of the repository, so what each worktree's HEAD names is kept.
  */
 async function pruneModelCache(ctx: Context): Promise<number> {
@@ -36,6 +36,7 @@ async function pruneModelCache(ctx: Context): Promise<number> {
   const { worktrees } = await import('../storage/worktree.js');
   const { versionsTreeOf } = await import('../storage/model-reader.js');
   const { pruneTreeFiles } = await import('../storage/tree-file-cache.js');
+  const { pruneSummaries } = await import('../storage/folder-summary.js');
   const keep = new Set<string>();
   const keepTrees = new Set<string>();
   const heads = new Set([undefined, ...worktrees(ctx.repo.gitdir).map((w) => w.head).filter((h): h is string => h !== undefined)]);
@@ -43,7 +44,7 @@ async function pruneModelCache(ctx: Context): Promise<number> {
     const snap = await ctx.snapshotAt(head).catch(() => undefined);
     for (const l of (await snap?.locations().catch(() => [])) ?? []) {
       keep.add(l.tree);
-      // The versions/ trees kept whole by storage/tree-file-cache.ts.
+      // The versions/ trees kept whole (storage/tree-file-cache.ts) and summarised (folder-summary.ts).
       const v = snap ? versionsTreeOf(snap.store, l.tree) : undefined;
       if (v) keepTrees.add(v);
     }
@@ -51,5 +52,5 @@ async function pruneModelCache(ctx: Context): Promise<number> {
   // The stages and numbers of model folders (storage/stage-cache.ts) are kept by the same rule.
   const { FolderCache } = await import('../storage/stage-cache.js');
   return new ModelCache(ctx.repo.gitdir).prune(keep) + FolderCache.open(ctx.repo.gitdir).prune(keep) + FolderCache.numbers(ctx.repo.gitdir).prune(keep)
-    + pruneTreeFiles(ctx.repo.gitdir, keepTrees);
+    + pruneTreeFiles(ctx.repo.gitdir, keepTrees) + pruneSummaries(ctx.repo.gitdir, keepTrees);
 }

@@ -8,7 +8,7 @@
  */
 import { RegistryError } from '../errors/index.js';
 import { parseKey, parseModelName } from '../domain/names.js';
-import { bumpBetween, compareVersions, highestReleaseBelow, highestVersion, nextVersion, parseBump, parseVersion, type Bump } from '../domain/versions.js';
+import { bumpBetween, compareVersions, nextVersion, parseBump, parseVersion, type Bump } from '../domain/versions.js';
 import { renderModel, renderVersion } from '../domain/render.js';
 import { modelFile, versionFile, type ModelState, type ModelVersion, type RegisteredModel, type ResolvedConfig } from '../domain/state.js';
 import * as validators from '../generated/validators.js';
@@ -16,6 +16,7 @@ import { defaultBump, evaluateRegister, type LoadedPolicy } from '../policy/inde
 import { hashFile } from '../storage/artifacts.js';
 import type { Identity } from '../storage/repo.js';
 import type { Snapshot } from '../storage/snapshot.js';
+import { highestOf, releaseBelow } from '../storage/version-folder.js';
 import type { Context } from './context.js';
 import { policyFor } from './policies.js';
 import { runWrite, type Planned, type WriteOptions, type WriteOutcome } from './write.js';
@@ -204,15 +205,15 @@ function newModelRecord(r: Registration, name: string, id: Identity, now: string
 
 /** The version to register: the one given (new, and above every version ever used), or the next by `bump`. */
 function chooseVersion(r: Registration, name: string, existing: ModelState | undefined, policy: LoadedPolicy, cfg: ResolvedConfig): string {
-  // Version names come from the folder's entries; deleted numbers are never reused.
-  const taken = [...(existing?.versions.keys() ?? []), ...(existing?.record.deletedVersions ?? [])];
-  if (!r.version) return nextVersion(taken, r.bump ?? defaultBump(policy), cfg.firstVersion);
+  // Version names come from the folder (its summary: storage/folder-summary.ts); deleted numbers are never reused.
+  const deletedVersions = existing?.record.deletedVersions ?? [];
+  const top = existing ? highestOf(existing.versions, deletedVersions) : undefined;
+  if (!r.version) return nextVersion(top ? [top] : [], r.bump ?? defaultBump(policy), cfg.firstVersion);
   const version = r.version;
-  if (taken.includes(version)) {
-    const deleted = existing?.record.deletedVersions?.includes(version);
+  if (existing?.versions.has(version) || deletedVersions.includes(version)) {
+    const deleted = deletedVersions.includes(version);
     throw new RegistryError('VERSION_EXISTS', `${name} ${version} ${deleted ? 'was deleted, and version numbers are never reused' : 'is already registered'}. Register a new version (--bump ${defaultBump(policy)} picks the next one).`, { model: name, version });
   }
-  const top = highestVersion(taken);
   if (top && compareVersions(version, top) < 0) {
     throw new RegistryError('INVALID_VERSION', `${name} ${version} is lower than the highest version ${top}; versions only go up. Use a version above ${top}, or --bump.`, { model: name, version, highest: top });
   }
@@ -240,7 +241,7 @@ function versionRecord(r: Registration, name: string, version: string, stage: st
 
 /** The release just below `version` (found by name, so only its file is read). */
 function previousRelease(existing: ModelState | undefined, version: string): ModelVersion | undefined {
-  const below = highestReleaseBelow(existing?.versions.keys() ?? [], version);
+  const below = existing ? releaseBelow(existing.versions, version) : undefined;
   return below ? existing!.versions.get(below)?.record : undefined;
 }
 
@@ -258,7 +259,7 @@ function checkPolicy(policy: LoadedPolicy, model: RegisteredModel, record: Model
 }
 
 /** What a plan learned of the model's version numbers, for the number cache once the commit exists. */
-interface Learned { model: string; numbers: Record<string, number> }
+interface Learned { model: string; numbers: Record<string, number>; existing?: ModelState; version: string }
 
 /** The plan: one commit with the version file (and the model file, for a new model). */
 async function planRegistration(snap: Snapshot, r: Registration, id: Identity, now: string, learn: (n: Learned) => void): Promise<Planned<Omit<RegisterResult, keyof WriteOutcome>>> {
@@ -279,7 +280,7 @@ async function planRegistration(snap: Snapshot, r: Registration, id: Identity, n
     record.number = r.number;
   }
   record.number ??= existing ? nextNumberOf(existing.record, existing.versions.size, Object.values(numbers)) : nextNumber(undefined, []);
-  learn({ model: name, numbers: { ...numbers, [version]: record.number } });
+  learn({ model: name, numbers: { ...numbers, [version]: record.number }, existing, version });
   const bad = schemaErrors('version', record) ?? (existing ? undefined : schemaErrors('model', modelRecord));
   if (bad) throw new RegistryError('BAD_INPUT', `The version record would be invalid: ${bad}.`, { model: name, version });
   checkPolicy(policy, modelRecord, record, previousRelease(existing, version));
@@ -325,7 +326,7 @@ export async function register(ctx: Context, input: RegisterInput): Promise<Regi
   const now = ctx.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
   let learned: Learned | undefined;
   const result: RegisterResult = await runWrite(ctx, input, (snap) => planRegistration(snap, r, id, now, (n) => { learned = n; }));
-  if (result.commit && learned) await (await ctx.snapshotAt(result.commit)).keepNumbers(learned.model, learned.numbers);
+  if (result.commit && learned) await (await ctx.snapshotAt(result.commit)).keepNumbers(learned.model, learned.numbers, learned.existing, learned.version);
   if (result.commit && !input.noAutomations && !input.branch) {
     const automation = await runAutomation(ctx, result, input, id);
     if (automation) result.automation = automation;

@@ -47,6 +47,9 @@ export async function resolveCommitish(store: ObjectStore, ref: string): Promise
     return oid;
   }
   let oid = await readRef(store.gitdir, ref);
+  // A full id names itself (a write's own snapshot of its commit asks): listing every packed id
+  // to expand it took 20 ms in a repository of 11,000 commits.
+  if (!oid && /^[0-9a-f]{40}$/i.test(ref) && store.odb.has(ref.toLowerCase())) oid = ref.toLowerCase();
   if (!oid && /^[0-9a-f]{4,40}$/i.test(ref)) {
     const hits = store.odb.expand(ref.toLowerCase());
     if (hits.length > 1) throw new RegistryError('BAD_INPUT', `${ref} is ambiguous: it abbreviates ${hits.length} objects. Give more characters.`, { ref });

@@ -14,6 +14,7 @@ import { VersionFolder } from './version-folder.js';
 import { FolderCache, StageCache } from './stage-cache.js';
 import { diffRawTrees, findRawEntry, findRawEntryStart, rawEntryAt, rawEntryAtOffset, rawNames, treeBytes } from './tree-diff.js';
 import { cachedTreeBytes } from './tree-file-cache.js';
+import { readSummary, summarize, withVersion, writeSummary } from './folder-summary.js';
 
 /**
  * Versions up to which a whole-registry question (forEachModel) keeps what it read in the
@@ -174,7 +175,16 @@ export class ModelReader {
       if (v.value.version !== version || v.value.model.toLowerCase() !== loc.name.toLowerCase()) throw pathMismatch(path, v.value.model, v.value.version);
       return { record: v.value, file: path, blob: v.blob };
     };
-    const versions = new VersionFolder(names, lenient ? (version) => { try { return load(version); } catch { return undefined; } } : load, (version) => offsetOf(version) >= 0);
+    const has = (version: string) => offsetOf(version) >= 0;
+    const facts = () => {
+      const tree = vdir?.oid;
+      const stored = tree ? readSummary(this.store.gitdir, tree, has) : undefined;
+      if (stored) return stored;
+      const s = summarize(names());
+      if (tree) writeSummary(this.store.gitdir, tree, s);
+      return s;
+    };
+    const versions = new VersionFolder(names, lenient ? (version) => { try { return load(version); } catch { return undefined; } } : load, has, facts);
     const state: ModelState = { name: loc.name, dir: loc.dir, file, record: m.value, blob: m.blob, versions };
     this.parsed.setOnDemand(key, state);
     return state;
@@ -218,10 +228,16 @@ export class ModelReader {
     return numbers;
   }
 
-  /** Stores the numbers of the model folder `name` at this commit (what a registration knows once it committed). */
-  async keepNumbers(name: string, numbers: Record<string, number>): Promise<void> {
+  /**
+   * Stores the numbers of the model folder `name` at this commit (what a registration knows once
+   * it committed), and its versions/ summary: `before`'s (the model read at the parent) with `version` added.
+   */
+  async keepNumbers(name: string, numbers: Record<string, number>, before?: ModelState, version?: string): Promise<void> {
     const loc = await this.locate(name);
-    if (loc) FolderCache.numbers(this.store.gitdir).set(loc.tree, numbers);
+    if (!loc) return;
+    FolderCache.numbers(this.store.gitdir).set(loc.tree, numbers);
+    const tree = before?.versions instanceof VersionFolder && version ? versionsTreeOf(this.store, loc.tree) : undefined;
+    if (tree) writeSummary(this.store.gitdir, tree, withVersion((before!.versions as VersionFolder).summary(), version!));
   }
 
   /** The stages at this commit from the cached stages of the same folder at the parent commit, reading only the files that differ. */

@@ -42,7 +42,7 @@ export class Snapshot extends TreeReader {
   inStage(m: ModelState, stage: string): Promise<VersionState[]> { return this.modelReader.inStage(m, stage); }
   stages(m: ModelState): Promise<Record<string, string>> { return this.modelReader.stages(m); }
   numbers(m: ModelState, persist = true): Promise<Record<string, number>> { return this.modelReader.numbers(m, persist); }
-  keepNumbers(name: string, numbers: Record<string, number>): Promise<void> { return this.modelReader.keepNumbers(name, numbers); }
+  keepNumbers(name: string, numbers: Record<string, number>, before?: ModelState, version?: string): Promise<void> { return this.modelReader.keepNumbers(name, numbers, before, version); }
   forEachModel(visit: (m: ModelState) => void): Promise<void> { return this.modelReader.forEachModel(visit); }
   models(): Promise<ModelState[]> { return this.modelReader.models(); }
   readModelAt(loc: ModelLocation, retain = true): Promise<ModelState | undefined> { return this.modelReader.readModelAt(loc, retain); }

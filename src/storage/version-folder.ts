@@ -6,6 +6,8 @@
  * whole-model read does), so hot paths ask by name.
  */
 import type { VersionState } from '../domain/state.js';
+import { compareVersions, highestReleaseBelow, highestVersion } from '../domain/versions.js';
+import { summarize, type FolderSummary } from './folder-summary.js';
 
 export class VersionFolder extends Map<string, VersionState> {
   private listed?: string[];
@@ -17,13 +19,20 @@ export class VersionFolder extends Map<string, VersionState> {
    * (and throws INVALID_FILE when it is bad); `exists(version)`: whether the folder has that
    * version's file, without listing them all (a point read asks for one version of 10,000).
    */
-  constructor(names: string[] | (() => string[]), private readonly load: (version: string) => VersionState | undefined, private readonly exists?: (version: string) => boolean) {
+  constructor(names: string[] | (() => string[]), private readonly load: (version: string) => VersionState | undefined, private readonly exists?: (version: string) => boolean, private readonly facts?: () => FolderSummary) {
     super();
     if (Array.isArray(names)) this.listed = names;
     else this.list = names;
   }
 
   private list?: () => string[];
+  private summarized?: FolderSummary;
+
+  /** The highest version and release of the folder (storage/folder-summary.ts), without listing the names when a summary is stored. */
+  summary(): FolderSummary {
+    this.summarized ??= this.facts ? this.facts() : summarize(this.names);
+    return this.summarized;
+  }
 
   private get names(): string[] {
     this.listed ??= this.list!();
@@ -48,7 +57,8 @@ export class VersionFolder extends Map<string, VersionState> {
   }
 
   override get size(): number {
-    return this.names.length;
+    // A registration's next MLflow number asks; the folder's summary knows without a listing.
+    return this.listed || !this.facts ? this.names.length : this.summary().count;
   }
 
   override keys(): MapIterator<string> {
@@ -81,4 +91,19 @@ export class VersionFolder extends Map<string, VersionState> {
   override delete(): boolean {
     throw new Error('VersionFolder is read-only');
   }
+}
+
+/** The highest of a model's versions and `also` (its deleted versions): from the folder's summary when it is read on demand. */
+export function highestOf(versions: Map<string, VersionState>, also: readonly string[] = []): string | undefined {
+  const top = versions instanceof VersionFolder ? versions.summary().highest : highestVersion(versions.keys());
+  return highestVersion(top ? [top, ...also] : also);
+}
+
+/** The highest release of a model's versions below `limit`: the folder's highest release when that is below it (a new version usually is), else a pass over the names. */
+export function releaseBelow(versions: Map<string, VersionState>, limit: string): string | undefined {
+  if (versions instanceof VersionFolder) {
+    const r = versions.summary().highestRelease;
+    if (!r || compareVersions(r, limit) < 0) return r;
+  }
+  return highestReleaseBelow(versions.keys(), limit);
 }
