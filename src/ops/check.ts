@@ -8,8 +8,8 @@ import { isValidVersion } from '../domain/versions.js';
 import type { Issue } from '../domain/issues.js';
 import { checkResult, type CheckResult } from '../domain/check-result.js';
 import { readTreeFiles, readWorktreeFiles, treeSourceFile } from '../storage/files.js';
-import { rawEntryAt, rawEntryAtOffset, rawIsRegularFile, rawNames, treeBytes } from '../storage/tree-diff.js';
-import { changedPaths } from '../storage/history.js';
+import { changedFiles, rawEntryAt, rawEntryAtOffset, rawIsRegularFile, rawNames } from '../storage/tree-diff.js';
+import { cachedTreeBytes } from '../storage/tree-file-cache.js';
 import { issue } from '../domain/issues.js';
 import { DEPLOYMENTS_DIR, placeOfDeployment } from '../domain/deployments.js';
 import { ANALYSIS_DIR } from '../storage/analysis-events.js';
@@ -45,7 +45,8 @@ async function changedScope(ctx: Context, base: string, head: string) {
   const headSnap = await ctx.snapshotAt(head, store);
   const cfgFiles = await readTreeFiles(store, headSnap.tree, [], [CONFIG_FILE]);
   const cfg = checkConfig(cfgFiles, []);
-  const changed = await changedPaths(store, baseSnap.tree, headSnap.tree);
+  // A big model's versions/ trees from their files by id (a delta chain each, else).
+  const changed = changedFiles(store, baseSnap.tree, headSnap.tree, '', cachedTreeBytes);
   const dirs = new Set<string>();
   const deployments: string[] = [];
   for (const c of changed) {
@@ -104,7 +105,7 @@ async function versionFiles(head: Snapshot, dir: string, name: string, changed: 
   }
   const files: CheckFile[] = [];
   const known = new Map<string, string>();
-  const buf = treeBytes(store, entry.oid);
+  const buf = cachedTreeBytes(store, entry.oid);
   for (const { name: file, offset } of rawNames(buf)) {
     const path = `${folder}/${file}`;
     const stage = file.endsWith('.yaml') ? stages?.[file.slice(0, -5)] : undefined;

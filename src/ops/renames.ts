@@ -9,7 +9,8 @@
 import { issue, type Issue } from '../domain/issues.js';
 import { modelKey } from '../domain/names.js';
 import type { ModelState } from '../domain/state.js';
-import { changedPaths } from '../storage/history.js';
+import { changedFiles } from '../storage/tree-diff.js';
+import { cachedTreeBytes } from '../storage/tree-file-cache.js';
 import type { Snapshot } from '../storage/snapshot.js';
 import { evaluateModelMove } from '../policy/model-moves.js';
 import { modelAt } from './commit-range.js';
@@ -17,7 +18,7 @@ import { loadPolicyAt, policyNameOf } from './policies.js';
 
 /** Model folders (relative to the registry folder) with a changed file. */
 async function touchedFolders(base: Snapshot, head: Snapshot, registry: string): Promise<string[]> {
-  const changed = await changedPaths(head.store, (await base.entry(registry))?.oid, (await head.entry(registry))?.oid);
+  const changed = changedFiles(head.store, (await base.entry(registry))?.oid, (await head.entry(registry))?.oid, '', (st, oid) => cachedTreeBytes(st, oid, head.keepDerived));
   const names = new Set<string>();
   for (const c of changed) {
     const m = /^(.+)\/(?:model\.yaml|versions\/[^/]+)$/.exec(c.path);

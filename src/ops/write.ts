@@ -64,7 +64,10 @@ async function repairAfterCrash(ctx: Context, store: ObjectStore, ref: string): 
 }
 
 async function snapshotAtCommit(ctx: Context, store: ObjectStore, commit: string | undefined): Promise<Snapshot> {
-  return ctx.snapshot(store, commit, commit ? (await store.readCommit(commit)).tree : undefined);
+  const snap = ctx.snapshot(store, commit, commit ? (await store.readCommit(commit)).tree : undefined);
+  // A failed write leaves nothing behind, caches included; a committed one stores what it learned (register.ts).
+  snap.keepDerived = false;
+  return snap;
 }
 
 /**

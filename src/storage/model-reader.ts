@@ -137,7 +137,7 @@ export class ModelReader {
     if (!loc) return undefined;
     const whole = this.parsed.getModel(loc.tree);
     if (whole) return whole;
-    const key = `${loc.tree}\n${loc.dir}\n${lenient}`;
+    const key = `${loc.tree}\n${loc.dir}\n${lenient}\n${this.files.keepDerived}`;
     const kept = this.parsed.getOnDemand(key);
     if (kept) return kept;
     const entries = await this.store.readTree(loc.tree);
@@ -149,7 +149,7 @@ export class ModelReader {
     // The folder's raw tree, a large one from its file by id (storage/tree-file-cache.ts) rather
     // than rebuilt from the pack's delta chain. A version is found by a search for its entry;
     // the names are listed (no entry objects for 10,000 files) only when asked for as a whole.
-    const vbuf = cachedTreeBytes(this.store, vdir?.oid);
+    const vbuf = cachedTreeBytes(this.store, vdir?.oid, this.files.keepDerived);
     let offsets: Map<string, number> | undefined;
     const names = () => {
       offsets = new Map();
@@ -181,7 +181,7 @@ export class ModelReader {
       const stored = tree ? readSummary(this.store.gitdir, tree, has) : undefined;
       if (stored) return stored;
       const s = summarize(names());
-      if (tree) writeSummary(this.store.gitdir, tree, s);
+      if (tree && this.files.keepDerived) writeSummary(this.store.gitdir, tree, s);
       return s;
     };
     const versions = new VersionFolder(names, lenient ? (version) => { try { return load(version); } catch { return undefined; } } : load, has, facts);

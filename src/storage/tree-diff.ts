@@ -311,15 +311,15 @@ export interface ChangedFile {
   after?: string;
 }
 
-/** Blob paths that differ between two trees (undefined = empty), under `prefix`, skipping equal subtrees. */
-export function changedFiles(store: ObjectStore, a: string | undefined, b: string | undefined, prefix = ''): ChangedFile[] {
+/** Blob paths that differ between two trees (undefined = empty), under `prefix`, skipping equal subtrees; `read` gives a tree's bytes (storage/tree-file-cache.ts's for a big folder). */
+export function changedFiles(store: ObjectStore, a: string | undefined, b: string | undefined, prefix = '', read: (store: ObjectStore, oid: string | undefined) => Buffer = treeBytes): ChangedFile[] {
   if (a === b) return [];
   const out: ChangedFile[] = [];
-  for (const c of diffRawTrees(treeBytes(store, a), treeBytes(store, b))) {
+  for (const c of diffRawTrees(read(store, a), read(store, b))) {
     const path = prefix ? `${prefix}/${c.name}` : c.name;
     const xt = c.before?.isTree ? c.before.oid : undefined;
     const yt = c.after?.isTree ? c.after.oid : undefined;
-    if (xt || yt) out.push(...changedFiles(store, xt, yt, path));
+    if (xt || yt) out.push(...changedFiles(store, xt, yt, path, read));
     const xb = c.before && !c.before.isTree ? c.before.oid : undefined;
     const yb = c.after && !c.after.isTree ? c.after.oid : undefined;
     if (xb !== yb || (c.before && c.after && !xt && !yt && c.before.mode !== c.after.mode)) out.push({ path, ...(xb ? { before: xb } : {}), ...(yb ? { after: yb } : {}) });

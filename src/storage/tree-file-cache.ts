@@ -37,9 +37,9 @@ function isTree(oid: string, content: Buffer): boolean {
  * The raw bytes of tree `oid` (empty for undefined), from this cache when it holds a file that
  * checks out, else from Git (and then stored when large and packed). A hit is also handed to the
  * object database, so later reads of the same tree in this process (the write path's splice)
- * do not rebuild it.
+ * do not rebuild it. `keep: false`: store nothing (a write, which must leave nothing behind when it fails).
  */
-export function cachedTreeBytes(store: ObjectStore, oid: string | undefined): Buffer {
+export function cachedTreeBytes(store: ObjectStore, oid: string | undefined, keep = true): Buffer {
   if (!oid || !/^[0-9a-f]{40}$/.test(oid)) return treeBytes(store, oid);
   const file = join(cacheDir(store.gitdir), oid);
   let hit: Buffer | undefined;
@@ -52,7 +52,7 @@ export function cachedTreeBytes(store: ObjectStore, oid: string | undefined): Bu
     try { unlinkSync(file); } catch { /* another process removed it */ }
   }
   const content = treeBytes(store, oid);
-  if (content.length >= MIN_BYTES && !existsSync(join(commonDir(store.gitdir), 'objects', oid.slice(0, 2), oid.slice(2)))) store1(store.gitdir, file, content);
+  if (keep && content.length >= MIN_BYTES && !existsSync(join(commonDir(store.gitdir), 'objects', oid.slice(0, 2), oid.slice(2)))) store1(store.gitdir, file, content);
   return content;
 }
 

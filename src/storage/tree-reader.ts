@@ -39,6 +39,13 @@ export class TreeReader {
   private cfg?: ResolvedConfig;
   constructor(readonly store: ObjectStore, readonly commit: string | undefined, readonly tree: string | undefined, readonly parsed: ParsedCache, readonly persisted?: ModelCache) {}
 
+  /**
+   * Whether what this snapshot derives may be stored under .git/modelreg/cache (large trees,
+   * folder summaries). A write's snapshots say no (ops/write.ts): a write that fails leaves
+   * nothing behind, and one that commits stores what it learned about its own commit.
+   */
+  keepDerived = true;
+
   /** Loads the validators and YAML parsers (once per process), so `parseRecord` can run without an async hop. */
   async loadValidators(): Promise<void> {
     validateModule ??= await import('../domain/validate.js');

@@ -92,7 +92,7 @@ describe('a linked worktree', () => {
     const cacheEntries = () => readdirSync(models).filter((d) => /^[0-9a-f]{2}$/.test(d)).reduce((n, d) => n + readdirSync(join(models, d)).filter((f) => f.endsWith('.json')).length, 0);
     // (entries of the folder at the two tips, and of states in between, which doctor may prune)
     const cachedBefore = cacheEntries();
-    const folderEntries = () => ['stages-v1', 'numbers-v1'].reduce((n, d) => n + (existsSync(join(main, '.git', 'modelreg', 'cache', d)) ? readdirSync(join(main, '.git', 'modelreg', 'cache', d)).length : 0), 0);
+    const folderEntries = () => ['stages-v1', 'numbers-v1', 'folders-v1', 'trees-v1'].reduce((n, d) => n + (existsSync(join(main, '.git', 'modelreg', 'cache', d)) ? readdirSync(join(main, '.git', 'modelreg', 'cache', d)).length : 0), 0);
     const folderEntriesBefore = folderEntries();
     expect(cachedBefore).toBeGreaterThanOrEqual(2);
     // A writer in the worktree died holding the repository lock, feature's ref lock and its index.lock.
@@ -110,7 +110,7 @@ describe('a linked worktree', () => {
       expect([...report.removedLocks].sort()).toEqual([
         join(main, '.git', 'modelreg.lock'), join(main, '.git', 'refs', 'heads', 'feature.lock'), join(wtGitdir, 'index.lock'),
       ].sort());
-      // The model states of the two tips stay; so do the stages and numbers of their folders.
+      // The model states of the two tips stay; so do the stages, numbers, summaries and large trees of their folders.
       expect(cacheEntries()).toBe(2);
       expect(report.prunedCacheEntries).toBe(cachedBefore - 2 + folderEntriesBefore - folderEntries());
       expect(existsSync(join(main, '.git', 'index.lock'))).toBe(true);
