@@ -50,17 +50,9 @@ export async function eventsBetween(ctx: Context, a: Snapshot, b: Snapshot, only
  * from the event index (what it lacks is derived and stored). For other readers: the UI's
  * timeline, an event feed, the time a version entered its stage.
  */
-export function indexedHistory(snap: Snapshot, stopAt?: string, mention?: RegExp): AsyncGenerator<IndexedCommit> {
+export function indexedHistory(snap: Snapshot, stopAt?: string, model?: string): AsyncGenerator<IndexedCommit> {
   const reader = new CommitEventReader(snap.store, snap);
-  return EventIndex.open(snap.store.gitdir).walk(snap.store, snap.commit, (c) => reader.events(c), stopAt, mention);
-}
-
-/**
- * What an index line of a commit with an event of model `key` holds: `"model":"<name>"` in any
- * case (names that differ by case are one model). Other lines are not parsed.
- */
-function mentionOf(key: string): RegExp {
-  return new RegExp(`"model":${JSON.stringify(key).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`, 'i');
+  return EventIndex.open(snap.store.gitdir).walk(snap.store, snap.commit, (c) => reader.events(c), stopAt, model);
 }
 
 function entryOf(c: IndexedCommit, events: RegistryEvent[]): HistoryEntry {
@@ -92,8 +84,7 @@ export async function* historyStream(ctx: Context, input: HistoryInput = {}): As
   const key = input.model === undefined ? undefined : modelKey(input.model);
   let n = 0;
   // A date bound needs every commit's time (the walk stops at the first older one), so it reads them all.
-  const mention = key !== undefined && !stopDate ? mentionOf(key) : undefined;
-  for await (const c of indexedHistory(head, stopCommit, mention)) {
+  for await (const c of indexedHistory(head, stopCommit, stopDate ? undefined : input.model)) {
     if (stopDate && c.ct * 1000 < stopDate.getTime()) break;
     const events = key === undefined ? c.events : c.events.filter((e) => 'model' in e && modelKey(e.model) === key);
     if (!events.length) continue;

@@ -8,14 +8,20 @@
  * from a branch tip reads the segment of each commit it reaches, and derives (and then stores)
  * the commits no segment covers, so the work after a new commit is that one commit.
  *
+ * A segment's first line (its header) also lists the models its events name (`models`, by
+ * modelKey), so `history MODEL` skips a segment that does not name the model after reading only
+ * that line: in a registry of 10,000 models, most segments of 2,000 commits do not. A segment
+ * written before the list existed has none and is read whole.
+ *
  * Safe to delete at any time. A segment that does not parse, or whose commits do not chain, is
  * ignored and written again. Writers write a temporary file and rename it into place, so two
  * processes indexing the same commits at once both leave a whole file.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RegistryEvent } from '../domain/events.js';
+import { modelKey } from '../domain/names.js';
 import type { CommitInfo, ObjectStore } from './objects.js';
 import { commonDir } from './worktree.js';
 
@@ -48,6 +54,18 @@ interface Segment {
   records: IndexedCommit[];
   next?: string;
 }
+
+interface SegmentHeader {
+  format?: string;
+  version?: number;
+  head?: string;
+  next?: string | null;
+  count?: number;
+  models?: string[];
+}
+
+/** Bytes read for a header first: a header names at most SEGMENT_MAX commits' models. */
+const HEADER_READ = 64 * 1024;
 
 const OID = /^[0-9a-f]{40}$/;
 
@@ -107,6 +125,32 @@ export class EventIndex {
     }
   }
 
+  /** The header of the segment at `commit`, read alone; undefined when there is none or it is not this version's. */
+  private header(commit: string): SegmentHeader | undefined {
+    if (!this.has(commit)) return undefined;
+    let fd: number | undefined;
+    try {
+      fd = openSync(join(this.dir, `${commit}.ndjson`), 'r');
+      let buf = Buffer.allocUnsafe(HEADER_READ);
+      let n = readSync(fd, buf, 0, buf.length, 0);
+      let end = buf.subarray(0, n).indexOf(10);
+      if (end < 0 && n === buf.length) {
+        buf = readFileSync(join(this.dir, `${commit}.ndjson`));
+        end = buf.indexOf(10);
+        n = buf.length;
+      }
+      if (end < 0) return undefined;
+      const head = JSON.parse(buf.toString('utf8', 0, end)) as SegmentHeader;
+      if (head.format !== EVENT_INDEX_FORMAT || head.version !== EVENT_INDEX_VERSION || head.head !== commit || typeof head.count !== 'number') return undefined;
+      if (head.next !== null && (typeof head.next !== 'string' || !OID.test(head.next))) return undefined;
+      return head;
+    } catch {
+      return undefined;
+    } finally {
+      if (fd !== undefined) try { closeSync(fd); } catch { /* closed */ }
+    }
+  }
+
   /**
    * The commits of the segment at `commit` whose line matches `mention`, parsed and checked; the
    * others are not parsed, but their commit ids (which JSON.stringify writes first, at fixed
@@ -156,7 +200,9 @@ export class EventIndex {
     if (!records.length) return;
     const head = records[0].c;
     const next = records[records.length - 1].p;
-    const lines = [JSON.stringify({ format: EVENT_INDEX_FORMAT, version: EVENT_INDEX_VERSION, head, next: next ?? null, count: records.length })];
+    const models = new Set<string>();
+    for (const r of records) for (const e of r.events) if ('model' in e && typeof e.model === 'string') models.add(modelKey(e.model));
+    const lines = [JSON.stringify({ format: EVENT_INDEX_FORMAT, version: EVENT_INDEX_VERSION, head, next: next ?? null, count: records.length, models: [...models].sort() })];
     for (const r of records) lines.push(JSON.stringify(r));
     const file = join(this.dir, `${head}.ndjson`);
     const tmp = join(this.dir, `.${head}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -188,16 +234,27 @@ export class EventIndex {
   /**
    * Every commit on the first-parent history of `tip`, newest first, with its events, stopping
    * before `stopAt`. Commits no segment covers are derived with `derive` and stored, also when
-   * the caller stops early. With `mention`, a stored commit whose index line `mention` does not
-   * match may be left out (a commit derived now is always yielded).
+   * the caller stops early. With `model`, a stored commit whose events do not name that model
+   * may be left out (a commit derived now is always yielded).
    */
-  async *walk(store: ObjectStore, tip: string | undefined, derive: (c: CommitInfo) => Promise<RegistryEvent[]>, stopAt?: string, mention?: RegExp): AsyncGenerator<IndexedCommit> {
+  async *walk(store: ObjectStore, tip: string | undefined, derive: (c: CommitInfo) => Promise<RegistryEvent[]>, stopAt?: string, model?: string): AsyncGenerator<IndexedCommit> {
     let cur = tip;
     let pending: IndexedCommit[] = [];
+    const key = model === undefined ? undefined : modelKey(model);
+    const mention = key === undefined ? undefined : mentionOf(key);
     try {
       while (cur && cur !== stopAt) {
-        // With `mention` (and no stop inside a segment to look for), stored commits whose line
-        // does not match are skipped unparsed: the caller wants only the others.
+        // With `model` (and no stop inside a segment to look for), a segment whose header says it
+        // names other models only is skipped, and in the others the lines that do not name the
+        // model are not parsed: the caller wants only the commits that name it.
+        if (key !== undefined && !stopAt) {
+          const head = this.header(cur);
+          if (head?.models && !head.models.includes(key)) {
+            if (pending.length) { this.store(pending); pending = []; }
+            cur = head.next ?? undefined;
+            continue;
+          }
+        }
         const seg = mention && !stopAt ? this.readMentioning(cur, mention) : this.read(cur);
         if (seg) {
           if (pending.length) { this.store(pending, seg); pending = []; }
@@ -256,4 +313,12 @@ async function indexedCommit(c: CommitInfo, derive: (c: CommitInfo) => Promise<R
     ae: c.author.email, an: c.author.name, at: c.author.timestamp, ct: c.committer.timestamp, msg: c.message,
     events: await derive(c),
   };
+}
+
+/**
+ * What an index line of a commit with an event of model `key` holds: `"model":"<name>"` in any
+ * case (names that differ by case are one model).
+ */
+function mentionOf(key: string): RegExp {
+  return new RegExp(`"model":${JSON.stringify(key).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`, 'gi');
 }

@@ -154,6 +154,32 @@ describe('event index, small', () => {
   });
 });
 
+describe('event index, many models', () => {
+  it('history MODEL skips a segment whose header names other models only, and reads one that names it', async () => {
+    const dir = await makeRepo({ 'modelreg.yaml': CONFIG_YAML, 'policies/default.yaml': POLICY, 'registry/a/model.yaml': modelYaml('a'), 'registry/b/model.yaml': modelYaml('b') });
+    await commitFiles(dir, { 'registry/a/versions/1.0.0.yaml': versionYaml('a', '1.0.0') }, 'a 1.0.0');
+    const reg = async () => openRegistry({ dir, identity: ADA });
+    expect((await (await reg()).history({ model: 'a' })).entries.map((e) => e.subject)).toEqual(['a 1.0.0', 'initial files']);
+    // Three commits of b only, indexed in a segment of their own (they are read on top of the stored one).
+    for (let i = 0; i < 3; i++) await commitFiles(dir, { [`registry/b/versions/1.${i}.0.yaml`]: versionYaml('b', `1.${i}.0`) }, `b 1.${i}.0`);
+    const wantB = ['b 1.2.0', 'b 1.1.0', 'b 1.0.0', 'initial files'];
+    expect((await (await reg()).history({ model: 'b' })).entries.map((e) => e.subject)).toEqual(wantB);
+    const tip = headCommit(dir);
+    const file = join(INDEX(dir), `${tip}.ndjson`);
+    const text = readFileSync(file, 'utf8');
+    const header = JSON.parse(text.split('\n')[0]);
+    expect(header).toMatchObject({ head: tip, count: 3, models: ['b'] });
+    // Damage the records under an intact header: history of a never reads them (the file stays
+    // as it is), history of b does (it derives the commits again and rewrites the segment).
+    const damaged = `${text.split('\n')[0]}\n${'{"c":"junk"}\n'.repeat(3)}`;
+    writeFileSync(file, damaged);
+    expect((await (await reg()).history({ model: 'A' })).entries.map((e) => e.subject)).toEqual(['a 1.0.0', 'initial files']);
+    expect(readFileSync(file, 'utf8')).toBe(damaged);
+    expect((await (await reg()).history({ model: 'b' })).entries.map((e) => e.subject)).toEqual(wantB);
+    expect(readFileSync(file, 'utf8')).toBe(text);
+  });
+});
+
 describe('an unbuilt checkout', () => {
   it('says to run npm ci and exits 2 instead of a stack trace', async () => {
     const root = await tempDir('mrunbuilt-');
