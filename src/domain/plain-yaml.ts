@@ -33,7 +33,7 @@ const NUMBERISH = /^[0-9A-Za-z_.+~-]*$/;
 const DOTTED = /^[0-9]+\.[0-9]+\./;
 
 /** The string a plain one-line scalar reads as, when it can be nothing but that string; else undefined. */
-function plainString(v: string): string | undefined {
+export function plainString(v: string): string | undefined {
   if (v === '' || INDICATOR_START.test(v) || NOT_PLAIN.test(v)) return undefined;
   if (NUMBERISH.test(v)) {
     // Only letters, digits and _ . + ~ -: a string when it starts with a letter (numbers start

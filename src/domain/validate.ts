@@ -9,6 +9,7 @@ import { issue, type Issue } from './issues.js';
 import jsyaml from 'js-yaml';
 import { locate, MAX_FILE_BYTES, parseYaml, type ParsedYaml } from './yaml-file.js';
 import { readPlainMapping } from './plain-yaml.js';
+import { readPlainDocument } from './plain-document.js';
 
 export type FileKind = 'version' | 'model' | 'policy' | 'config' | 'deployment' | 'analysis';
 
@@ -63,21 +64,23 @@ function findNonFinite(value: unknown, path: Array<string | number>, out: Array<
  * bound — goes through the yaml library, whose errors carry lines and columns.
  */
 function fastValidate<T>(kind: FileKind, text: string): T | undefined {
-  if (text.length > MAX_FILE_BYTES || /[&*!]/.test(text.replace(/^#.*$/gm, '')) || text.includes('<<')) return undefined;
-  // A model or deployment file as modelreg writes it is read without the general parser (the same value:
-  // domain/plain-yaml.ts); a cold listing parses every model file.
-  const plain = kind === 'model' || kind === 'deployment' ? readPlainMapping(text) : undefined;
-  let value: unknown = plain;
-  if (value === undefined) {
-    try {
-      value = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, json: false });
-    } catch {
-      return undefined;
-    }
+  if (text.length > MAX_FILE_BYTES) return undefined;
+  // A model or deployment file as modelreg writes it is read without the general parser (the
+  // same value: domain/plain-yaml.ts), and a version file likewise (domain/plain-document.ts):
+  // a cold listing parses every model file, the first `history` of a clone one or two version
+  // files a commit. Both decline anchors, aliases, tags and merge keys, and read only finite
+  // numbers (plain-yaml none at all).
+  const plain = kind === 'model' || kind === 'deployment' ? readPlainMapping(text) : kind === 'version' ? readPlainDocument(text) : undefined;
+  if (plain) return validators[kind](plain) ? (plain as T) : undefined;
+  if (/[&*!]/.test(text.replace(/^#.*$/gm, '')) || text.includes('<<')) return undefined;
+  let value: unknown;
+  try {
+    value = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, json: false });
+  } catch {
+    return undefined;
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   if (!validators[kind](value)) return undefined;
-  if (plain) return value as T; // strings only: no number to check
   const nonFinite: Array<Array<string | number>> = [];
   findNonFinite(value, [], nonFinite);
   return nonFinite.length ? undefined : (value as T);
