@@ -42,6 +42,8 @@ export class CommitEventReader {
 
   /** Events of `c` against its first parent (all of the root commit's content is new). */
   async events(c: CommitInfo): Promise<RegistryEvent[]> {
+    // A walk's store may reuse the memory of the trees the previous commit read (odb.ts).
+    this.store.odb.recycle?.();
     const parent = c.parents[0];
     // (The walk reads the parent next: the object database keeps the commit.)
     const parentTree = parent ? (await this.store.readCommit(parent)).tree : undefined;

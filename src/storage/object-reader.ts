@@ -19,6 +19,8 @@ export interface ObjectSource {
   expand(prefix: string): string[];
   /** Parsed trees by id, shared by the readers over this source. */
   readonly parsedTrees: Map<string, unknown>;
+  /** A source that reuses tree memory (odb.ts, `recycleTrees`): no tree bytes read before this call are used after it. */
+  recycle?(): void;
 }
 
 export interface ObjectReader {

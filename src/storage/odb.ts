@@ -107,8 +107,8 @@ function findInPack(p: Pack, oid: Buffer): number | undefined {
   return undefined;
 }
 
-/** Applies a Git delta; a delta that does not fit its base throws (the caller names the object). */
-function applyDelta(base: Buffer, delta: Buffer): Buffer {
+/** Applies a Git delta; a delta that does not fit its base throws (the caller names the object). `alloc` gives the result's memory. */
+function applyDelta(base: Buffer, delta: Buffer, alloc: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
   let i = 0;
   const varint = () => {
     let n = 0;
@@ -123,7 +123,7 @@ function applyDelta(base: Buffer, delta: Buffer): Buffer {
   const source = varint();
   if (source !== base.length) throw new Error(`the delta expects a base of ${source} bytes, the base has ${base.length}`);
   const size = varint();
-  const out = Buffer.allocUnsafe(size);
+  const out = alloc(size);
   let o = 0;
   while (i < delta.length) {
     const op = delta[i++];
@@ -208,6 +208,24 @@ const BULK_READS = 500;
 /** Bytes of objects each cache (per database, per pack) holds at most. */
 const CACHE_BYTES = 16 * 1024 * 1024;
 const BULK_MAX_BYTES = 256 * 1024 * 1024;
+/** Trees at least this large are rebuilt into reused memory by a database made with `recycleTrees`. */
+const RECYCLE_MIN = 64 * 1024;
+
+export interface ObjectDatabaseOptions {
+  /**
+   * Large trees rebuilt from pack deltas (a model folder of 10,000 versions: 450 kB, one per
+   * commit in a history walk) go into memory the database reuses: once the caches let go of
+   * one, its memory is reused after the next `recycle()`. Freed Buffer memory otherwise stays
+   * with the process until the garbage collector and the allocator return it (a first history
+   * walk at 10k versions peaked at 313 MB with a heap under 50 MB). Only for a reader that
+   * keeps no tree bytes from one `recycle()` to the next (the history walk: one per commit).
+   */
+  recycleTrees?: boolean;
+  /** Objects the object cache holds at most (default 20,000; bytes are bounded too). A walk that reads each commit once needs few. */
+  cacheEntries?: number;
+  /** The largest pack that is read into memory whole once it is read often (default 256 MB; see BULK_READS). A walk reads a few objects a commit, and a whole pack is that much more memory. */
+  bulkMaxBytes?: number;
+}
 
 /**
  * An object as the caches keep it: a small Buffer from Node's shared 8 KB pool keeps the whole
@@ -215,8 +233,9 @@ const BULK_MAX_BYTES = 256 * 1024 * 1024;
  * were otherwise garbage (a cold `serve` load at 10k versions: 38 MB). A cached object's bytes
  * get a backing store of their own.
  */
-function owned(obj: RawObject): RawObject {
+function owned(obj: RawObject, pooled?: WeakSet<ArrayBufferLike>): RawObject {
   const c = obj.content;
+  if (pooled?.has(c.buffer)) return obj; // memory of its own already, reused on purpose
   if (c.buffer.byteLength <= c.length * 2) return obj;
   const copy = Buffer.allocUnsafeSlow(c.length);
   c.copy(copy);
@@ -232,12 +251,16 @@ export class ObjectDatabase implements ObjectSource {
   readonly parsedTrees = new Map<string, unknown>();
   /** The objects folder, shared by every worktree. */
   readonly objects: string;
+  /** recycleTrees: memory a rebuilt large tree may take (free), memory the caches let go of since the last recycle() (quarantined), and every such block. */
+  private free: ArrayBuffer[] = [];
+  private quarantined: ArrayBuffer[] = [];
+  private readonly pooled = new WeakSet<ArrayBufferLike>();
   /**
    * `cacheBytes`: what each object cache holds at most (default 16 MB). A one-pass read that
    * reads every object once (serve's load of a whole registry) gains nothing from the caches
    * and passes a small bound, so its peak memory is not the caches'.
    */
-  constructor(readonly gitdir: string, private readonly env: NodeJS.ProcessEnv = process.env, private readonly cacheBytes_ = CACHE_BYTES) {
+  constructor(readonly gitdir: string, private readonly env: NodeJS.ProcessEnv = process.env, private readonly cacheBytes_ = CACHE_BYTES, private readonly options: ObjectDatabaseOptions = {}) {
     this.objects = join(commonDir(gitdir), 'objects');
   }
 
@@ -295,7 +318,7 @@ export class ObjectDatabase implements ObjectSource {
     if (hit) return hit;
     const obj = this.readPackedUncached(p, offset, depth);
     if (depth > 0 || obj.type !== 'blob') {
-      p.bases.set(offset, owned(obj));
+      p.bases.set(offset, owned(obj, this.pooled));
       p.basesBytes += obj.content.length;
       // Bounded by count and by bytes: the folder of a model with 10,000 versions is a 450 kB
       // tree, and a walk over its history reads one per commit.
@@ -303,9 +326,52 @@ export class ObjectDatabase implements ObjectSource {
         const [k, v] = p.bases.entries().next().value!;
         p.bases.delete(k);
         p.basesBytes -= v.content.length;
+        if (this.pooled.has(v.content.buffer)) this.quarantined.push(v.content.buffer as ArrayBuffer);
       }
     }
     return obj;
+  }
+
+  /** Memory for a rebuilt tree of `size` bytes: reused (recycleTrees, large trees), else new. */
+  private treeMemory(size: number): Buffer {
+    if (size < RECYCLE_MIN) return Buffer.allocUnsafe(size);
+    // The smallest free block that fits: a walk goes back in time, and folders shrink.
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      const n = this.free[i].byteLength;
+      if (n >= size && (best < 0 || n < this.free[best].byteLength)) best = i;
+    }
+    if (best >= 0) {
+      const ab = this.free[best];
+      this.free[best] = this.free[this.free.length - 1];
+      this.free.pop();
+      return Buffer.from(ab, 0, size);
+    }
+    const ab = new ArrayBuffer(size);
+    this.pooled.add(ab);
+    return Buffer.from(ab, 0, size);
+  }
+
+  /**
+   * With `recycleTrees`: the memory of large trees the caches let go of since the last call may
+   * be reused from now on, so no tree bytes read before this call may be used after it. A walk
+   * calls it before each commit. Without `recycleTrees`: nothing.
+   */
+  recycle(): void {
+    if (!this.quarantined.length) return;
+    this.free.push(...this.quarantined);
+    this.quarantined = [];
+    // Free memory is bounded by the cache's bound (the largest blocks kept: they fit any tree).
+    // A walk back in time meets ever smaller folders, so the blocks are reused.
+    this.free.sort((a, b) => b.byteLength - a.byteLength);
+    let bytes = 0;
+    let keep = 0;
+    while (keep < this.free.length && bytes + this.free[keep].byteLength <= this.cacheBytes_) bytes += this.free[keep++].byteLength;
+    this.free.length = keep;
+  }
+
+  private alloc(type: ObjectType): ((size: number) => Buffer) | undefined {
+    return this.options.recycleTrees && type === 'tree' ? (n) => this.treeMemory(n) : undefined;
   }
 
   /** Inflates exactly `size` bytes at `pos`, or throws saying what the stream gave. */
@@ -318,7 +384,7 @@ export class ObjectDatabase implements ObjectSource {
   private readPackedUncached(p: Pack, offset: number, depth: number): RawObject {
     if (depth > 100) throw new Error('a delta chain longer than 100');
     if (offset < 12 || offset >= p.size - 20) throw new Error(`the index points at offset ${offset}, outside the pack`);
-    if (!p.data && ++p.reads > BULK_READS && p.size <= BULK_MAX_BYTES) p.data = readFileSync(p.packPath);
+    if (!p.data && ++p.reads > BULK_READS && p.size <= (this.options.bulkMaxBytes ?? BULK_MAX_BYTES)) p.data = readFileSync(p.packPath);
     const head = this.readAt(p, offset, 32);
     let i = 0;
     let b = head[i++];
@@ -332,14 +398,14 @@ export class ObjectDatabase implements ObjectSource {
       while (b & 0x80) { b = head[i++]; back = ((back + 1) * 128) + (b & 0x7f); }
       if (back <= 0 || back > offset) throw new Error(`a delta base offset ${back} before ${offset}, outside the pack`);
       const base = this.readPacked(p, offset - back, depth + 1);
-      return { type: base.type, content: applyDelta(base.content, this.inflateExactly(p, offset + i, size)) };
+      return { type: base.type, content: applyDelta(base.content, this.inflateExactly(p, offset + i, size), this.alloc(base.type)) };
     }
     if (type === 7) {
       const baseOid = head.subarray(i, i + 20).toString('hex');
       i += 20;
       const base = this.read(baseOid);
       if (!base) throw new RegistryError('MISSING_OBJECT', `Git object ${baseOid}, the delta base of an object in ${p.packPath}, is missing from ${this.directories().join(' and ')}. The pack is thin or an object was deleted: run \`git fsck --full\`, and fetch again (git fetch) or clone again.`, { oid: baseOid, file: p.packPath });
-      return { type: base.type, content: applyDelta(base.content, this.inflateExactly(p, offset + i, size)) };
+      return { type: base.type, content: applyDelta(base.content, this.inflateExactly(p, offset + i, size), this.alloc(base.type)) };
     }
     const t = TYPES[type];
     if (!t) throw new Error(`an object of unknown type ${type} at offset ${offset}`);
@@ -399,10 +465,11 @@ export class ObjectDatabase implements ObjectSource {
         if (off !== undefined) { obj = this.readFromPack(p, off, oid); break; }
       }
     }
-    if (obj && obj.type !== 'blob' && !this.cache.has(oid)) {
+    // Recycled trees stay in the pack's cache only (where their memory is accounted for).
+    if (obj && obj.type !== 'blob' && !this.cache.has(oid) && !this.pooled.has(obj.content.buffer)) {
       this.cache.set(oid, owned(obj));
       this.cacheBytes += obj.content.length;
-      while ((this.cache.size > 20_000 || this.cacheBytes > this.cacheBytes_) && this.cache.size > 1) {
+      while ((this.cache.size > (this.options.cacheEntries ?? 20_000) || this.cacheBytes > this.cacheBytes_) && this.cache.size > 1) {
         const [k, v] = this.cache.entries().next().value!;
         this.cache.delete(k);
         this.cacheBytes -= v.content.length;

@@ -29,9 +29,9 @@ export class Snapshot extends TreeReader {
     this.modelReader = new ModelReader(this, this.bulkLister);
   }
 
-  /** The registry at another commit, sharing this snapshot's store and caches. */
-  at(commit: string | undefined, tree: string | undefined): Snapshot {
-    return new Snapshot(this.store, commit, tree, this.parsed, this.persisted);
+  /** The registry at another commit, sharing this snapshot's caches and (unless `store` is given) its store. */
+  at(commit: string | undefined, tree: string | undefined, store: ObjectStore = this.store): Snapshot {
+    return new Snapshot(store, commit, tree, this.parsed, this.persisted);
   }
 
   locations(known?: (tree: string) => boolean): Promise<ModelLocation[]> { return this.modelReader.locations(known); }
