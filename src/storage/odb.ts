@@ -135,11 +135,14 @@ function applyDelta(base: Buffer, delta: Buffer, alloc: (size: number) => Buffer
       if (len === 0) len = 0x10000;
       off >>>= 0;
       if (off + len > base.length || o + len > size) throw new Error('a delta copy reaches outside its base or result');
-      base.copy(out, o, off, off + len);
+      // Short copies byte by byte: Buffer#copy makes a view per call, and a version file's
+      // delta is dozens of copies of a line or two.
+      if (len < 128) for (let k = 0; k < len; k++) out[o + k] = base[off + k];
+      else base.copy(out, o, off, off + len);
       o += len;
     } else if (op) {
       if (i + op > delta.length || o + op > size) throw new Error('a delta insert reaches outside the delta or result');
-      delta.copy(out, o, i, i + op);
+      for (let k = 0; k < op; k++) out[o + k] = delta[i + k];
       o += op;
       i += op;
     } else throw new Error('a delta holds the reserved opcode 0');
