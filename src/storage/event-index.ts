@@ -77,7 +77,8 @@ function validRecord(r: unknown): r is IndexedCommit {
 }
 
 export class EventIndex {
-  private names?: Set<string>;
+  private segmentHeads?: Set<string>;
+  private headerBuf?: Buffer;
   private constructor(readonly dir: string) {}
 
   /** The index of the repository whose gitdir is `gitdir` (shared by its worktrees). */
@@ -86,14 +87,14 @@ export class EventIndex {
   }
 
   private has(commit: string): boolean {
-    if (!this.names) {
+    if (!this.segmentHeads) {
       try {
-        this.names = new Set(readdirSync(this.dir).filter((n) => n.endsWith('.ndjson')).map((n) => n.slice(0, -7)));
+        this.segmentHeads = new Set(readdirSync(this.dir).filter((n) => n.endsWith('.ndjson')).map((n) => n.slice(0, -7)));
       } catch {
-        this.names = new Set();
+        this.segmentHeads = new Set();
       }
     }
-    return this.names.has(commit);
+    return this.segmentHeads.has(commit);
   }
 
   /** The segment that starts at `commit`, or undefined when there is none or it cannot be trusted. */
@@ -125,25 +126,36 @@ export class EventIndex {
     }
   }
 
-  /** The header of the segment at `commit`, read alone; undefined when there is none or it is not this version's. */
-  private header(commit: string): SegmentHeader | undefined {
+  /**
+   * Whether the segment at `commit` names model `key`, from its header alone, and where it leads:
+   * undefined when there is no such segment, it is not this version's, or its header lists no
+   * models (written before the list existed). The list is searched as text, not parsed: a header
+   * of a segment over 10,000 models holds about 2,000 names.
+   */
+  private namesModel(commit: string, key: string): { named: boolean; next?: string } | undefined {
     if (!this.has(commit)) return undefined;
     let fd: number | undefined;
     try {
       fd = openSync(join(this.dir, `${commit}.ndjson`), 'r');
-      let buf = Buffer.allocUnsafe(HEADER_READ);
-      let n = readSync(fd, buf, 0, buf.length, 0);
+      let buf = (this.headerBuf ??= Buffer.allocUnsafe(HEADER_READ));
+      const n = readSync(fd, buf, 0, buf.length, 0);
       let end = buf.subarray(0, n).indexOf(10);
       if (end < 0 && n === buf.length) {
         buf = readFileSync(join(this.dir, `${commit}.ndjson`));
         end = buf.indexOf(10);
-        n = buf.length;
       }
       if (end < 0) return undefined;
-      const head = JSON.parse(buf.toString('utf8', 0, end)) as SegmentHeader;
+      // The writer puts `models` last: the fields before it parse on their own.
+      const line = buf.toString('latin1', 0, end);
+      const at = line.indexOf(',"models":[');
+      if (at < 0 || !line.endsWith(']}')) return undefined;
+      const head = JSON.parse(`${line.slice(0, at)}}`) as SegmentHeader;
       if (head.format !== EVENT_INDEX_FORMAT || head.version !== EVENT_INDEX_VERSION || head.head !== commit || typeof head.count !== 'number') return undefined;
       if (head.next !== null && (typeof head.next !== 'string' || !OID.test(head.next))) return undefined;
-      return head;
+      const list = line.slice(at + 10, -1);
+      const needle = JSON.stringify(key);
+      const named = list.startsWith(`[${needle}`) ? list[needle.length + 1] === ',' || list[needle.length + 1] === ']' : list.includes(`,${needle},`) || list.endsWith(`,${needle}]`);
+      return { named, ...(head.next ? { next: head.next } : {}) };
     } catch {
       return undefined;
     } finally {
@@ -160,9 +172,13 @@ export class EventIndex {
    */
   private readMentioning(commit: string, mention: RegExp): Segment | undefined {
     if (!this.has(commit)) return undefined;
+    // Searched as Latin-1 (one byte a character, so offsets are byte offsets, and a copy instead
+    // of a decoding); the lines that match are decoded as the UTF-8 they are.
+    let bytes: Buffer;
     let text: string;
     try {
-      text = readFileSync(join(this.dir, `${commit}.ndjson`), 'utf8');
+      bytes = readFileSync(join(this.dir, `${commit}.ndjson`));
+      text = bytes.toString('latin1');
     } catch {
       return undefined;
     }
@@ -181,7 +197,7 @@ export class EventIndex {
         if (at < 0 || !want || !text.startsWith(`{"c":"${want}"`, start)) return undefined;
         want = text.startsWith(',"p":"', start + 47) ? text.slice(start + 53, start + 93) : undefined;
         if (match && match.index < at) {
-          const r = JSON.parse(text.slice(start, at)) as unknown;
+          const r = JSON.parse(bytes.toString('utf8', start, at)) as unknown;
           if (!validRecord(r) || r.p !== want) return undefined;
           records.push(r);
           re.lastIndex = at + 1;
@@ -210,7 +226,7 @@ export class EventIndex {
       mkdirSync(this.dir, { recursive: true });
       writeFileSync(tmp, `${lines.join('\n')}\n`);
       renameSync(tmp, file);
-      this.names?.add(head);
+      this.segmentHeads?.add(head);
     } catch {
       try { unlinkSync(tmp); } catch { /* an index that cannot be written is only slower */ }
     }
@@ -225,7 +241,7 @@ export class EventIndex {
     const next = records[records.length - 1]?.p;
     if (successor && next && successor.records[0]?.c === next && successor.records.length < MERGE_BELOW && records.length + successor.records.length <= SEGMENT_MAX) {
       this.write([...records, ...successor.records]);
-      try { unlinkSync(join(this.dir, `${next}.ndjson`)); this.names?.delete(next); } catch { /* already gone */ }
+      try { unlinkSync(join(this.dir, `${next}.ndjson`)); this.segmentHeads?.delete(next); } catch { /* already gone */ }
       return;
     }
     this.write(records);
@@ -248,10 +264,10 @@ export class EventIndex {
         // names other models only is skipped, and in the others the lines that do not name the
         // model are not parsed: the caller wants only the commits that name it.
         if (key !== undefined && !stopAt) {
-          const head = this.header(cur);
-          if (head?.models && !head.models.includes(key)) {
+          const head = this.namesModel(cur, key);
+          if (head && !head.named) {
             if (pending.length) { this.store(pending); pending = []; }
-            cur = head.next ?? undefined;
+            cur = head.next;
             continue;
           }
         }
