@@ -1,5 +1,5 @@
 /**
- * The write path every change goes through (docs/architecture.md, "Writing: one change, one
+ * The write path every change goes through (docs/internals.md, "Writing: one change, one
  * commit"): 1. take the repository lock; 2. read the state at the branch tip; 3. plan the
  * change (pure); 4. refuse to overwrite uncommitted edits; 5. write the blobs, the trees on the
  * changed paths and the commit; 6. move the branch by compare-and-swap; 7. update the working
