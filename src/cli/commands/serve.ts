@@ -28,13 +28,15 @@ export function serveCommands(program: Command): void {
     .option('--notify', 'deliver the webhooks of modelreg.yaml as commits arrive (the cursor refs modelreg notify uses; run it on one replica)')
     .option('--serve-artifacts', 'serve file:// artifacts (each checked against its recorded digest) under /api/2.0/mlflow-artifacts/artifacts/')
     .action(async (o, cmd: Command) => {
-      const { startServer } = await import('../../server/http.js');
+      const [{ startServer }, { keepHeapSmall }] = await Promise.all([import('../../server/http.js'), import('../../server/heap.js')]);
+      // Before the state is loaded: a first start parses every version file (server/heap.ts).
+      const restoreHeap = keepHeapSmall();
       const s = await startServer({
         dir: globals(cmd).registry, host: o.host, port: o.port, branch: o.branch, remote: o.remote, refreshMs: o.refresh,
         tokensFile: o.tokens, localIdentity: !!o.localIdentity, readOnly: !!o.readOnly, serveArtifacts: !!o.serveArtifacts, propose: !!o.propose, notify: !!o.notify,
         onLog: (line) => process.stderr.write(`${line}\n`),
         onProgress: (m) => process.stderr.write(`modelreg serve: ${m}\n`),
-      });
+      }).catch((e: unknown) => { restoreHeap(); throw e; });
       const mode = o.readOnly ? 'read-only' : o.tokens ? 'writes with tokens' : o.localIdentity ? 'writes as the local Git identity' : 'read-only: no --tokens';
       process.stderr.write(`modelreg serve: listening on ${s.url} (registry ${s.dir ?? '(bare)'}, ${s.ref.replace(/^refs\/heads\//, '')} at ${s.commit()?.slice(0, 12) ?? 'no commits'}; ${mode})\n`);
       await new Promise<void>((resolve) => {
@@ -43,7 +45,7 @@ export function serveCommands(program: Command): void {
           if (stopping) return;
           stopping = true;
           process.stderr.write(`modelreg serve: ${sig}: finishing requests in flight and stopping\n`);
-          void s.close().then(resolve);
+          void s.close().finally(restoreHeap).then(resolve);
         };
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
