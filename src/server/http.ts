@@ -150,7 +150,8 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   // Each load reads through a context of its own, so the parsed files it cached are dropped with it
   // (a long-running server would otherwise keep every version of every file it ever read).
   // Its object caches are small: a load reads each object once, so the default 16 MB caches would only raise its peak.
-  const load = async (previous?: ServedState) => loadServed(new BranchContext(base, { ...opts, objectCacheBytes: 2 << 20 }, ref), await servedTip(ctx, ref), previous);
+  const onePass = () => new BranchContext(base, { ...opts, objectCacheBytes: 2 << 20 }, ref);
+  const load = async (previous?: ServedState) => loadServed(onePass(), await servedTip(ctx, ref), previous);
   let state: ServedState = await load();
   const streams = new EventStreams(ctx, () => state.commit, { ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}) }, (l) => log(l));
   const pending = new Map<string, { stage: string; message: string }>();
@@ -273,7 +274,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   };
 
   // The web UI at / (pages and their assets; GET only), reading through contexts of its own.
-  const ui = createUi({ state: () => state, ref, newContext: () => new BranchContext(base, opts, ref), log, writable: !opts.readOnly && (!!tokens || !!localId) });
+  const ui = createUi({ state: () => state, ref, newContext: () => new BranchContext(base, opts, ref), walkContext: onePass, log, writable: !opts.readOnly && (!!tokens || !!localId) });
   // Its write side: sign-in, the actions' forms (POST, CSRF-checked, through the same writes as the API) and Promotions.
   const web = createWebActions({ tokens, localIdentity: localId, readOnly: opts.readOnly, run: (actor, fn) => app.write(actor, fn), newContext: () => new BranchContext(base, opts, ref), frame: ui.frame, commit: () => state.commit, log });
 

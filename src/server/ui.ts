@@ -57,6 +57,8 @@ export interface UiOptions {
   log(line: string): void;
   /** Walk the history at start so the event index is filled before a page needs it (default true). */
   warmHistory?: boolean;
+  /** The context of that walk (default `newContext`): it reads each object about once, so small object caches do. */
+  walkContext?(): Context;
   /** The server takes writes from the UI (pages link to the actions' forms). */
   writable?: boolean;
 }
@@ -92,7 +94,7 @@ export function createUi(opts: UiOptions): Ui {
   let closed = false;
   const historyReady = (): Promise<void> => {
     const t0 = performance.now();
-    warm ??= warmEventIndex(opts.newContext(), opts.state().commit, () => closed).then(
+    warm ??= warmEventIndex((opts.walkContext ?? opts.newContext)(), opts.state().commit, () => closed).then(
       (n) => { const s = (performance.now() - t0) / 1000; if (s >= 1) opts.log(`modelreg serve: filled the event index (${n} commits) in ${s.toFixed(1)} s; history pages are ready`); },
       (e) => opts.log(`modelreg serve: filling the event index: ${(e as Error).message}`),
     );
