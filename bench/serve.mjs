@@ -33,11 +33,15 @@ async function startServer(dir) {
   const t0 = performance.now();
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--local-identity'], { cwd: dir, env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
+  let indexed;
+  // The server fills the event index in the background after it listens (a clone's first walk parses every version file again).
+  const filled = new Promise((r) => { indexed = r; });
   const url = await new Promise((resolve, reject) => {
-    child.stderr.setEncoding('utf8').on('data', (d) => { err += d; const m = /listening on (http:\/\/\S+)/.exec(err); if (m) resolve(m[1]); });
+    child.stderr.setEncoding('utf8').on('data', (d) => { err += d; if (/filled the event index|filling the event index/.test(err)) indexed(true); const m = /listening on (http:\/\/\S+)/.exec(err); if (m) resolve(m[1]); });
     child.on('exit', (code) => reject(new Error(`serve exited (${code}): ${err}`)));
   });
-  return { url, child, startMs: performance.now() - t0, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) };
+  const indexFilled = (ms) => Promise.race([filled, new Promise((r) => setTimeout(() => r(false), ms))]);
+  return { url, child, startMs: performance.now() - t0, indexFilled, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) };
 }
 
 function memory(pid) {
@@ -68,6 +72,8 @@ export async function benchServe(sizes, { duration = 10, connections = 50, runs 
       // The first start of a clone reads every version file and fills .git/modelreg/cache; later starts read the cache.
       const cold = await startServer(dir);
       const coldMem = memory(cold.child.pid);
+      const indexed = await cold.indexFilled(120_000);
+      const coldAfterIndex = memory(cold.child.pid);
       await cold.stop();
       const s = await startServer(dir);
       const models = Math.ceil(size / 10);
@@ -111,7 +117,7 @@ export async function benchServe(sizes, { duration = 10, connections = 50, runs 
       lines.push('| measure | result | target |', '| --- | --- | --- |');
       for (const r of rows) lines.push(`| ${r.label} | ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors of ${r.total} | ≥ 10,000 req/s, p99 ≤ 10 ms |`);
       lines.push(`| server memory after the load (warm start) | RSS ${mem.rssMB.toFixed(0)} MB, peak ${mem.peakMB.toFixed(0)} MB | ≤ 150 MB |`);
-      lines.push(`| server start, first on this clone (spawn to listening: every version file read, cache filled) | ${fmt(cold.startMs)}, peak RSS ${coldMem.peakMB.toFixed(0)} MB | |`);
+      lines.push(`| server start, first on this clone (spawn to listening: every version file read, cache filled) | ${fmt(cold.startMs)}, peak RSS ${coldMem.peakMB.toFixed(0)} MB; ${coldAfterIndex.peakMB.toFixed(0)} MB ${indexed ? 'once its background fill of the event index is done' : 'after 120 s (the event index fill had not finished)'} | ≤ 150 MB |`);
       lines.push(`| server start, later (from .git/modelreg/cache) | ${fmt(s.startMs)} | |`);
       lines.push(`| new commit served after the CLI's process exits (median of ${runs}) | ${fmt(median(served))} (max ${fmt(Math.max(...served))}) | ≤ 1 s |`);
       lines.push(`| transition None -> Staging via HTTP (median of ${runs}) | ${fmt(median(http))} | ≤ 1.5 × CLI |`);
