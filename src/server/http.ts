@@ -63,6 +63,8 @@ export interface RunningServer {
   commit(): string | undefined;
   /** Reads the branch tip now and serves it. */
   refresh(): Promise<void>;
+  /** Settles when the start's background work is done (the event index filled, or its failure logged). */
+  warmed: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -417,6 +419,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     ref,
     commit: () => state.commit,
     refresh,
+    warmed: ui.warmed(),
     async close() {
       clearInterval(poll);
       if (fetcher) clearInterval(fetcher);

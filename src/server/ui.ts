@@ -68,6 +68,8 @@ interface Scope { ctx: Context; memo: Map<string, Promise<unknown>> }
 export interface Ui {
   /** Stops the background walk of the history (a server stopping does not wait for it to finish). */
   close(): Promise<void>;
+  /** Settles when the background walk of the history is done (at once without one). */
+  warmed(): Promise<void>;
   /** Answers `req` when it is a UI page or asset; false when it is not the UI's. */
   handle(req: IncomingMessage, res: ServerResponse, pathname: string, search: string): Promise<boolean>;
   /** The layout around a page that is not cached by commit (the actions' forms, Promotions): server/web-actions.ts. */
@@ -112,6 +114,7 @@ export function createUi(opts: UiOptions): Ui {
       closed = true;
       await warm;
     },
+    warmed: () => (opts.warmHistory !== false ? historyReady() : Promise.resolve()),
     frame: (p) => layout({ ...p, assets: build }).text,
     async handle(req, res, pathname, search) {
       const method = req.method ?? 'GET';

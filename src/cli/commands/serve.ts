@@ -30,13 +30,14 @@ export function serveCommands(program: Command): void {
     .action(async (o, cmd: Command) => {
       const [{ startServer }, { keepHeapSmall }] = await Promise.all([import('../../server/http.js'), import('../../server/heap.js')]);
       // Before the state is loaded: a first start parses every version file (server/heap.ts).
-      const restoreHeap = keepHeapSmall();
+      const heap = keepHeapSmall();
       const s = await startServer({
         dir: globals(cmd).registry, host: o.host, port: o.port, branch: o.branch, remote: o.remote, refreshMs: o.refresh,
         tokensFile: o.tokens, localIdentity: !!o.localIdentity, readOnly: !!o.readOnly, serveArtifacts: !!o.serveArtifacts, propose: !!o.propose, notify: !!o.notify,
         onLog: (line) => process.stderr.write(`${line}\n`),
         onProgress: (m) => process.stderr.write(`modelreg serve: ${m}\n`),
-      }).catch((e: unknown) => { restoreHeap(); throw e; });
+      }).catch((e: unknown) => { heap.restore(); throw e; });
+      void s.warmed.then(() => heap.serving());
       const mode = o.readOnly ? 'read-only' : o.tokens ? 'writes with tokens' : o.localIdentity ? 'writes as the local Git identity' : 'read-only: no --tokens';
       process.stderr.write(`modelreg serve: listening on ${s.url} (registry ${s.dir ?? '(bare)'}, ${s.ref.replace(/^refs\/heads\//, '')} at ${s.commit()?.slice(0, 12) ?? 'no commits'}; ${mode})\n`);
       await new Promise<void>((resolve) => {
@@ -45,7 +46,7 @@ export function serveCommands(program: Command): void {
           if (stopping) return;
           stopping = true;
           process.stderr.write(`modelreg serve: ${sig}: finishing requests in flight and stopping\n`);
-          void s.close().finally(restoreHeap).then(resolve);
+          void s.close().finally(() => heap.restore()).then(resolve);
         };
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
