@@ -23,6 +23,12 @@ export interface UnchangedVersions {
   model: string;
   /** version (the file's name without `.yaml`) → stage */
   stages: Map<string, string>;
+  /**
+   * modelreg.yaml, the policies, the schemas and the model's model.yaml are as they were at base:
+   * each per-file rule gives the result it gave at base, so only the names and stages are taken
+   * (ops/check.ts, `settledVersions`, says why rule by rule).
+   */
+  settled?: boolean;
 }
 
 const MAX_BYTES = 1024 * 1024;

@@ -179,6 +179,13 @@ const MODEL_RULES: ModelRule[] = [policyExists, aliasesPointAtVersions, exclusiv
 function unchangedFits(w: Walk, u: UnchangedVersions): number {
   const dir = `${w.config.registry}/${u.model}/versions/`;
   if (!isValidModelName(u.model)) return u.stages.size; // reported for the folder's other files
+  const ms = w.models.get(modelKey(u.model));
+  if (u.settled && ms) {
+    // Settled: unknown-stage, version-reused and the name rules gave at base what they would give
+    // now (same file, same policies, same model.yaml); the model file is there, so no missing-model.
+    for (const [version, stage] of u.stages) ms.versions.set(version, stage);
+    return u.stages.size;
+  }
   for (const [version, stage] of u.stages) versionFits(w, { path: `${dir}${version}.yaml` }, u.model, version, { version, model: u.model, stage }, () => ({}));
   return u.stages.size;
 }

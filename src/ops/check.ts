@@ -72,9 +72,14 @@ async function changedScope(ctx: Context, base: string, head: string) {
   const versionDirs = new Set([...dirs].map((d) => `${d}/versions`));
   const files: CheckFile[] = [...cfgFiles, ...(await readTreeFiles(store, headSnap.tree, [cfg.policies, ...dirs], deployments, versionDirs))];
   const changedSet = new Set(changed.map((c) => c.path));
+  // What decides whether an unchanged version file passes — modelreg.yaml (where policies and
+  // schemas live), the policies, the schemas and the model's model.yaml — as it was at base?
+  const inside = (path: string, folder: string) => path === folder || path.startsWith(`${folder}/`);
+  const settingsChanged = changed.some((c) => c.path === CONFIG_FILE || inside(c.path, cfg.policies) || inside(c.path, cfg.schemas));
   const unchanged: UnchangedVersions[] = [];
   for (const dir of dirs) {
-    const v = await versionFiles(headSnap, dir, dir.slice(cfg.registry.length + 1), changedSet);
+    const settled = !settingsChanged && !changedSet.has(`${dir}/model.yaml`);
+    const v = await versionFiles(headSnap, dir, dir.slice(cfg.registry.length + 1), changedSet, settled);
     files.push(...v.files);
     if (v.unchanged) unchanged.push(v.unchanged);
   }
@@ -90,8 +95,12 @@ const PLAIN_VERSION = /^(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})$
  * from the stage cache (storage/stage-cache.ts), so a one-file change in a model of 10,000
  * versions reads one file. Anything else — a changed file, one whose stage is not known, a
  * link, a folder — is listed to be read and checked as usual.
+ *
+ * `settled` (modelreg.yaml, the policies, the schemas and the model's model.yaml are as at base):
+ * then the folder's names are not walked either, only the changed paths are listed, and the
+ * unchanged versions come from the stage cache's names alone (see `settledVersions`).
  */
-async function versionFiles(head: Snapshot, dir: string, name: string, changed: Set<string>): Promise<{ files: CheckFile[]; unchanged?: UnchangedVersions }> {
+async function versionFiles(head: Snapshot, dir: string, name: string, changed: Set<string>, settled: boolean): Promise<{ files: CheckFile[]; unchanged?: UnchangedVersions }> {
   const store = head.store;
   const folder = `${dir}/versions`;
   const entry = rawEntryAt(store, head.tree, folder);
@@ -103,6 +112,7 @@ async function versionFiles(head: Snapshot, dir: string, name: string, changed: 
   } catch {
     stages = undefined; // a file the stage scan cannot read: every file is checked
   }
+  if (settled && stages) return settledVersions(head, folder, name, changed, stages);
   const files: CheckFile[] = [];
   const known = new Map<string, string>();
   const buf = cachedTreeBytes(store, entry.oid);
@@ -118,6 +128,40 @@ async function versionFiles(head: Snapshot, dir: string, name: string, changed: 
     else files.push(treeSourceFile(store, path, e.mode, e.oid, e.mode === '160000' ? 'commit' : 'blob'));
   }
   return { files, ...(known.size ? { unchanged: { model: name, stages: known } } : {}) };
+}
+
+/**
+ * A settled folder (see `versionFiles`): the changed paths under it are read and checked; the
+ * others are not looked at. Each rule an unchanged version file is under gives the result it gave
+ * at base, where the same file was checked against the same settings:
+ * - its schema, its name (`version-file-name`), `version-mismatch`, `model-mismatch`, and being a
+ *   regular small UTF-8 file: the file's bytes, mode and path are those at base;
+ * - `unknown-stage`: its stage (the file), the model's policy name (model.yaml) and that policy's
+ *   stages (the policies folder, or the built-in default) are those at base;
+ * - `version-reused`: model.yaml's deletedVersions is that at base; `missing-model`: model.yaml
+ *   is unchanged, and checkFiles still reports it when the file is missing at head.
+ * What still involves them — `alias-target`, `exclusive-stage`, the deployments' and analyses'
+ * versions and the totals — takes each unchanged version's name and stage from the stage cache
+ * (keyed by the folder's tree id, so exact for head), as the walk in `versionFiles` does.
+ * A name of the stage cache that is not a version name is left out (such a file fails at base).
+ */
+async function settledVersions(head: Snapshot, folder: string, name: string, changed: Set<string>, stages: Record<string, string>): Promise<{ files: CheckFile[]; unchanged?: UnchangedVersions }> {
+  const store = head.store;
+  const files: CheckFile[] = [];
+  const mine: string[] = [];
+  for (const path of changed) {
+    if (!path.startsWith(`${folder}/`)) continue;
+    mine.push(path);
+    const e = rawEntryAt(store, head.tree, path);
+    if (!e) continue; // deleted at head
+    if (e.isTree) files.push(...(await readTreeFiles(store, head.tree, [path], [])));
+    else files.push(treeSourceFile(store, path, e.mode, e.oid, e.mode === '160000' ? 'commit' : 'blob'));
+  }
+  const known = new Map<string, string>();
+  for (const version in stages) if (PLAIN_VERSION.test(version) || isValidVersion(version)) known.set(version, stages[version]);
+  // A changed version file is read and checked (and counted) like any other.
+  for (const path of mine) if (path.endsWith('.yaml') && path.lastIndexOf('/') === folder.length) known.delete(path.slice(folder.length + 1, -5));
+  return { files, ...(known.size ? { unchanged: { model: name, stages: known, settled: true } } : {}) };
 }
 
 /** Touched models whose names differ only by case from another model folder (walking only their paths). */
