@@ -34,6 +34,16 @@ function isTree(oid: string, content: Buffer): boolean {
 }
 
 /**
+ * The last few trees read from a file here, by file: `check --base` reads the same two versions/
+ * trees in five to seven places (its diff, the events, the stage cache, the rules); a second read
+ * was a 450 kB read and SHA-1 again, and a new Buffer, so the raw diff's entry boundaries
+ * (tree-diff.ts, remembered by Buffer) were found again by a walk over the entries. Bounded, so a
+ * walk down a model's history does not keep every tree it saw.
+ */
+const recent = new Map<string, Buffer>();
+const RECENT = 4;
+
+/**
  * The raw bytes of tree `oid` (empty for undefined), from this cache when it holds a file that
  * checks out, else from Git (and then stored when large and packed). A hit is also handed to the
  * object database, so later reads of the same tree in this process (the write path's splice)
@@ -42,11 +52,15 @@ function isTree(oid: string, content: Buffer): boolean {
 export function cachedTreeBytes(store: ObjectStore, oid: string | undefined, keep = true): Buffer {
   if (!oid || !/^[0-9a-f]{40}$/.test(oid)) return treeBytes(store, oid);
   const file = join(cacheDir(store.gitdir), oid);
+  const seen = recent.get(file);
+  if (seen) return seen;
   let hit: Buffer | undefined;
   try { hit = readFileSync(file); } catch { /* not stored */ }
   if (hit) {
     if (isTree(oid, hit)) {
       (store.odb as { remember?: (oid: string, obj: { type: 'tree'; content: Buffer }) => void }).remember?.(oid, { type: 'tree', content: hit });
+      recent.set(file, hit);
+      if (recent.size > RECENT) recent.delete(recent.keys().next().value!);
       return hit;
     }
     try { unlinkSync(file); } catch { /* another process removed it */ }
