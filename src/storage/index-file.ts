@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { RegistryError } from '../errors/index.js';
 import { faultPoint } from './fault.js';
@@ -79,6 +79,45 @@ function parse(buf: Buffer, file: string): ParsedIndex {
     off += 8 + size;
   }
   return { buf, version, count, starts, pathStart, pathEnd, extensions };
+}
+
+/**
+ * The index a write's dirty check parsed (`readIndexOids`), kept for the same write's
+ * `prepareIndex`, which used to read and parse the same file again (1 MB at 10,000 versions).
+ * Used only when the file is still the one read: same inode, size, mtime and ctime to the
+ * nanosecond, checked once `index.lock` is held. Git replaces the index by renaming a new file
+ * over it, so any write in between gives another inode. Taken once: not kept beyond the write.
+ */
+let lastRead: { file: string; identity: string; ix: ParsedIndex } | undefined;
+
+function identityOf(st: { ino: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint }): string {
+  return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+}
+
+/** The index file read and parsed, remembered for `prepareIndex`; undefined when there is none. */
+function readIndex(file: string): ParsedIndex | undefined {
+  let fd: number;
+  try { fd = openSync(file, 'r'); } catch { return undefined; }
+  try {
+    const identity = identityOf(fstatSync(fd, { bigint: true }));
+    const ix = parse(readFileSync(fd), file);
+    lastRead = { file, identity, ix };
+    return ix;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** What `readIndex` parsed of `file`, when the file has not changed since (call with index.lock held). */
+function takeLastRead(file: string): ParsedIndex | undefined {
+  const last = lastRead;
+  lastRead = undefined;
+  if (!last || last.file !== file) return undefined;
+  try {
+    return identityOf(statSync(file, { bigint: true })) === last.identity ? last.ix : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Git's offset varint (varint.c): the number of bytes a v4 entry drops from the previous path. */
@@ -254,21 +293,17 @@ export async function prepareIndex(gitdir: string, updates: IndexUpdate[], fullT
   };
   try {
     faultPoint('index-locked');
-    let buf: Buffer | undefined;
-    try {
-      buf = readFileSync(file);
-    } catch {
-      buf = undefined;
-    }
-    if (!buf && !fullTree) {
+    const read = takeLastRead(file) ?? readIndex(file);
+    lastRead = undefined;
+    if (!read && !fullTree) {
       dropLock();
       return { commit: async () => undefined, abort: async () => undefined };
     }
     const empty = Buffer.alloc(32);
     empty.write('DIRC', 0, 'latin1');
     empty.writeUInt32BE(2, 4);
-    const ix = parse(buf ?? empty, file);
-    if (!buf) updates = [...(await fullTree!()), ...updates];
+    const ix = read ?? parse(empty, file);
+    if (!read) updates = [...(await fullTree!()), ...updates];
     // The last update of a path wins; replacements and removals cut ranges out of the old entries.
     const byPath = new Map<string, IndexUpdate>();
     for (const u of updates) byPath.set(u.path, u);
@@ -315,9 +350,8 @@ export async function prepareIndex(gitdir: string, updates: IndexUpdate[], fullT
 /** The blob id the index holds for each of `paths` (stage 0), for the dirty check. */
 export async function readIndexOids(gitdir: string, paths: string[]): Promise<Map<string, string> | undefined> {
   const out = new Map<string, string>();
-  let buf: Buffer;
-  try { buf = readFileSync(join(gitdir, 'index')); } catch { return undefined; }
-  const ix = parse(buf, join(gitdir, 'index'));
+  const ix = readIndex(join(gitdir, 'index'));
+  if (!ix) return undefined;
   for (const p of paths) {
     const [from, to] = entriesOf(ix, Buffer.from(p, 'utf8'));
     for (let i = from; i < to; i++) {
