@@ -7,10 +7,10 @@
 // (module.enableCompileCache is Node >= 22.1). This file is CommonJS (bin/package.json): an ES
 // module entry point costs about 3 ms more to start.
 //
-// Five caches, dist/cli/modelreg.cjs.<group>.codecache, one per group of commands that run the
+// Six caches, dist/cli/modelreg.cjs.<group>.codecache, one per group of commands that run the
 // same code: `point` (resolve, show, download), `list` (list, search, best, compare, diff, help
 // and usage), `history` (history, events), `write` (register, transition, alias, tag and the
-// other one-commit writes) and `full` (every other command). V8 deserialises all of a cache's
+// other one-commit writes), `check` and `full` (every other command). V8 deserialises all of a cache's
 // data at start-up, so a command reads the cache of its own group only: a `resolve` does not pay
 // for the functions `history` or `check` compiled (one cache for every read took resolve about
 // 1-2 ms more once serve and the web UI had grown the bundle).
@@ -48,6 +48,7 @@ const GROUPS = {
   resolve: 'point', show: 'point', download: 'point',
   list: 'list', search: 'list', best: 'list', compare: 'list', diff: 'list', help: 'list',
   history: 'history', events: 'history',
+  check: 'check',
   register: 'write', transition: 'write', promote: 'write', alias: 'write', tag: 'write', describe: 'write',
   approve: 'write', rollback: 'write', deprecate: 'write', deploy: 'write',
 };

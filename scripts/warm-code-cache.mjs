@@ -1,6 +1,6 @@
 // Part of the build: fills dist/cli/modelreg.cjs.<group>.codecache with the functions the
 // everyday commands run (bin/modelreg.js picks the cache by the command's group: point, list,
-// history, write, full). Each command below runs in a throwaway registry with
+// history, write, check, full). Each command below runs in a throwaway registry with
 // MODELREG_CODE_CACHE=update: it loads its group's cache the previous command of the group wrote
 // and writes it back with what it compiled itself, so each cache holds its group's union. A
 // failing command fails the build: it means the bundle is broken.
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** The groups of bin/modelreg.js's GROUPS, each warmed by at least one command of the session. */
-export const CACHE_GROUPS = ['point', 'list', 'history', 'write', 'full'];
+export const CACHE_GROUPS = ['point', 'list', 'history', 'write', 'check', 'full'];
 
 const SIGNATURE = { inputs: [{ name: 'x', type: 'double', required: true }], outputs: [{ name: 'y', type: 'double', required: true }] };
 

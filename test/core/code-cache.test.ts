@@ -50,7 +50,7 @@ beforeAll(async () => {
   userCache = await tempDir('mrcache-user-');
   bundle = join(install, 'dist', 'cli', 'modelreg.cjs');
   cacheFile = `${bundle}.point.codecache`;
-  fullCache = `${bundle}.full.codecache`;
+  fullCache = `${bundle}.check.codecache`;
   repo = await makeRepo({
     'modelreg.yaml': CONFIG_YAML,
     'registry/churn/model.yaml': modelYaml('churn'),
@@ -61,7 +61,7 @@ beforeAll(async () => {
 // Every test starts from the caches the build wrote and an empty user cache folder.
 beforeEach(async () => {
   spawnSync('chattr', ['-i', join(install, 'dist', 'cli')]);
-  for (const group of ['point', 'list', 'history', 'write', 'full']) {
+  for (const group of ['point', 'list', 'history', 'write', 'check', 'full']) {
     const file = `${bundle}.${group}.codecache`;
     await rm(file, { recursive: true, force: true });
     await cp(join(ROOT, 'dist', 'cli', `modelreg.cjs.${group}.codecache`), file);
@@ -72,7 +72,7 @@ beforeEach(async () => {
 
 describe('the CLI code cache', () => {
   it('is written by the build and used by a command: the small one by reads', async () => {
-    for (const group of ['point', 'list', 'history', 'write', 'full']) {
+    for (const group of ['point', 'list', 'history', 'write', 'check', 'full']) {
       const file = join(ROOT, 'dist', 'cli', `modelreg.cjs.${group}.codecache`);
       expect(existsSync(file)).toBe(true);
       expect(await generation(file)).toBe(255);
@@ -81,7 +81,7 @@ describe('the CLI code cache', () => {
     expect(r.report).toBe('used');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ model: 'churn', version: '1.0.0', stage: 'Production' });
-    // A write command with the point cache (resolve, show) broken still uses the full one, and the other way round.
+    // check with the point cache (resolve, show) broken still uses its own (check), and the other way round.
     const saved = await readFile(cacheFile);
     await writeFile(cacheFile, 'junk');
     try {
