@@ -9,7 +9,7 @@
  * the object, the file and what failed; an absent object is `undefined` (ObjectStore turns it
  * into MISSING_OBJECT where the object was needed).
  */
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { RegistryError } from '../errors/index.js';
 import { inflatePrefix } from './inflate.js';
@@ -42,10 +42,28 @@ interface Pack {
   basesBytes: number;
   fanout: Uint32Array;
   count: number;
-  shas: Buffer;
-  offsets: Buffer;
-  large: Buffer;
+  /** The index file's size, and its open file while it is searched on disk. */
+  idxSize: number;
+  idxFd?: number;
+  /** Lookups so far; after LAZY_LOOKUPS the whole index is read (below that, each is a few reads). */
+  lookups: number;
+  /** The index's tables, once it was read whole. */
+  shas?: Buffer;
+  offsets?: Buffer;
+  large?: Buffer;
 }
+
+/**
+ * Lookups searched on disk before a pack's index is read whole. A point read or a write looks up
+ * a few dozen objects, and the index of a pack of 100,000 commits is 18 MB: reading it took about
+ * 40 ms of a `resolve` (mostly the kernel filling fresh memory). A search on disk is about 20
+ * reads of 20 bytes; a listing or a history walk, which looks up thousands, reads it whole.
+ */
+const LAZY_LOOKUPS = 64;
+/** Indexes smaller than this are read whole at the first lookup, as one read costs less than the searches. */
+const LAZY_MIN_BYTES = 1024 * 1024;
+const SHA_START = 8 + 1024;
+const probe = Buffer.alloc(20);
 
 /** A damaged object (or pack index): what failed, where. */
 export function corruptObject(oid: string | undefined, file: string, what: string, cause?: unknown): RegistryError {
@@ -53,31 +71,68 @@ export function corruptObject(oid: string | undefined, file: string, what: strin
   return new RegistryError('CORRUPT_OBJECT', `${subject} is corrupt: ${what}. Nothing was changed; run \`git fsck --full\` to see the damage, and restore the object from another clone (git fetch, or clone again).`, { ...(oid ? { oid } : {}), file, what }, { cause });
 }
 
-function loadIdx(idxPath: string, packPath: string): Pack | undefined {
-  const buf = readFileSync(idxPath);
+function loadIdx(idxPath: string, packPath: string, lazyBytes = LAZY_MIN_BYTES): Pack | undefined {
   const size = statSync(packPath, { throwIfNoEntry: false })?.size;
   if (size === undefined) return undefined; // an index whose pack is gone (a repack in progress): Git skips it too
-  if (buf.length < 8 || buf.readUInt32BE(0) !== 0xff744f63) {
+  const fd = openSync(idxPath, 'r');
+  let idxSize: number;
+  const buf = Buffer.alloc(SHA_START);
+  let n: number;
+  try {
+    idxSize = fstatSync(fd).size;
+    n = readFully(fd, buf, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (n < 8 || buf.readUInt32BE(0) !== 0xff744f63) {
     // Version 1 has no magic number (it starts with the fan-out table)
     throw new RegistryError('UNSUPPORTED_REPOSITORY', `${idxPath} is not a version 2 pack index (Git has written version 2 since 2007). Rewrite it with \`git index-pack ${packPath}\` or run \`git repack -a -d\`.`, { file: idxPath });
   }
   if (buf.readUInt32BE(4) !== 2) throw corruptObject(undefined, idxPath, `pack index version ${buf.readUInt32BE(4)}, where 2 is expected`);
-  if (buf.length < 8 + 1024 + 40) throw corruptObject(undefined, idxPath, `the index is cut off after ${buf.length} bytes`);
+  if (idxSize < SHA_START + 40) throw corruptObject(undefined, idxPath, `the index is cut off after ${idxSize} bytes`);
   const fanout = new Uint32Array(256);
   for (let i = 0; i < 256; i++) fanout[i] = buf.readUInt32BE(8 + i * 4);
   const count = fanout[255];
-  const shaStart = 8 + 1024;
-  const crcStart = shaStart + count * 20;
-  const offStart = crcStart + count * 4;
-  const largeStart = offStart + count * 4;
-  if (largeStart + 40 > buf.length) throw corruptObject(undefined, idxPath, `the index lists ${count} objects but holds only ${buf.length} bytes`);
-  return {
-    idxPath, packPath, size, reads: 0, bases: new Map(), basesBytes: 0, fanout, count,
-    shas: buf.subarray(shaStart, crcStart), offsets: buf.subarray(offStart, largeStart), large: buf.subarray(largeStart, buf.length - 40),
-  };
+  if (SHA_START + count * 28 + 40 > idxSize) throw corruptObject(undefined, idxPath, `the index lists ${count} objects but holds only ${idxSize} bytes`);
+  return { idxPath, packPath, size, reads: 0, bases: new Map(), basesBytes: 0, fanout, count, idxSize, lookups: idxSize < lazyBytes ? LAZY_LOOKUPS : 0 };
+}
+
+/** Reads into `buf` from `pos` until it is full or the file ends; the bytes read. */
+function readFully(fd: number, buf: Buffer, pos: number): number {
+  let got = 0;
+  while (got < buf.length) {
+    const r = readSync(fd, buf, got, buf.length - got, pos + got);
+    if (r === 0) break;
+    got += r;
+  }
+  return got;
+}
+
+/** The pack's index read whole (for many lookups, or a listing of every id). */
+function wholeIdx(p: Pack): { shas: Buffer; offsets: Buffer; large: Buffer } {
+  if (p.shas && p.offsets && p.large) return { shas: p.shas, offsets: p.offsets, large: p.large };
+  const buf = readFileSync(p.idxPath);
+  if (buf.length !== p.idxSize) throw corruptObject(undefined, p.idxPath, `the index changed size while it was read (${p.idxSize} then ${buf.length} bytes)`);
+  if (p.idxFd !== undefined) { try { closeSync(p.idxFd); } catch { /* closed */ } p.idxFd = undefined; }
+  const crcStart = SHA_START + p.count * 20;
+  const offStart = crcStart + p.count * 4;
+  const largeStart = offStart + p.count * 4;
+  p.shas = buf.subarray(SHA_START, crcStart);
+  p.offsets = buf.subarray(offStart, largeStart);
+  p.large = buf.subarray(largeStart, buf.length - 40);
+  return { shas: p.shas, offsets: p.offsets, large: p.large };
+}
+
+/** `len` bytes of the pack's index at `pos`, read from its file into `into`. */
+function idxBytes(p: Pack, into: Buffer, len: number, pos: number): Buffer {
+  p.idxFd ??= openSync(p.idxPath, 'r');
+  const view = into.subarray(0, len);
+  if (readFully(p.idxFd, view, pos) !== len) throw corruptObject(undefined, p.idxPath, `the index is cut off before byte ${pos + len}`);
+  return view;
 }
 
 function findInPack(p: Pack, oid: Buffer): number | undefined {
+  if (!p.shas && ++p.lookups > LAZY_LOOKUPS) wholeIdx(p);
   const first = oid[0];
   let lo = first === 0 ? 0 : p.fanout[first - 1];
   let hi = p.fanout[first];
@@ -87,17 +142,20 @@ function findInPack(p: Pack, oid: Buffer): number | undefined {
     // Byte by byte: Buffer#compare's argument checks cost more than the few bytes it compares
     // (ids differ within the first bytes), and a listing looks up every object it reads.
     // From byte 0 although the fan-out bucket fixes it: a damaged index must not match.
-    const at = mid * 20;
+    const row = shas ?? idxBytes(p, probe, 20, SHA_START + mid * 20);
+    const at = shas ? mid * 20 : 0;
     let c = 0;
     for (let k = 0; k < 20; k++) {
-      const d = shas[at + k] - oid[k];
+      const d = row[at + k] - oid[k];
       if (d !== 0) { c = d; break; }
     }
     if (c === 0) {
-      const off = p.offsets.readUInt32BE(mid * 4);
+      const offStart = SHA_START + p.count * 24;
+      const off = p.offsets ? p.offsets.readUInt32BE(mid * 4) : idxBytes(p, probe, 4, offStart + mid * 4).readUInt32BE(0);
       if (off & 0x80000000) {
         const i = off & 0x7fffffff;
-        return Number(p.large.readBigUInt64BE(i * 8));
+        const large = p.large ? p.large.readBigUInt64BE(i * 8) : idxBytes(p, probe, 8, offStart + p.count * 4 + i * 8).readBigUInt64BE(0);
+        return Number(large);
       }
       return off;
     }
@@ -228,6 +286,8 @@ export interface ObjectDatabaseOptions {
   cacheEntries?: number;
   /** The largest pack that is read into memory whole once it is read often (default 256 MB; see BULK_READS). A walk reads a few objects a commit, and a whole pack is that much more memory. */
   bulkMaxBytes?: number;
+  /** Pack indexes of at least this many bytes are searched on disk for their first lookups (default 1 MB; 0: every index). */
+  lazyIndexBytes?: number;
 }
 
 /**
@@ -282,7 +342,7 @@ export class ObjectDatabase implements ObjectSource {
       try { names = readdirSync(dir); } catch { /* no packs */ }
       for (const n of names) {
         if (!n.endsWith('.idx')) continue;
-        const p = loadIdx(join(dir, n), join(dir, n.replace(/\.idx$/, '.pack')));
+        const p = loadIdx(join(dir, n), join(dir, n.replace(/\.idx$/, '.pack')), this.options.lazyIndexBytes);
         if (p) packs.push(p);
       }
     }
@@ -498,8 +558,9 @@ export class ObjectDatabase implements ObjectSource {
       } catch { /* none loose */ }
     }
     for (const p of this.loadPacks()) {
+      const { shas } = wholeIdx(p);
       for (let i = 0; i < p.count; i++) {
-        const sha = p.shas.toString('hex', i * 20, i * 20 + 20);
+        const sha = shas.toString('hex', i * 20, i * 20 + 20);
         if (sha.startsWith(prefix)) out.add(sha);
       }
     }
@@ -532,6 +593,7 @@ export class ObjectDatabase implements ObjectSource {
     for (const p of this.packs ?? []) {
       p.data = undefined;
       if (p.fd !== undefined) { closeSync(p.fd); p.fd = undefined; }
+      if (p.idxFd !== undefined) { closeSync(p.idxFd); p.idxFd = undefined; }
     }
   }
 }
