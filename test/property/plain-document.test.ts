@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { agrees as agreesWith } from './yaml-oracle.js';
 import jsyaml from 'js-yaml';
 import { readPlainDocument } from '../../src/domain/plain-document.js';
 import { validateText } from '../../src/domain/validate.js';
@@ -33,28 +33,7 @@ const RECORD = {
 const REAL = renderVersion(resolveConfig(undefined), 'registry/churn/versions/1.7.0.yaml', RECORD);
 
 /** What each parser reads (as JSON, which keeps key order), or nothing when it refuses the text. */
-function parsedJson(text: string): string[] {
-  const out: string[] = [];
-  for (const load of [(t: string) => parse(t, { uniqueKeys: true, prettyErrors: false }), (t: string) => jsyaml.load(t, { schema: jsyaml.CORE_SCHEMA, json: false })]) {
-    try {
-      out.push(JSON.stringify(load(text)));
-    } catch {
-      /* refused: the reader must have declined (checked below for js-yaml) */
-    }
-  }
-  return out;
-}
-
-function agrees(text: string): boolean {
-  const plain = readPlainDocument(text);
-  if (plain === undefined) return false;
-  const mine = JSON.stringify(plain);
-  let js: unknown;
-  expect(() => { js = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, json: false }); }, JSON.stringify(text)).not.toThrow();
-  expect(JSON.stringify(js), JSON.stringify(text)).toBe(mine);
-  for (const doc of parsedJson(text)) expect(doc, JSON.stringify(text)).toBe(mine);
-  return true;
-}
+const agrees = (text: string) => agreesWith(readPlainDocument, text);
 
 describe('readPlainDocument', () => {
   it('reads version files as modelreg writes them, exactly as js-yaml does', () => {

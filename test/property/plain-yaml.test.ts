@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { agrees as agreesWith } from './yaml-oracle.js';
 import jsyaml from 'js-yaml';
 import { readPlainMapping } from '../../src/domain/plain-yaml.js';
 import { validateText } from '../../src/domain/validate.js';
@@ -17,30 +17,7 @@ import { modelYaml } from '../helpers/repo.js';
 const REAL = modelYaml('churn', 'description: Churn classifier for the EU market\ntags:\n  team: growth\n  data.source: s3://bucket/x\naliases:\n  champion: 1.2.0\n  challenger: 2.0.0-rc.1\npolicy: strict\n');
 
 /** What each parser reads (as JSON, which keeps key order), or undefined when it refuses the text. */
-function parsedJson(text: string): string[] {
-  const out: string[] = [];
-  for (const load of [(t: string) => parse(t, { uniqueKeys: true, prettyErrors: false }), (t: string) => jsyaml.load(t, { schema: jsyaml.CORE_SCHEMA, json: false })]) {
-    let v: unknown;
-    try {
-      v = load(text);
-    } catch {
-      continue; // refused: the reader must have declined (checked below for js-yaml)
-    }
-    out.push(JSON.stringify(v));
-  }
-  return out;
-}
-
-function agrees(text: string): boolean {
-  const plain = readPlainMapping(text);
-  if (plain === undefined) return false;
-  const mine = JSON.stringify(plain);
-  let js: unknown;
-  expect(() => { js = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, json: false }); }, JSON.stringify(text)).not.toThrow();
-  expect(JSON.stringify(js), JSON.stringify(text)).toBe(mine);
-  for (const doc of parsedJson(text)) expect(doc, JSON.stringify(text)).toBe(mine);
-  return true;
-}
+const agrees = (text: string) => agreesWith(readPlainMapping, text);
 
 describe('readPlainMapping', () => {
   it('reads model files as modelreg writes them, exactly as js-yaml does', () => {

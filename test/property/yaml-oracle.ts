@@ -1,0 +1,35 @@
+/**
+ * The oracle of the plain readers' property tests (domain/plain-yaml.ts, domain/plain-document.ts):
+ * a text a plain reader accepts must parse to the same document with js-yaml (core schema) and
+ * with the yaml library.
+ */
+import { expect } from 'vitest';
+import { parse } from 'yaml';
+import jsyaml from 'js-yaml';
+
+/** The documents the yaml library and js-yaml make of `text`, as JSON; a parser that refuses it gives none. */
+function parsedJson(text: string): string[] {
+  const out: string[] = [];
+  for (const load of [(t: string) => parse(t, { uniqueKeys: true, prettyErrors: false }), (t: string) => jsyaml.load(t, { schema: jsyaml.CORE_SCHEMA, json: false })]) {
+    let v: unknown;
+    try {
+      v = load(text);
+    } catch {
+      continue; // refused: the reader must have declined (checked below for js-yaml)
+    }
+    out.push(JSON.stringify(v));
+  }
+  return out;
+}
+
+/** False when `read` declines `text`; else asserts that both parsers agree with what it read, and true. */
+export function agrees(read: (text: string) => unknown, text: string): boolean {
+  const plain = read(text);
+  if (plain === undefined) return false;
+  const mine = JSON.stringify(plain);
+  let js: unknown;
+  expect(() => { js = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, json: false }); }, JSON.stringify(text)).not.toThrow();
+  expect(JSON.stringify(js), JSON.stringify(text)).toBe(mine);
+  for (const doc of parsedJson(text)) expect(doc, JSON.stringify(text)).toBe(mine);
+  return true;
+}
