@@ -11,11 +11,11 @@
  * folder it commits (the one before, plus its version). Files are written to a temporary name
  * and renamed; the folder is safe to delete, and `modelreg doctor` prunes it.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareVersions, highestReleaseBelow, highestVersion } from '../domain/versions.js';
 import { commonDir } from './worktree.js';
+import { writeCacheFile } from './cache-file.js';
 
 const FORMAT = 'modelreg-folder-summary';
 export const FOLDER_SUMMARY_DIR = 'folders-v1';
@@ -65,14 +65,7 @@ export function readSummary(gitdir: string, tree: string, has: (version: string)
 export function writeSummary(gitdir: string, tree: string, s: FolderSummary): void {
   if (!/^[0-9a-f]{40}$/.test(tree)) return;
   const file = join(dir(gitdir), `${tree}.json`);
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    mkdirSync(dir(gitdir), { recursive: true });
-    writeFileSync(tmp, JSON.stringify({ format: FORMAT, tree, ...s }));
-    renameSync(tmp, file);
-  } catch {
-    try { unlinkSync(tmp); } catch { /* a cache that cannot be written is only slower */ }
-  }
+  writeCacheFile(file, JSON.stringify({ format: FORMAT, tree, ...s }));
 }
 
 /** Removes the summaries of trees not in `keep` (and temporary files); returns how many. */

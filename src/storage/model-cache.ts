@@ -5,11 +5,11 @@
  * entries were validated when written, and a corrupt or foreign-format file is ignored (and
  * rewritten). The folder is safe to delete at any time; `modelreg doctor` prunes it.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, unlinkSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { commonDir } from './worktree.js';
 import type { ModelVersion, RegisteredModel } from '../domain/state.js';
+import { writeCacheFile } from './cache-file.js';
 
 export const MODEL_CACHE_DIR = 'models-v1';
 export type ParsedKind = 'config' | 'policy';
@@ -87,13 +87,6 @@ export class ModelCache {
   }
 
   private write(file: string, data: unknown): void {
-    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      mkdirSync(join(file, '..'), { recursive: true });
-      writeFileSync(tmp, JSON.stringify(data));
-      renameSync(tmp, file);
-    } catch {
-      try { unlinkSync(tmp); } catch { /* a cache that cannot be written is only slower */ }
-    }
+    writeCacheFile(file, JSON.stringify(data));
   }
 }

@@ -13,12 +13,13 @@
  * command read; files are written to a temporary name and renamed; the folder is safe to delete,
  * and `modelreg doctor` prunes the trees no longer at the tip.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ObjectStore } from './objects.js';
 import { treeBytes } from './tree-diff.js';
 import { commonDir } from './worktree.js';
+import { writeCacheFile } from './cache-file.js';
 
 /** Trees smaller than this are read from Git (a short delta chain of a small tree costs less than a file). */
 export const MIN_BYTES = 64 * 1024;
@@ -71,14 +72,7 @@ export function cachedTreeBytes(store: ObjectStore, oid: string | undefined, kee
 }
 
 function store1(gitdir: string, file: string, content: Buffer): void {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    mkdirSync(cacheDir(gitdir), { recursive: true });
-    writeFileSync(tmp, content);
-    renameSync(tmp, file);
-  } catch {
-    try { unlinkSync(tmp); } catch { /* a cache that cannot be written is only slower */ }
-  }
+  writeCacheFile(file, content);
 }
 
 /** Removes the stored trees not in `keep` (and temporary files a killed writer left); returns how many. */
