@@ -108,7 +108,7 @@ async function versionFiles(head: Snapshot, dir: string, name: string, changed: 
   let stages: Record<string, string> | undefined;
   try {
     const model = await head.modelOnDemand(name);
-    if (model?.dir === dir) stages = await head.stages(model);
+    if (model?.dir === dir) stages = (await head.stages(model)).toRecord();
   } catch {
     stages = undefined; // a file the stage scan cannot read: every file is checked
   }

@@ -50,7 +50,7 @@ async function pruneModelCache(ctx: Context): Promise<number> {
     }
   }
   // The stages and numbers of model folders (storage/stage-cache.ts) are kept by the same rule.
-  const { FolderCache } = await import('../storage/stage-cache.js');
-  return new ModelCache(ctx.repo.gitdir).prune(keep) + FolderCache.open(ctx.repo.gitdir).prune(keep) + FolderCache.numbers(ctx.repo.gitdir).prune(keep)
+  const { FolderCache, StageCache } = await import('../storage/stage-cache.js');
+  return new ModelCache(ctx.repo.gitdir).prune(keep) + StageCache.open(ctx.repo.gitdir).prune(keep) + FolderCache.numbers(ctx.repo.gitdir).prune(keep)
     + pruneTreeFiles(ctx.repo.gitdir, keepTrees) + pruneSummaries(ctx.repo.gitdir, keepTrees);
 }

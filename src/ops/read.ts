@@ -193,8 +193,8 @@ export function pick(m: ModelState, uri: string): ModelVersion {
 
 /** The highest version in `stage` (matched case-insensitively), as `pick` answers it. */
 async function holderOf(snap: Snapshot, m: ModelState, stage: string, uri: string): Promise<ModelVersion> {
-  const names = Object.entries(await snap.stages(m)).filter(([, s]) => s.toLowerCase() === stage.toLowerCase()).map(([v]) => v);
-  const top = names.sort((a, b) => compareVersions(b, a))[0];
+  let top: string | undefined;
+  for (const v of (await snap.stages(m)).versionsIn(stage, true)) if (top === undefined || compareVersions(v, top) > 0) top = v;
   const hit = top ? m.versions.get(top)?.record : undefined;
   if (!hit) {
     assertFilesMatchNames(m);

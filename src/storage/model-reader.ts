@@ -11,7 +11,7 @@ import type { CachedModel } from './model-cache.js';
 import { pathMismatch, type ModelLocation, type TreeReader } from './tree-reader.js';
 import type { BulkLister } from './bulk-lister.js';
 import { VersionFolder } from './version-folder.js';
-import { FolderCache, StageCache } from './stage-cache.js';
+import { FolderCache, StageCache, StageTable } from './stage-cache.js';
 import { diffRawTrees, findRawEntry, findRawEntryStart, rawEntryAt, rawEntryAtOffset, rawNames, treeBytes } from './tree-diff.js';
 import { cachedTreeBytes } from './tree-file-cache.js';
 import { readSummary, summarize, withVersion, writeSummary } from './folder-summary.js';
@@ -194,14 +194,15 @@ export class ModelReader {
    * Every version's stage (version → stage). Of a model read on demand, from a line scan of its
    * version files (as `list` reads them), with a full parse only of a file the scan cannot vouch for.
    */
-  async stages(m: ModelState): Promise<Record<string, string>> {
-    if (!(m.versions instanceof VersionFolder)) return Object.fromEntries([...m.versions.values()].map((v) => [v.record.version, v.record.stage]));
+  async stages(m: ModelState): Promise<StageTable> {
+    if (!(m.versions instanceof VersionFolder)) return StageTable.fromRecord(Object.fromEntries([...m.versions.values()].map((v) => [v.record.version, v.record.stage])));
     const loc = await this.locate(m.name);
-    if (!loc) return {};
+    if (!loc) return StageTable.fromRecord({});
     const cache = StageCache.open(this.store.gitdir);
     const hit = cache.get(loc.tree);
     if (hit) return hit;
-    const stages = (await this.stagesFromParent(m, loc, cache)) ?? (await this.bulk.stagesOf([loc]))[0]?.stages ?? {};
+    const base = await this.fromParent(m, loc, (tree) => cache.get(tree)?.toRecord(), (v) => v.record.stage);
+    const stages = StageTable.fromRecord(base ?? (await this.bulk.stagesOf([loc]))[0]?.stages ?? {});
     cache.set(loc.tree, stages);
     return stages;
   }
@@ -223,7 +224,7 @@ export class ModelReader {
     const cache = FolderCache.numbers(this.store.gitdir);
     const hit = cache.get(loc.tree);
     if (hit) return hit;
-    const numbers = (await this.fromParent(m, loc, cache, (v) => v.record.number)) ?? all();
+    const numbers = (await this.fromParent(m, loc, (tree) => cache.get(tree), (v) => v.record.number)) ?? all();
     if (persist) cache.set(loc.tree, numbers);
     return numbers;
   }
@@ -240,13 +241,8 @@ export class ModelReader {
     if (tree) writeSummary(this.store.gitdir, tree, withVersion((before!.versions as VersionFolder).summary(), version!));
   }
 
-  /** The stages at this commit from the cached stages of the same folder at the parent commit, reading only the files that differ. */
-  private stagesFromParent(m: ModelState, loc: ModelLocation, cache: StageCache): Promise<Record<string, string> | undefined> {
-    return this.fromParent(m, loc, cache, (v) => v.record.stage);
-  }
-
   /** One fact of every version at this commit, from the cached facts of the same folder at the parent commit and the version files that differ. */
-  private async fromParent<T extends string | number>(m: ModelState, loc: ModelLocation, cache: FolderCache<T>, pick: (v: VersionState) => T | undefined): Promise<Record<string, T> | undefined> {
+  private async fromParent<T extends string | number>(m: ModelState, loc: ModelLocation, cached: (tree: string) => Record<string, T> | undefined, pick: (v: VersionState) => T | undefined): Promise<Record<string, T> | undefined> {
     // The nearest of the last FROM_ANCESTORS first-parent commits whose folder has an entry:
     // the other writes to the model (a tag, an alias) leave no entry of this kind.
     let cur = this.files.commit ? await this.store.readCommit(this.files.commit) : undefined;
@@ -256,7 +252,7 @@ export class ModelReader {
       cur = await this.store.readCommit(cur.parents[0]);
       before = rawEntryAt(this.store, cur.tree, loc.dir);
       if (!before?.isTree) return undefined;
-      base = before.oid === loc.tree ? undefined : cache.get(before.oid);
+      base = before.oid === loc.tree ? undefined : cached(before.oid);
     }
     if (!base) return undefined;
     const versionsOf = (tree: string) => {
@@ -277,7 +273,7 @@ export class ModelReader {
 
   /** The versions of `m` in `stage` (only the holders' files are parsed). */
   async inStage(m: ModelState, stage: string): Promise<VersionState[]> {
-    return Object.entries(await this.stages(m)).filter(([, s]) => s === stage).map(([v]) => m.versions.get(v)).filter((v): v is VersionState => !!v);
+    return (await this.stages(m)).versionsIn(stage).map((v) => m.versions.get(v)).filter((v): v is VersionState => !!v);
   }
 
 

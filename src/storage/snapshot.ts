@@ -15,6 +15,7 @@ import type { ParsedCache } from './cache.js';
 import { TreeReader } from './tree-reader.js';
 import { ModelReader, type ModelLocation } from './model-reader.js';
 import { BulkLister, type ModelStages } from './bulk-lister.js';
+import type { StageTable } from './stage-cache.js';
 
 export type { ModelLocation } from './model-reader.js';
 export type { ModelStages } from './bulk-lister.js';
@@ -40,7 +41,7 @@ export class Snapshot extends TreeReader {
   model(name: string): Promise<ModelState | undefined> { return this.modelReader.model(name); }
   modelOnDemand(name: string, lenient = false): Promise<ModelState | undefined> { return this.modelReader.modelOnDemand(name, lenient); }
   inStage(m: ModelState, stage: string): Promise<VersionState[]> { return this.modelReader.inStage(m, stage); }
-  stages(m: ModelState): Promise<Record<string, string>> { return this.modelReader.stages(m); }
+  stages(m: ModelState): Promise<StageTable> { return this.modelReader.stages(m); }
   numbers(m: ModelState, persist = true): Promise<Record<string, number>> { return this.modelReader.numbers(m, persist); }
   keepNumbers(name: string, numbers: Record<string, number>, before?: ModelState, version?: string): Promise<void> { return this.modelReader.keepNumbers(name, numbers, before, version); }
   forEachModel(visit: (m: ModelState) => void): Promise<void> { return this.modelReader.forEachModel(visit); }

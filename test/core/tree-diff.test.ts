@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ObjectStore } from '../../src/storage/objects.js';
-import { changedFiles, diffRawTrees, findRawEntry, findRawEntryStart, spliceRawTree, treeBytes } from '../../src/storage/tree-diff.js';
+import { changedFiles, diffRawTrees, findRawEntry, findRawEntryStart, spliceRawTree, treeBytes, type RawChange } from '../../src/storage/tree-diff.js';
 import { writeTreeChanges } from '../../src/storage/write.js';
 import { cleanup, git, makeRepo } from '../helpers/repo.js';
 
@@ -123,5 +123,32 @@ describe('raw tree diff', () => {
         }
       },
     ), { numRuns: 2000 });
+  });
+
+  it("compares two trees as a walk over both sides' entries does, whatever bytes the ids and names hold", () => {
+    // The comparison finds where the differing part starts by searching back from the first
+    // differing byte, not by walking from the start: ids and names made of the bytes that search
+    // could mistake for an entry boundary (NULs, spaces, mode digits) must not mislead it.
+    const names = ['a', 'b', '1.0.0.yaml', '10', '4', 'x y', '100644', '40000', '100644 a', 'z'];
+    const idByte = fc.constantFrom(0x00, 0x20, 0x31, 0x34, 0x30, 0x36, 0x61, 0x62, 0x2e, 0x79);
+    const side = fc.uniqueArray(fc.tuple(fc.constantFrom(...names), fc.boolean(), fc.array(idByte, { minLength: 20, maxLength: 20 })), { selector: ([n]) => n, maxLength: 9 });
+    const build = (entries: Array<[string, boolean, number[]]>) => {
+      const order = (n: string, t: boolean) => Buffer.from(t ? `${n}/` : n);
+      const sorted = [...entries].sort(([a, at], [b, bt]) => Buffer.compare(order(a, at), order(b, bt)));
+      return Buffer.concat(sorted.map(([name, isTree, id]) => Buffer.concat([Buffer.from(`${isTree ? '40000' : '100644'} ${name}\0`), Buffer.from(id)])));
+    };
+    // A file and a folder of the same name are two entries (as Git orders and compares them).
+    const walk = (entries: Array<[string, boolean, number[]]>) => new Map(entries.map(([n, t, id]) => [`${n}${t ? '/' : ''}`, Buffer.from(id).toString('hex')]));
+    fc.assert(fc.property(side, fc.array(fc.tuple(fc.nat(), fc.option(fc.array(idByte, { minLength: 20, maxLength: 20 }))), { maxLength: 3 }), side, (a, edits, extra) => {
+      // The other side: `a` with a few ids changed or entries removed, and some entries added.
+      const b = a.map((e) => [...e] as [string, boolean, number[]]);
+      for (const [k, id] of edits) if (b.length) { if (id) b[k % b.length][2] = id; else b.splice(k % b.length, 1); }
+      for (const e of extra) if (!b.some(([n]) => n === e[0])) b.push(e);
+      const wa = walk(a);
+      const wb = walk(b);
+      const want = [...new Set([...wa.keys(), ...wb.keys()])].filter((n) => wa.get(n) !== wb.get(n)).sort();
+      const key = (c: RawChange) => `${c.name}${(c.after ?? c.before)!.isTree ? '/' : ''}`;
+      expect(diffRawTrees(build(a), build(b)).map(key).sort()).toEqual(want);
+    }), { numRuns: 3000 });
   });
 });

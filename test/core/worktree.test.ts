@@ -92,7 +92,7 @@ describe('a linked worktree', () => {
     const cacheEntries = () => readdirSync(models).filter((d) => /^[0-9a-f]{2}$/.test(d)).reduce((n, d) => n + readdirSync(join(models, d)).filter((f) => f.endsWith('.json')).length, 0);
     // (entries of the folder at the two tips, and of states in between, which doctor may prune)
     const cachedBefore = cacheEntries();
-    const folderEntries = () => ['stages-v1', 'numbers-v1', 'folders-v1', 'trees-v1'].reduce((n, d) => n + (existsSync(join(main, '.git', 'modelreg', 'cache', d)) ? readdirSync(join(main, '.git', 'modelreg', 'cache', d)).length : 0), 0);
+    const folderEntries = () => ['stages-v2', 'numbers-v1', 'folders-v1', 'trees-v1'].reduce((n, d) => n + (existsSync(join(main, '.git', 'modelreg', 'cache', d)) ? readdirSync(join(main, '.git', 'modelreg', 'cache', d)).length : 0), 0);
     const folderEntriesBefore = folderEntries();
     expect(cachedBefore).toBeGreaterThanOrEqual(2);
     // A writer in the worktree died holding the repository lock, feature's ref lock and its index.lock.
