@@ -63,6 +63,16 @@ function findNonFinite(value: unknown, path: Array<string | number>, out: Array<
  * accepted here; anything else — and any file with anchors or aliases, which js-yaml does not
  * bound — goes through the yaml library, whose errors carry lines and columns.
  */
+/**
+ * The text with what only looks like an anchor (`&`), an alias (`*`) or a tag (`!`) taken out:
+ * comment lines, a quoted lone `*` (a policy's `from: "*"`), and in a guard `!=`, `&&` and ` * `.
+ * None of these can hide a real one: an alias or anchor needs a name right after its sign, and
+ * `!=x` would be a tag js-yaml's core schema refuses (the file then goes to the full parser).
+ */
+function withoutLookalikes(text: string): string {
+  return text.replace(/^#.*$/gm, '').replace(/"\*"|'\*'|!=|&&| \* /g, '');
+}
+
 function fastValidate<T>(kind: FileKind, text: string): T | undefined {
   if (text.length > MAX_FILE_BYTES) return undefined;
   // A model or deployment file as modelreg writes it is read without the general parser (the
@@ -72,7 +82,7 @@ function fastValidate<T>(kind: FileKind, text: string): T | undefined {
   // numbers (plain-yaml none at all).
   const plain = kind === 'model' || kind === 'deployment' ? readPlainMapping(text) : kind === 'version' ? readPlainDocument(text) : undefined;
   if (plain) return validators[kind](plain) ? (plain as T) : undefined;
-  if (/[&*!]/.test(text.replace(/^#.*$/gm, '')) || text.includes('<<')) return undefined;
+  if (/[&*!]/.test(withoutLookalikes(text)) || text.includes('<<')) return undefined;
   let value: unknown;
   try {
     value = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, json: false });

@@ -160,8 +160,15 @@ const aliasesPointAtVersions: ModelRule = (w, m) => {
 
 const exclusiveStagesHeldOnce: ModelRule = (w, m, policy) => {
   if (!policy) return;
+  const exclusive = new Set(policy.doc.stages.filter((s) => isExclusive(policy, s.name)).map((s) => s.name));
+  if (!exclusive.size) return;
   const holders = new Map<string, string[]>();
-  for (const [version, stage] of m.versions) if (isExclusive(policy, stage)) holders.set(stage, [...(holders.get(stage) ?? []), version]);
+  // One pass over a model's versions (10,000 in a big one, most of them from the stage cache).
+  for (const [version, stage] of m.versions) {
+    if (!exclusive.has(stage)) continue;
+    const vs = holders.get(stage);
+    if (vs) vs.push(version); else holders.set(stage, [version]);
+  }
   for (const [stage, vs] of holders) {
     vs.sort((a, b) => (`${a}.yaml` < `${b}.yaml` ? -1 : 1)); // in the order of their files
     if (vs.length > 1) w.issues.push(issue(m.file, 'exclusive-stage', `stage ${stage} is exclusive, but ${vs.length} versions of ${m.name} are in it (${vs.join(', ')}); archive all but one`, { field: 'stage' }));
@@ -183,8 +190,16 @@ function unchangedFits(w: Walk, u: UnchangedVersions): number {
   if (u.settled && ms) {
     // Settled: unknown-stage, version-reused and the name rules gave at base what they would give
     // now (same file, same policies, same model.yaml); the model file is there, so no missing-model.
-    for (const [version, stage] of u.stages) ms.versions.set(version, stage);
-    return u.stages.size;
+    // The unchanged versions are most of a big model: the few read from files join their map
+    // (no version is in both: settledVersions leaves the changed files out).
+    const unchanged = u.stages.size;
+    if (ms.versions.size <= unchanged) {
+      for (const [version, stage] of ms.versions) u.stages.set(version, stage);
+      ms.versions = u.stages;
+    } else {
+      for (const [version, stage] of u.stages) ms.versions.set(version, stage);
+    }
+    return unchanged;
   }
   for (const [version, stage] of u.stages) versionFits(w, { path: `${dir}${version}.yaml` }, u.model, version, { version, model: u.model, stage }, () => ({}));
   return u.stages.size;

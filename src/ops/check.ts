@@ -21,6 +21,7 @@ import { promotionsOf } from './promotions.js';
 import type { ForgeName } from '../forge/index.js';
 import type { Context } from './context.js';
 import type { Snapshot } from '../storage/snapshot.js';
+import type { StageTable } from '../storage/stage-cache.js';
 
 export interface CheckInput {
   /** Read the registry at this ref instead of the working tree. */
@@ -105,14 +106,15 @@ async function versionFiles(head: Snapshot, dir: string, name: string, changed: 
   const folder = `${dir}/versions`;
   const entry = rawEntryAt(store, head.tree, folder);
   if (!entry?.isTree) return { files: await readTreeFiles(store, head.tree, [folder], []) };
-  let stages: Record<string, string> | undefined;
+  let table: StageTable | undefined;
   try {
     const model = await head.modelOnDemand(name);
-    if (model?.dir === dir) stages = (await head.stages(model)).toRecord();
+    if (model?.dir === dir) table = await head.stages(model);
   } catch {
-    stages = undefined; // a file the stage scan cannot read: every file is checked
+    table = undefined; // a file the stage scan cannot read: every file is checked
   }
-  if (settled && stages) return settledVersions(head, folder, name, changed, stages);
+  if (settled && table) return settledVersions(head, folder, name, changed, table);
+  const stages = table?.toRecord();
   const files: CheckFile[] = [];
   const known = new Map<string, string>();
   const buf = cachedTreeBytes(store, entry.oid);
@@ -145,7 +147,7 @@ async function versionFiles(head: Snapshot, dir: string, name: string, changed: 
  * (keyed by the folder's tree id, so exact for head), as the walk in `versionFiles` does.
  * A name of the stage cache that is not a version name is left out (such a file fails at base).
  */
-async function settledVersions(head: Snapshot, folder: string, name: string, changed: Set<string>, stages: Record<string, string>): Promise<{ files: CheckFile[]; unchanged?: UnchangedVersions }> {
+async function settledVersions(head: Snapshot, folder: string, name: string, changed: Set<string>, stages: StageTable): Promise<{ files: CheckFile[]; unchanged?: UnchangedVersions }> {
   const store = head.store;
   const files: CheckFile[] = [];
   const mine: string[] = [];
@@ -158,7 +160,7 @@ async function settledVersions(head: Snapshot, folder: string, name: string, cha
     else files.push(treeSourceFile(store, path, e.mode, e.oid, e.mode === '160000' ? 'commit' : 'blob'));
   }
   const known = new Map<string, string>();
-  for (const version in stages) if (PLAIN_VERSION.test(version) || isValidVersion(version)) known.set(version, stages[version]);
+  for (const stage of stages.stageNames()) for (const version of stages.versionsIn(stage)) if (PLAIN_VERSION.test(version) || isValidVersion(version)) known.set(version, stage);
   // A changed version file is read and checked (and counted) like any other.
   for (const path of mine) if (path.endsWith('.yaml') && path.lastIndexOf('/') === folder.length) known.delete(path.slice(folder.length + 1, -5));
   return { files, ...(known.size ? { unchanged: { model: name, stages: known, settled: true } } : {}) };

@@ -17,12 +17,14 @@ export const DEFAULT_ARCHIVE_STAGE = 'Archived';
  * if (!policy) for (const i of issues) console.error(formatIssue(i));
  */
 export function loadPolicy(text: string, file: string): { policy?: LoadedPolicy; issues: Issue[] } {
-  const { value, issues, parsed } = validateText<Policy>('policy', text, file);
+  const v = validateText<Policy>('policy', text, file);
+  const { value, issues } = v;
   if (!value) return { issues };
   const stages = value.stages.map((s) => s.name);
   const initialStage = value.initialStage ?? stages[0];
   const guards = new Map<string, CompiledGuard>();
-  const ctx: RuleContext = { doc: value, file, parsed, stages, initialStage, issues: [...issues], guards };
+  // Positions only when a rule reports a problem: `parsed` runs the general YAML parser.
+  const ctx: RuleContext = { doc: value, file, get parsed() { return v.parsed; }, stages, initialStage, issues: [...issues], guards };
   for (const rule of RULES) rule(ctx);
   if (ctx.issues.some((i) => i.severity === 'error')) return { issues: ctx.issues };
   return { policy: loaded(value, file, stages, initialStage, guards), issues: ctx.issues };
