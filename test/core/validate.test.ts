@@ -5,6 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { validateText, type FileKind } from '../../src/domain/validate.js';
 import { formatIssue, type Issue } from '../../src/domain/issues.js';
+import { parseYaml } from '../../src/domain/yaml-file.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../helpers/repo.js';
 
 const GOOD: Record<FileKind, string> = {
   version: `model: churn
@@ -162,5 +166,19 @@ describe('other problems', () => {
     const v = validateText('version', bomb, 'v.yaml');
     expect(v.value).toBeUndefined();
     expect(v.issues).toContainEqual(expect.objectContaining({ rule: 'yaml-aliases' }));
+  });
+
+  it("reads a policy's quoted \"*\" and a guard's !=, && and * as text, and still refuses aliases beside them", () => {
+    const policy = readFileSync(join(ROOT, 'policies', 'default.yaml'), 'utf8').replace('  - from: None\n    to: Staging\n', '  - from: None\n    to: Staging\n    when: version.metrics.auc != 0.5 && version.metrics.auc * 2 > 1\n');
+    expect(policy).toContain('from: "*"');
+    expect(policy).toContain('!= 0.5 &&');
+    const v = validateText('policy', policy, 'policies/default.yaml');
+    expect(v.issues).toEqual([]);
+    expect(v.value).toEqual(parseYaml(policy, 'policies/default.yaml').value);
+    // The same lookalikes next to a real alias bomb: refused, not expanded.
+    const bomb = `x: "*"\ny: a != b && c * d\na: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n`;
+    const b = validateText('policy', bomb, 'policies/p.yaml');
+    expect(b.value).toBeUndefined();
+    expect(b.issues).toContainEqual(expect.objectContaining({ rule: 'yaml-aliases' }));
   });
 });
