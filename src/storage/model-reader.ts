@@ -109,7 +109,7 @@ export class ModelReader {
       // The folder by a search of the tree's bytes: the registry folder of 10,000 models is a
       // 330 kB tree (read from its file in trees-v1 when large), and parsing its entries took
       // about 15 ms of a resolve. A name in another case, or none, is looked for among them.
-      const bytes = cachedTreeBytes(this.store, cur);
+      const bytes = cachedTreeBytes(this.store, cur, this.files.keepDerived);
       const at = findRawEntryStart(bytes, part, 'tree');
       let e: { path: string; oid: string; type: string } | undefined;
       if (at >= 0) {
