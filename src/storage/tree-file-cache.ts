@@ -29,6 +29,23 @@ function cacheDir(gitdir: string): string {
   return join(commonDir(gitdir), 'modelreg', 'cache', TREE_CACHE_DIR);
 }
 
+/**
+ * The folder of `store`'s trees and the names in it, listed once per store: a `check --base`
+ * asks at every tree it compares, most of them small and never stored, and each failed open
+ * (an exception) and each lookup of the common gitdir cost tens of microseconds.
+ */
+const listings = new WeakMap<ObjectStore, { dir: string; names: Set<string> }>();
+function listing(store: ObjectStore): { dir: string; names: Set<string> } {
+  let l = listings.get(store);
+  if (!l) {
+    const dir = cacheDir(store.gitdir);
+    let names: string[] = [];
+    try { names = readdirSync(dir); } catch { /* none stored yet */ }
+    listings.set(store, (l = { dir, names: new Set(names) }));
+  }
+  return l;
+}
+
 /** Whether `content` is the tree object `oid`. */
 function isTree(oid: string, content: Buffer): boolean {
   return createHash('sha1').update(`tree ${content.length}\0`).update(content).digest('hex') === oid;
@@ -52,11 +69,12 @@ const RECENT = 4;
  */
 export function cachedTreeBytes(store: ObjectStore, oid: string | undefined, keep = true): Buffer {
   if (!oid || !/^[0-9a-f]{40}$/.test(oid)) return treeBytes(store, oid);
-  const file = join(cacheDir(store.gitdir), oid);
+  const stored = listing(store);
+  const file = join(stored.dir, oid);
   const seen = recent.get(file);
   if (seen) return seen;
   let hit: Buffer | undefined;
-  try { hit = readFileSync(file); } catch { /* not stored */ }
+  if (stored.names.has(oid)) try { hit = readFileSync(file); } catch { /* removed since */ }
   if (hit) {
     if (isTree(oid, hit)) {
       (store.odb as { remember?: (oid: string, obj: { type: 'tree'; content: Buffer }) => void }).remember?.(oid, { type: 'tree', content: hit });
@@ -67,7 +85,10 @@ export function cachedTreeBytes(store: ObjectStore, oid: string | undefined, kee
     try { unlinkSync(file); } catch { /* another process removed it */ }
   }
   const content = treeBytes(store, oid);
-  if (keep && content.length >= MIN_BYTES && !existsSync(join(commonDir(store.gitdir), 'objects', oid.slice(0, 2), oid.slice(2)))) store1(store.gitdir, file, content);
+  if (keep && content.length >= MIN_BYTES && !existsSync(join(commonDir(store.gitdir), 'objects', oid.slice(0, 2), oid.slice(2)))) {
+    store1(store.gitdir, file, content);
+    stored.names.add(oid);
+  }
   return content;
 }
 
