@@ -42,6 +42,9 @@ async function pruneModelCache(ctx: Context): Promise<number> {
   const heads = new Set([undefined, ...worktrees(ctx.repo.gitdir).map((w) => w.head).filter((h): h is string => h !== undefined)]);
   for (const head of heads) {
     const snap = await ctx.snapshotAt(head).catch(() => undefined);
+    // The registry folder's tree is kept whole too: a registry of 10,000 models has a large one.
+    const registry = snap ? await snap.config().then((cfg) => snap.entry(cfg.registry)).catch(() => undefined) : undefined;
+    if (registry?.type === 'tree') keepTrees.add(registry.oid);
     for (const l of (await snap?.locations().catch(() => [])) ?? []) {
       keep.add(l.tree);
       // The versions/ trees kept whole (storage/tree-file-cache.ts) and summarised (folder-summary.ts).

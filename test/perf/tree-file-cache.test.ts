@@ -70,4 +70,25 @@ describe('large-tree cache', () => {
     expect((await (await reg()).show({ model: 'm', version: '1.1.0' })).stage).toBe('Staging');
     expect(existsSync(CACHE(dir))).toBe(false); // the tip's tree is loose since the last write: not stored
   }, 120_000);
+
+  it('finds a model in a large registry folder by its bytes, in any case, and doctor keeps that tree', async () => {
+    // Enough model folders for a registry/ tree over MIN_BYTES (an entry is 28 bytes and its name).
+    const M = Math.ceil(MIN_BYTES / 33) + 50;
+    const files: Record<string, string> = { 'modelreg.yaml': CONFIG_YAML, 'policies/default.yaml': POLICY };
+    for (let i = 0; i < M; i++) files[`registry/m${String(i).padStart(5, '0')}/model.yaml`] = modelYaml(`m${String(i).padStart(5, '0')}`);
+    files['registry/m01234/versions/1.0.0.yaml'] = versionYaml('m01234', '1.0.0', 'Staging');
+    const dir = await makeRepo(files);
+    git(dir, ['gc', '-q']);
+    const registryTree = git(dir, ['rev-parse', 'HEAD:registry']).stdout.trim();
+    const reg = () => openRegistry({ dir, identity: ADA, now: fixedClock('2026-02-01T00:00:00Z').now });
+    expect((await (await reg()).resolve({ uri: 'models:/m01234/Staging' })).version).toBe('1.0.0');
+    expect(readdirSync(CACHE(dir))).toContain(registryTree);
+    // Another case finds the same folder; a name that is not there is NOT_FOUND.
+    expect((await (await reg()).resolve({ uri: 'models:/M01234/1.0.0' })).model).toBe('m01234');
+    await expect((await reg()).resolve({ uri: 'models:/m99999/1.0.0' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    // doctor prunes the trees no tip holds, and keeps the registry folder's.
+    writeFileSync(join(CACHE(dir), 'f'.repeat(40)), 'stale');
+    await (await reg()).doctor();
+    expect(readdirSync(CACHE(dir))).toEqual([registryTree]);
+  }, 120_000);
 });
