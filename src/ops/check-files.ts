@@ -78,12 +78,12 @@ export function fileProblems(f: CheckFile, issues: Issue[]): boolean {
   return false;
 }
 
-export function checkPolicies(files: CheckFile[], cfg: ResolvedConfig, issues: Issue[]): Map<string, LoadedPolicy> {
+export async function checkPolicies(files: CheckFile[], cfg: ResolvedConfig, issues: Issue[]): Promise<Map<string, LoadedPolicy>> {
   const out = new Map<string, LoadedPolicy>();
   for (const f of files.filter((x) => x.path.startsWith(`${cfg.policies}/`))) {
     if (!/\.ya?ml$/.test(f.path)) continue;
     if (fileProblems(f, issues)) continue;
-    const { policy, issues: found } = loadPolicy(f.text!, f.path);
+    const { policy, issues: found } = await loadPolicy(f.text!, f.path);
     issues.push(...found);
     const name = f.path.slice(cfg.policies.length + 1).replace(/\.ya?ml$/, '');
     if (policy) {
@@ -92,7 +92,7 @@ export function checkPolicies(files: CheckFile[], cfg: ResolvedConfig, issues: I
     }
   }
   if (!out.has('default')) {
-    const { policy } = loadPolicy(DEFAULT_POLICY, `${cfg.policies}/default.yaml`);
+    const { policy } = await loadPolicy(DEFAULT_POLICY, `${cfg.policies}/default.yaml`);
     if (policy) out.set('default', policy);
   }
   return out;

@@ -206,10 +206,10 @@ function unchangedFits(w: Walk, u: UnchangedVersions): number {
 }
 
 /** Checks every file and invariant; returns the parsed state alongside the issues. */
-export function checkFiles(files: CheckFile[], unchanged: UnchangedVersions[] = []): CheckedRegistry {
+export async function checkFiles(files: CheckFile[], unchanged: UnchangedVersions[] = []): Promise<CheckedRegistry> {
   const issues: Issue[] = [];
   const config = checkConfig(files, issues);
-  const w: Walk = { config, policies: checkPolicies(files, config, issues), models: new Map(), issues, files: files.length, spelled: new Map(), numbers: new Map() };
+  const w: Walk = { config, policies: await checkPolicies(files, config, issues), models: new Map(), issues, files: files.length, spelled: new Map(), numbers: new Map() };
   rootsAreFolders(w, files);
   // Sorted, each model.yaml comes before its versions/, so every file is checked in one pass
   // and its text released at once (a 100k-version registry does not hold all texts at once).

@@ -167,7 +167,7 @@ async function settledVersions(head: Snapshot, folder: string, name: string, cha
 }
 
 /** Touched models whose names differ only by case from another model folder (walking only their paths). */
-async function caseCollisions(ctx: Context, head: string, checked: ReturnType<typeof checkFiles>): Promise<Issue[]> {
+async function caseCollisions(ctx: Context, head: string, checked: Awaited<ReturnType<typeof checkFiles>>): Promise<Issue[]> {
   const snap = await ctx.snapshotAt(head);
   const out: Issue[] = [];
   for (const m of checked.models.values()) {
@@ -198,7 +198,7 @@ async function filesToCheck(ctx: Context, input: CheckInput): Promise<{ files: C
 export async function check(ctx: Context, given: CheckInput = {}): Promise<CheckResult> {
   const input = given.base === undefined && given.forge ? { ...given, base: await forgeBase(ctx, given.forge) } : given;
   const { files, unchanged, scope } = await filesToCheck(ctx, input);
-  const checked = checkFiles(files, unchanged);
+  const checked = await checkFiles(files, unchanged);
   const totals = { files: checked.files, models: checked.models.size, versions: [...checked.models.values()].reduce((n, m) => n + m.versions.size, 0) };
   if (input.base === undefined) return checkResult({ ...totals, problems: checked.issues, events: [], decisions: [] });
   if (scope) checked.issues.push(...(await caseCollisions(ctx, input.head ?? 'HEAD', checked)));

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { promqlString, providerOf, selectJsonPath, substitute, type Provider } from '../policy/index.js';
+import { promqlString, providerOf, selectJsonPath, substitute, type Provider } from '../policy/monitor.js';
 import type { MonitorMetric } from '../domain/schema-types.js';
 
 export type Measured = { value: unknown } | { missing: string };

@@ -21,7 +21,7 @@ export async function loadPolicyAt(snap: Snapshot, name: string): Promise<Loaded
   const oid = entry?.type === 'blob' ? entry.oid : undefined;
   if (oid) {
     const { memory, stored } = snap.derived('policy', oid);
-    const known = (memory as LoadedPolicy | undefined) ?? restorePolicy(stored, file);
+    const known = (memory as LoadedPolicy | undefined) ?? (await restorePolicy(stored, file));
     if (known) {
       if (!memory) snap.remember('policy', oid, known);
       return known.file === file ? known : { ...known, file };
@@ -34,7 +34,7 @@ export async function loadPolicyAt(snap: Snapshot, name: string): Promise<Loaded
     }
     text = DEFAULT_POLICY;
   }
-  const { policy, issues } = loadPolicy(text, file);
+  const { policy, issues } = await loadPolicy(text, file);
   const errors = issues.filter((i) => i.severity === 'error');
   if (!policy || errors.length) {
     throw new RegistryError('INVALID_POLICY', `${errors.map(formatIssue).join('\n')}\nFix the policy (modelreg check lists every problem).`, { policy: name, file, issues: errors });

@@ -3,7 +3,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { RegistryError } from '../errors/index.js';
 import { compareVersions } from '../domain/versions.js';
 import type { ModelVersion } from '../domain/state.js';
-import { compileGuard, evaluateGuard, guardContext } from '../policy/index.js';
+import { guardContext } from '../policy/index.js';
+import type { CompiledGuard } from '../policy/cel.js';
 import type { Context } from './context.js';
 import { requireModel, requireVersion } from './errors.js';
 
@@ -35,9 +36,12 @@ function compareValues(a: unknown, b: unknown, path: string, x: ModelVersion, y:
  * @example await search(ctx, { filter: 'version.stage == "Production" && version.metrics.auc > 0.9', orderBy: 'metrics.auc', desc: true })
  */
 export async function search(ctx: Context, input: SearchInput = {}): Promise<{ versions: ModelVersion[]; total: number }> {
-  let guard: ReturnType<typeof compileGuard>['guard'];
-  if (input.filter) {
-    const compiled = compileGuard(input.filter);
+  let guard: CompiledGuard | undefined;
+  // cel-js is loaded for a filter only: `search` without one, like every command under a policy
+  // without guards, never initialises it (policy/load.ts).
+  const cel = input.filter ? await import('../policy/cel.js') : undefined;
+  if (input.filter && cel) {
+    const compiled = cel.compileGuard(input.filter);
     if (compiled.error || !compiled.guard) throw new RegistryError('BAD_INPUT', `Invalid filter: ${compiled.error?.message ?? 'it does not compile'}. Filters are CEL over version and model, e.g. version.metrics.auc > 0.9.`, { filter: input.filter });
     guard = compiled.guard;
   }
@@ -48,8 +52,8 @@ export async function search(ctx: Context, input: SearchInput = {}): Promise<{ v
   // One model at a time: only the matching records are kept (a registry of 100k versions).
   await snap.forEachModel((m) => {
     for (const v of m.versions.values()) {
-      if (!guard) { hits.push(v.record); continue; }
-      const r = evaluateGuard(guard, guardContext(v.record, m.record, { email: '' }, now));
+      if (!guard || !cel) { hits.push(v.record); continue; }
+      const r = cel.evaluateGuard(guard, guardContext(v.record, m.record, { email: '' }, now));
       if (r.ok) hits.push(v.record);
     }
   });

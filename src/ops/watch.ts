@@ -14,10 +14,11 @@ import { renderYaml, schemaRef } from '../domain/render.js';
 import { validateText } from '../domain/validate.js';
 import type { Analysis, ModelVersion } from '../domain/schema-types.js';
 import { RegistryError, isRegistryError } from '../errors/index.js';
+import { formatDuration } from '../policy/index.js';
 import {
-  analysisPhase, conditionKey, judge, metricPhase, monitorOf, formatDuration, providerOf,
+  analysisPhase, conditionKey, judge, metricPhase, monitorOf, providerOf,
   type AnalysisPhase, type MeasurementPhase, type MonitorPlan,
-} from '../policy/index.js';
+} from '../policy/monitor.js';
 import { ANALYSIS_DIR } from '../storage/analysis-events.js';
 import type { Snapshot } from '../storage/snapshot.js';
 import type { Context } from './context.js';

@@ -1,8 +1,8 @@
 /** One function per requirement kind, each turning a requirement into a line of the checklist. */
-import { compileGuard, evaluateGuard, type GuardContext } from './cel.js';
+import type { GuardContext } from './cel.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { actorGroups, approvalRule, countApprovals, normalizeIdentity } from './identity.js';
-import type { Actor, ApprovalRecord, Check, Decision, LoadedPolicy, ModelVersion, RegisteredModel } from './types.js';
+import type { Actor, ApprovalRecord, CelEngine, Check, Decision, LoadedPolicy, ModelVersion, RegisteredModel } from './types.js';
 import type { DeploymentView } from '../domain/deployments.js';
 
 /**
@@ -25,16 +25,23 @@ export function guardContext(version: ModelVersion, model: RegisteredModel | und
  * @example whenCheck(policy, 'transitions.1.when', 'version.metrics.f1 >= 0.8', ctx, 'transitions[1]').ok
  */
 export function whenCheck(policy: LoadedPolicy, key: string, source: string, ctx: GuardContext, rule: string): Check {
+  const cel = celOf(policy);
   let guard = policy.guards.get(key);
   if (!guard || guard.source !== source) {
-    const compiled = compileGuard(source);
+    const compiled = cel.compileGuard(source);
     if (!compiled.guard) return { name: 'when', ok: false, expected: source, actual: `error: ${compiled.error?.message}`, rule };
     guard = compiled.guard;
   }
-  const result = evaluateGuard(guard, ctx);
+  const result = cel.evaluateGuard(guard, ctx);
   // A guard over deployments that fails says where the version is deployed (`No such key: staging` alone does not).
   const where = !result.ok && /\bdeployments\b/.test(source) ? ` (this version is deployed in: ${deployedText(ctx.deployments)})` : '';
   return { name: 'when', ok: result.ok, expected: source, actual: result.actual + where, rule };
+}
+
+/** The CEL engine a policy with guards was loaded with (loadPolicy and restorePolicy load it for any guard). */
+function celOf(policy: LoadedPolicy): CelEngine {
+  if (policy.cel) return policy.cel;
+  throw new Error(`policy ${policy.name} (${policy.file}) has a guard but was built without the CEL engine: load it with loadPolicy or restorePolicy (policy/load.ts), which load the engine for a policy with guards`);
 }
 
 function deployedText(d: unknown): string {

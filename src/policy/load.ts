@@ -1,33 +1,30 @@
 /** Loading a policy document: YAML and schema first, then the semantic rules, then the guards compiled. */
 import type { Issue } from '../domain/issues.js';
+import type { ParsedYaml } from '../domain/yaml-file.js';
 import type { Policy } from '../domain/schema-types.js';
 import { isValidValue, validateText } from '../domain/validate.js';
 import type { CompiledGuard } from './cel.js';
-import { RULES, type RuleContext } from './rules.js';
-import type { LoadedPolicy } from './types.js';
+import { guardSites, RULES, type MonitorEngine, type RuleContext } from './rules.js';
+import type { CelEngine, LoadedPolicy } from './types.js';
 
 /** The stage the previous holder of an exclusive stage goes to when the policy does not say. */
 export const DEFAULT_ARCHIVE_STAGE = 'Archived';
 
 /**
  * Parses, validates and compiles a policy. Problems are collected as issues with file, line and
- * column; `policy` is set only when there is no error (warnings do not stop it).
+ * column; `policy` is set only when there is no error (warnings do not stop it). Asynchronous
+ * because a policy with guards or monitors loads the CEL and JSONPath engines on first use
+ * (`policyEngines`); one without them never does.
  * @example
- * const { policy, issues } = loadPolicy(text, 'policies/default.yaml');
+ * const { policy, issues } = await loadPolicy(text, 'policies/default.yaml');
  * if (!policy) for (const i of issues) console.error(formatIssue(i));
  */
-export function loadPolicy(text: string, file: string): { policy?: LoadedPolicy; issues: Issue[] } {
+export async function loadPolicy(text: string, file: string): Promise<{ policy?: LoadedPolicy; issues: Issue[] }> {
   const v = validateText<Policy>('policy', text, file);
-  const { value, issues } = v;
-  if (!value) return { issues };
-  const stages = value.stages.map((s) => s.name);
-  const initialStage = value.initialStage ?? stages[0];
-  const guards = new Map<string, CompiledGuard>();
+  if (!v.value) return { issues: v.issues };
   // Positions only when a rule reports a problem: `parsed` runs the general YAML parser.
-  const ctx: RuleContext = { doc: value, file, get parsed() { return v.parsed; }, stages, initialStage, issues: [...issues], guards };
-  for (const rule of RULES) rule(ctx);
-  if (ctx.issues.some((i) => i.severity === 'error')) return { issues: ctx.issues };
-  return { policy: loaded(value, file, stages, initialStage, guards), issues: ctx.issues };
+  const { policy, issues: all } = compile(v.value, file, () => v.parsed, v.issues, await policyEngines(v.value));
+  return policy ? { policy, issues: all } : { issues: all };
 }
 
 /** What a loaded policy is remembered by between processes: its validated document. */
@@ -46,21 +43,49 @@ export function policyCacheEntry(policy: LoadedPolicy): PolicyCacheEntry {
  * held to this version's rules. Undefined when anything fails; the file is then loaded afresh
  * and its problems reported with lines.
  */
-export function restorePolicy(entry: unknown, file: string): LoadedPolicy | undefined {
+export async function restorePolicy(entry: unknown, file: string): Promise<LoadedPolicy | undefined> {
   const doc = (entry as Partial<PolicyCacheEntry> | undefined)?.doc;
   if (!doc || !isValidValue('policy', doc)) return undefined;
+  // No source text: a rule's issue is placed at line 1, and any error means "load the file".
+  const { policy, issues } = compile(doc, file, () => ({ value: doc, issues: [] }), [], await policyEngines(doc));
+  return issues.some((i) => i.severity === 'error') ? undefined : policy;
+}
+
+/** The optional engines a validated policy document needs. */
+export interface PolicyEngines {
+  cel?: CelEngine;
+  monitor?: MonitorEngine;
+}
+
+/** Whether a policy has anything written in CEL: a `when` guard or a stage monitor (its conditions). */
+export function usesCel(doc: Policy): boolean {
+  return guardSites(doc).length > 0 || usesMonitor(doc);
+}
+
+/** Whether a stage of the policy has a `monitor:` (JSONPaths and conditions to check). */
+export function usesMonitor(doc: Policy): boolean {
+  return doc.stages.some((s) => s.monitor !== undefined);
+}
+
+/**
+ * Loads the engines a policy document needs, and only those: cel-js (about 4 ms of module
+ * initialisation) for guards, jsonpath-rfc9535 for monitors. `await import()` is the only way to
+ * load cel-js on demand (it is an ES module); in the CLI bundle esbuild turns it into a call of the
+ * module's init function, so a command under a policy without guards never runs cel-js.
+ */
+export async function policyEngines(doc: Policy): Promise<PolicyEngines> {
+  const [cel, monitor] = await Promise.all([usesCel(doc) ? import('./cel.js') : undefined, usesMonitor(doc) ? import('./monitor.js') : undefined]);
+  return { ...(cel ? { cel } : {}), ...(monitor ? { monitor } : {}) };
+}
+
+function compile(doc: Policy, file: string, parsed: () => ParsedYaml, issues: Issue[], engines: PolicyEngines): { policy?: LoadedPolicy; issues: Issue[] } {
   const stages = doc.stages.map((s) => s.name);
   const initialStage = doc.initialStage ?? stages[0];
   const guards = new Map<string, CompiledGuard>();
-  // No source text: a rule's issue is placed at line 1, and any error means "load the file".
-  const ctx: RuleContext = { doc, file, parsed: { value: doc, issues: [] }, stages, initialStage, issues: [], guards };
+  const ctx: RuleContext = { doc, file, get parsed() { return parsed(); }, stages, initialStage, issues: [...issues], guards, ...engines };
   for (const rule of RULES) rule(ctx);
-  if (ctx.issues.some((i) => i.severity === 'error')) return undefined;
-  return loaded(doc, file, stages, initialStage, guards);
-}
-
-function loaded(doc: Policy, file: string, stages: string[], initialStage: string, guards: Map<string, CompiledGuard>): LoadedPolicy {
+  if (ctx.issues.some((i) => i.severity === 'error')) return { issues: ctx.issues };
   const archiveStage = doc.archiveStage ?? (stages.includes(DEFAULT_ARCHIVE_STAGE) ? DEFAULT_ARCHIVE_STAGE : undefined);
-  return { name: doc.name, file, doc, stages, initialStage, ...(archiveStage !== undefined ? { archiveStage } : {}), guards };
+  const policy: LoadedPolicy = { name: doc.name, file, doc, stages, initialStage, ...(archiveStage !== undefined ? { archiveStage } : {}), guards, ...(engines.cel ? { cel: engines.cel } : {}) };
+  return { policy, issues: ctx.issues };
 }
-

@@ -5,9 +5,13 @@
 import { issue, type Issue } from '../domain/issues.js';
 import { locate, type ParsedYaml } from '../domain/yaml-file.js';
 import type { Approvals, Policy, StageRef } from '../domain/schema-types.js';
-import { compileGuard, type CompiledGuard } from './cel.js';
+import type { CompiledGuard } from './cel.js';
 import { isIdentity, normalizeIdentity, OWNERS } from './identity.js';
-import { monitorProblems } from './monitor.js';
+import type * as MonitorModule from './monitor.js';
+import type { CelEngine } from './types.js';
+
+/** policy/monitor.ts (with JSONPath and CEL): loaded only for a policy with a `monitor:`. */
+export type MonitorEngine = typeof MonitorModule;
 
 export interface RuleContext {
   doc: Policy;
@@ -17,6 +21,15 @@ export interface RuleContext {
   initialStage: string;
   issues: Issue[];
   guards: Map<string, CompiledGuard>;
+  /** Present when the policy has a guard or a monitor (`usesCel`); the loader makes sure of it. */
+  cel?: CelEngine;
+  /** Present when a stage has a monitor (`usesMonitor`). */
+  monitor?: MonitorEngine;
+}
+
+/** An engine a rule needs and the loader did not load: a bug in the loader, not in the policy. */
+function missing(engine: string, ctx: RuleContext): never {
+  throw new Error(`${ctx.file} needs the ${engine} module, which was not loaded: load policies with loadPolicy or restorePolicy (policy/load.ts), which load it`);
 }
 
 type Path = Array<string | number>;
@@ -102,7 +115,7 @@ export function groupMembers(ctx: RuleContext): void {
 }
 
 /** Every `when` of the policy, with its path. */
-function guardSites(d: Policy): Array<{ path: Path; source: string }> {
+export function guardSites(d: Policy): Array<{ path: Path; source: string }> {
   const out: Array<{ path: Path; source: string }> = [];
   (d.transitions ?? []).forEach((t, n) => t.when !== undefined && out.push({ path: ['transitions', n, 'when'], source: t.when }));
   for (const key of ['rollback', 'delete'] as const) if (d[key]?.when !== undefined) out.push({ path: [key, 'when'], source: d[key]!.when! });
@@ -114,7 +127,7 @@ function guardSites(d: Policy): Array<{ path: Path; source: string }> {
 /** Guards compile, name only fields the records have, type-check and stay within the cost limits. */
 export function guards(ctx: RuleContext): void {
   for (const { path, source } of guardSites(ctx.doc)) {
-    const { guard, error } = compileGuard(source);
+    const { guard, error } = (ctx.cel ?? missing('CEL', ctx)).compileGuard(source);
     if (guard) ctx.guards.set(path.join('.'), guard);
     else if (error) report(ctx, error.rule, path, error.message);
   }
@@ -143,7 +156,7 @@ export function initialStageExit(ctx: RuleContext): void {
 /** A stage's `monitor:`: one provider per metric, JSONPaths that parse, conditions that compile. */
 export function monitors(ctx: RuleContext): void {
   ctx.doc.stages.forEach((s, n) => {
-    if (s.monitor) for (const p of monitorProblems(s.monitor, n, ctx.guards)) report(ctx, p.rule, p.path, p.message);
+    if (s.monitor) for (const p of (ctx.monitor ?? missing('monitor', ctx)).monitorProblems(s.monitor, n, ctx.guards)) report(ctx, p.rule, p.path, p.message);
   });
 }
 

@@ -1,10 +1,17 @@
 /** The policy engine's data: a loaded policy, the inputs of an evaluation and the decision it returns. */
 import type { ModelVersion, Policy, RegisteredModel } from '../domain/schema-types.js';
 import type { CompiledGuard } from './cel.js';
+import type * as CelModule from './cel.js';
 import type { DeploymentView } from '../domain/deployments.js';
 
 
 export type { ModelVersion, Policy, RegisteredModel };
+
+/**
+ * The CEL module (policy/cel.ts, on @marcbachmann/cel-js). Loaded only for a policy that has a
+ * guard or a monitor condition: a command under a policy without them never initialises it.
+ */
+export type CelEngine = typeof CelModule;
 
 /** A policy document that parsed, validated and whose guards compiled. */
 export interface LoadedPolicy {
@@ -18,6 +25,8 @@ export interface LoadedPolicy {
   archiveStage?: string;
   /** Compiled CEL guards keyed by the JSON path of their `when`, e.g. `transitions.1.when`. */
   guards: Map<string, CompiledGuard>;
+  /** The CEL engine that compiled them and runs them: present when the policy has a guard or a monitor condition. */
+  cel?: CelEngine;
 }
 
 /** One line of a decision's checklist: a requirement, what it asks, what was found. */

@@ -6,7 +6,7 @@ import { isRegistryError } from '../../src/errors/index.js';
 import type { ModelVersion } from '../../src/domain/schema-types.js';
 import { approval, DAVE, DESIGN_POLICY, MODEL, NOW, policyOf, smallPolicy, version } from './fixtures.js';
 
-const design = policyOf(DESIGN_POLICY);
+const design = await policyOf(DESIGN_POLICY);
 const base = { policy: design, model: MODEL, actor: DAVE, now: NOW };
 
 describe('evaluateAlias', () => {
@@ -27,8 +27,8 @@ describe('evaluateAlias', () => {
     expect(evaluateAlias({ ...base, version: version(), alias: 'constructor', approvals: [] }).allowed).toBe(true);
   });
 
-  it('evaluates an alias guard, failing closed', () => {
-    const p = smallPolicy('aliases:\n  best: { requireStage: [B, C], when: version.metrics.auc > 0.9 }\n');
+  it('evaluates an alias guard, failing closed', async () => {
+    const p = await smallPolicy('aliases:\n  best: { requireStage: [B, C], when: version.metrics.auc > 0.9 }\n');
     const d = evaluateAlias({ ...base, policy: p, version: version({ stage: 'C' }), alias: 'best', approvals: [] });
     expect(d.checks.map((c) => [c.name, c.ok, c.actual])).toEqual([['requireStage', true, 'C'], ['when', false, 'error: No such key: auc']]);
   });
@@ -45,8 +45,8 @@ describe('evaluateRollback and evaluateDelete', () => {
     expect(evaluateDelete({ ...base, version: version(), approvals: [] })).toMatchObject({ allowed: true });
   });
 
-  it('applies allowed, when and approvals recorded as rollback / delete', () => {
-    const p = smallPolicy('rollback:\n  when: actor.email.endsWith("@example.com")\n  approvals: { min: 1, from: [owners] }\ndelete:\n  allowed: false\n');
+  it('applies allowed, when and approvals recorded as rollback / delete', async () => {
+    const p = await smallPolicy('rollback:\n  when: actor.email.endsWith("@example.com")\n  approvals: { min: 1, from: [owners] }\ndelete:\n  allowed: false\n');
     const rb = (by: string, stage: string) => evaluateRollback({ ...base, policy: p, version: version(), approvals: [approval(by, stage)] });
     expect(rb('owner@example.com', 'rollback').allowed).toBe(true);
     expect(rb('owner@example.com', 'delete').allowed).toBe(false);
@@ -77,30 +77,30 @@ describe('evaluateRegister: signature changes', () => {
     expect(reg(reordered, 'patch').allowed).toBe(true);
   });
 
-  it('honours signatureChangeRequires, including none, and allows a first release', () => {
-    const minor = smallPolicy('versioning:\n  signatureChangeRequires: minor\n');
+  it('honours signatureChangeRequires, including none, and allows a first release', async () => {
+    const minor = await smallPolicy('versioning:\n  signatureChangeRequires: minor\n');
     expect(reg(undefined, 'minor', minor).allowed).toBe(true);
     expect(reg(undefined, 'patch', minor).allowed).toBe(false);
-    expect(reg(undefined, 'none', smallPolicy('versioning:\n  signatureChangeRequires: none\n')).allowed).toBe(true);
+    expect(reg(undefined, 'none', await smallPolicy('versioning:\n  signatureChangeRequires: none\n')).allowed).toBe(true);
     expect(evaluateRegister({ policy: design, version: version(), bump: 'none' }).allowed).toBe(true);
   });
 });
 
 describe('automations, exclusivity, bumps', () => {
-  it('returns the first automation whose guard holds', () => {
+  it('returns the first automation whose guard holds', async () => {
     expect(automationTarget(design, 'register', version({ stage: 'None', metrics: { accuracy: 0.97 } }), MODEL, DAVE, NOW)).toBe('Staging');
     expect(automationTarget(design, 'register', version({ stage: 'None', metrics: { accuracy: 0.9 } }), MODEL, DAVE, NOW)).toBeUndefined();
     expect(automationTarget(design, 'register', version({ stage: 'None', metrics: {} }), MODEL, DAVE, NOW)).toBeUndefined();
-    const p = smallPolicy('transitions:\n  - from: A\n    to: "*"\nautomations:\n  - on: register\n    when: version.metrics.auc > 0.99\n    transition: C\n  - on: register\n    transition: B\n');
+    const p = await smallPolicy('transitions:\n  - from: A\n    to: "*"\nautomations:\n  - on: register\n    when: version.metrics.auc > 0.99\n    transition: C\n  - on: register\n    transition: B\n');
     expect(automationTarget(p, 'register', version({ stage: 'A' }), MODEL, DAVE, NOW)).toBe('B');
   });
 
-  it('knows exclusive stages and the default bump', () => {
+  it('knows exclusive stages and the default bump', async () => {
     expect(isExclusive(design, 'Production')).toBe(true);
     expect(isExclusive(design, 'Staging')).toBe(false);
     expect(defaultBump(design)).toBe('minor');
-    expect(defaultBump(smallPolicy(''))).toBe('minor');
-    expect(defaultBump(smallPolicy('versioning:\n  defaultBump: patch\n'))).toBe('patch');
+    expect(defaultBump(await smallPolicy(''))).toBe('minor');
+    expect(defaultBump(await smallPolicy('versioning:\n  defaultBump: patch\n'))).toBe('patch');
   });
 });
 

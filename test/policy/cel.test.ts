@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileGuard, evaluateGuard, guardContext, MAX_ITERATIONS } from '../../src/policy/index.js';
+import { guardContext } from '../../src/policy/index.js';
+import { compileGuard, evaluateGuard, MAX_ITERATIONS } from '../../src/policy/cel.js';
 import { DAVE, MODEL, NOW, version } from './fixtures.js';
 
 const run = (source: string, v = version(), actor = DAVE) => {

@@ -40,14 +40,14 @@ automations:
 `;
 
 /** Loads a policy that must have no errors. */
-export function policyOf(text: string, file = 'policies/test.yaml'): LoadedPolicy {
-  const { policy, issues } = loadPolicy(text, file);
+export async function policyOf(text: string, file = 'policies/test.yaml'): Promise<LoadedPolicy> {
+  const { policy, issues } = await loadPolicy(text, file);
   if (!policy) throw new Error(`policy did not load: ${JSON.stringify(issues, null, 2)}`);
   return policy;
 }
 
 /** A minimal policy with the given extra YAML appended (stages A, B, C, Archived). */
-export function smallPolicy(extra: string): LoadedPolicy {
+export async function smallPolicy(extra: string): Promise<LoadedPolicy> {
   return policyOf(`apiVersion: modelreg/v1\nkind: Policy\nname: small\nstages:\n  - name: A\n  - name: B\n  - name: C\n  - name: Archived\n${extra}`);
 }
 

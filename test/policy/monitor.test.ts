@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analysisPhase, judge, loadPolicy, metricPhase, monitorOf, promqlString, substitute } from '../../src/policy/index.js';
+import { loadPolicy } from '../../src/policy/index.js';
+import { analysisPhase, judge, metricPhase, monitorOf, promqlString, substitute } from '../../src/policy/monitor.js';
 import { compileCondition } from '../../src/policy/cel.js';
 
 const HEAD = 'apiVersion: modelreg/v1\nkind: Policy\nname: p\nstages:\n  - name: Staging\n  - name: Production\n    exclusive: true\n    monitor:\n';
@@ -20,8 +21,8 @@ const EXAMPLE = `      interval: 1s
 `;
 
 describe('monitor: in the policy', () => {
-  it("loads the issue's example and applies the defaults", () => {
-    const { policy, issues } = load(EXAMPLE);
+  it("loads the issue's example and applies the defaults", async () => {
+    const { policy, issues } = await load(EXAMPLE);
     expect(issues).toEqual([]);
     const plan = monitorOf(policy!, 'Production')!;
     expect(plan).toMatchObject({ intervalMs: 1000, count: 3, failureLimit: 1, inconclusiveLimit: 0, onFailure: 'rollback', maxRollbacks: { count: 2, window: '24h' } });
@@ -29,29 +30,29 @@ describe('monitor: in the policy', () => {
     expect(monitorOf(policy!, 'Staging')).toBeUndefined();
   });
 
-  it('names the line and field of a condition that does not compile (or names an unknown field)', () => {
-    const bad = load(EXAMPLE.replace('result < 0.05', 'result <'));
+  it('names the line and field of a condition that does not compile (or names an unknown field)', async () => {
+    const bad = await load(EXAMPLE.replace('result < 0.05', 'result <'));
     expect(bad.policy).toBeUndefined();
     expect(bad.issues[0]).toMatchObject({ rule: 'cel-compile', line: 16, field: 'stages[1].monitor.metrics[0].successCondition' });
-    const field = load(EXAMPLE.replace('baseline.metrics.auc', 'baseline.metricz.auc'));
+    const field = await load(EXAMPLE.replace('baseline.metrics.auc', 'baseline.metricz.auc'));
     expect(field.issues[0]).toMatchObject({ rule: 'cel-unknown-field', line: 19 });
     expect(field.issues[0].message).toContain('metricz');
-    const variable = load(EXAMPLE.replace('result < 0.05', 'model.name == "x"'));
+    const variable = await load(EXAMPLE.replace('result < 0.05', 'model.name == "x"'));
     expect(variable.issues[0].message).toContain('result, version and baseline');
   });
 
-  it('wants exactly one provider, a condition, a JSONPath that parses and known fields', () => {
-    const two = load(EXAMPLE.replace('          successCondition: result < 0.05\n', '          file: { path: m.json, jsonPath: $.x }\n          successCondition: result < 0.05\n'));
+  it('wants exactly one provider, a condition, a JSONPath that parses and known fields', async () => {
+    const two = await load(EXAMPLE.replace('          successCondition: result < 0.05\n', '          file: { path: m.json, jsonPath: $.x }\n          successCondition: result < 0.05\n'));
     expect(two.issues.map((i) => [i.rule, i.line])).toEqual([['monitor-provider', 14]]);
-    const none = load('      metrics:\n        - name: x\n          successCondition: result < 1\n');
+    const none = await load('      metrics:\n        - name: x\n          successCondition: result < 1\n');
     expect(none.issues[0]).toMatchObject({ rule: 'monitor-provider' });
-    const noCondition = load('      metrics:\n        - name: x\n          file: { path: m.json, jsonPath: $.x }\n');
+    const noCondition = await load('      metrics:\n        - name: x\n          file: { path: m.json, jsonPath: $.x }\n');
     expect(noCondition.issues[0]).toMatchObject({ rule: 'monitor-condition' });
-    const path = load(EXAMPLE.replace('$.auc', '$[auc'));
+    const path = await load(EXAMPLE.replace('$.auc', '$[auc'));
     expect(path.issues[0]).toMatchObject({ rule: 'monitor-jsonpath', field: 'stages[1].monitor.metrics[1].http.jsonPath' });
-    const schema = load(EXAMPLE.replace('onFailure: rollback', 'onFailure: page'));
+    const schema = await load(EXAMPLE.replace('onFailure: rollback', 'onFailure: page'));
     expect(schema.issues[0]).toMatchObject({ rule: 'schema', line: 12 });
-    const dup = load(EXAMPLE.replace('name: auc_live', 'name: error_rate'));
+    const dup = await load(EXAMPLE.replace('name: auc_live', 'name: error_rate'));
     expect(dup.issues[0]).toMatchObject({ rule: 'monitor-metric' });
   });
 });

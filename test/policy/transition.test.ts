@@ -3,7 +3,14 @@ import { isRegistryError } from '../../src/errors/index.js';
 import { allowedMoves, evaluateTransition, type Decision, type TransitionInput } from '../../src/policy/index.js';
 import { approval, DAVE, DESIGN_POLICY, MODEL, NOW, policyOf, smallPolicy, version } from './fixtures.js';
 
-const design = policyOf(DESIGN_POLICY);
+const design = await policyOf(DESIGN_POLICY);
+const requirements = await smallPolicy('transitions:\n  - from: A\n    to: B\n    requireTags: [dataset, owner]\n    requireFields: [artifact.digest, lineage.data]\n');
+const matching = await smallPolicy([
+  'transitions:',
+  '  - from: [A, B]', '    to: C', '    requireTags: [dataset]',
+  '  - from: "*"', '    to: [C, Archived]', '    when: version.metrics.accuracy > 0.95',
+  '  - from: A', '    to: B', '',
+].join('\n'));
 const DAY = 86_400_000;
 
 function input(over: Partial<TransitionInput> = {}): TransitionInput {
@@ -108,15 +115,15 @@ describe('evaluateTransition: approvals', () => {
     expect(approvalsOf({ actor: carol, approvals: [approval('alice@example.com', 'Production'), approval('github:carol', 'Production')] }).ok).toBe(false);
   });
 
-  it('counts the actor when allowAuthor is true, and owners when from lists owners', () => {
-    const p = smallPolicy('transitions:\n  - from: A\n    to: B\n    approvals: { min: 2, from: [owners], allowAuthor: true }\n');
+  it('counts the actor when allowAuthor is true, and owners when from lists owners', async () => {
+    const p = await smallPolicy('transitions:\n  - from: A\n    to: B\n    approvals: { min: 2, from: [owners], allowAuthor: true }\n');
     const owner = { email: 'owner@example.com' };
     const d = evaluateTransition(input({ policy: p, version: version({ stage: 'A' }), to: 'B', actor: owner, approvals: [approval('owner@example.com', 'B'), approval('github:olga', 'B'), approval('x@y.io', 'B')] }));
     expect(check(d, 'approvals')).toMatchObject({ ok: true, actual: '2 (owner@example.com, github:olga); not counted: x@y.io (not in owners)' });
   });
 
-  it('lets anyone approve when from is absent', () => {
-    const p = smallPolicy('transitions:\n  - from: A\n    to: B\n    approvals: { min: 1 }\n');
+  it('lets anyone approve when from is absent', async () => {
+    const p = await smallPolicy('transitions:\n  - from: A\n    to: B\n    approvals: { min: 1 }\n');
     expect(evaluateTransition(input({ policy: p, version: version({ stage: 'A' }), to: 'B', approvals: [approval('x@y.io', 'B')] })).allowed).toBe(true);
   });
 });
@@ -133,7 +140,7 @@ describe('evaluateTransition: minTimeInStage, requireTags, requireFields', () =>
     expect(check(evaluateTransition(input({ enteredStageAt: undefined })), 'minTimeInStage')).toMatchObject({ ok: false, actual: 'unknown: when the version entered Staging is not known' });
   });
 
-  const p = smallPolicy('transitions:\n  - from: A\n    to: B\n    requireTags: [dataset, owner]\n    requireFields: [artifact.digest, lineage.data]\n');
+  const p = requirements;
   const run = (over: Parameters<typeof version>[0]) => evaluateTransition(input({ policy: p, version: version({ stage: 'A', ...over }), to: 'B' }));
 
   it('requires tags and fields', () => {
@@ -152,12 +159,7 @@ describe('evaluateTransition: minTimeInStage, requireTags, requireFields', () =>
 });
 
 describe('evaluateTransition: rule matching', () => {
-  const p = smallPolicy([
-    'transitions:',
-    '  - from: [A, B]', '    to: C', '    requireTags: [dataset]',
-    '  - from: "*"', '    to: [C, Archived]', '    when: version.metrics.accuracy > 0.95',
-    '  - from: A', '    to: B', '',
-  ].join('\n'));
+  const p = matching;
   const move = (stage: string, to: string, over: Parameters<typeof version>[0] = {}) => evaluateTransition(input({ policy: p, version: version({ stage, ...over }), to, approvals: [] }));
 
   it('requires every matching rule', () => {
@@ -203,10 +205,10 @@ describe('evaluateTransition: approvals voided by a rollback (resetOn)', () => {
     expect(d.allowed).toBe(true);
   });
 
-  it('resetOn: [] keeps them; resetOn: [rollback] applies to a non-exclusive stage', () => {
-    const keep = policyOf(DESIGN_POLICY.replace('allowAuthor: false }', 'allowAuthor: false, resetOn: [] }'));
+  it('resetOn: [] keeps them; resetOn: [rollback] applies to a non-exclusive stage', async () => {
+    const keep = await policyOf(DESIGN_POLICY.replace('allowAuthor: false }', 'allowAuthor: false, resetOn: [] }'));
     expect(evaluateTransition(input({ policy: keep, resets: [reset] })).allowed).toBe(true);
-    const p = smallPolicy('transitions:\n  - from: A\n    to: B\n    approvals: { min: 1 }\n  - from: A\n    to: C\n    approvals: { min: 1, resetOn: [rollback] }\n');
+    const p = await smallPolicy('transitions:\n  - from: A\n    to: B\n    approvals: { min: 1 }\n  - from: A\n    to: C\n    approvals: { min: 1, resetOn: [rollback] }\n');
     const v = version({ stage: 'A' });
     for (const [to, allowed] of [['B', true], ['C', false]] as const) {
       const a = approval('alice@example.com', to);

@@ -51,9 +51,9 @@ async function denial(stage = 'Production', version = '1.0.0'): Promise<{ allowe
 }
 
 describe('a guard over deployments', () => {
-  it('compiles: deployments is a map of env -> version, status, url, at, by; an unknown field is an error when the policy loads', () => {
-    expect(loadPolicy(POLICY, 'policies/default.yaml').policy).toBeDefined();
-    const bad = loadPolicy(POLICY.replace('deployments.staging.status', 'deployments.staging.state'), 'policies/default.yaml');
+  it('compiles: deployments is a map of env -> version, status, url, at, by; an unknown field is an error when the policy loads', async () => {
+    expect((await loadPolicy(POLICY, 'policies/default.yaml')).policy).toBeDefined();
+    const bad = await loadPolicy(POLICY.replace('deployments.staging.status', 'deployments.staging.state'), 'policies/default.yaml');
     expect(bad.policy).toBeUndefined();
     expect(bad.issues.map((i) => i.message).join('\n')).toMatch(/has no field 'state'; its fields are version, status, url, at, by/);
   });
