@@ -82,7 +82,7 @@ const lazyChildProcess = {
     }));
   },
 };
-// The library loads the schema validators and the yaml library on first use through
+// The library loads the schema validators, the yaml library and js-yaml on first use through
 // createRequire, which a bundler does not follow: the CLI compiled them from node_modules at every
 // start, outside the code cache (10-15 ms of a write). In the bundle they become plain require()
 // calls in the same lazy functions, which esbuild bundles as modules that run on first use.
@@ -92,6 +92,8 @@ const staticRequires = {
     const rewrites = [
       { file: /[\\/]dist[\\/]generated[\\/]validators\.js$/, from: /^const require = createRequire\(.*\n/m, to: '' },
       { file: /[\\/]dist[\\/]domain[\\/]yaml-file\.js$/, from: "createRequire(import.meta.url)('yaml')", to: "require('yaml')" },
+      { file: /[\\/]dist[\\/]domain[\\/]validate\.js$/, from: "createRequire(import.meta.url)('js-yaml')", to: "require('js-yaml')" },
+      { file: /[\\/]dist[\\/]server[\\/]auth\.js$/, from: "createRequire(import.meta.url)('js-yaml')", to: "require('js-yaml')" },
     ];
     for (const { file, from, to } of rewrites) {
       build.onLoad({ filter: file }, async (args) => {

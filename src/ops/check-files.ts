@@ -8,7 +8,7 @@ import { locate } from '../domain/yaml-file.js';
 import { CONFIG_FILE, resolveConfig, type RegistryConfig, type ResolvedConfig } from '../domain/state.js';
 import { loadPolicy, type LoadedPolicy } from '../policy/index.js';
 import type { SourceFile } from '../storage/files.js';
-import { DEFAULT_POLICY } from './policies.js';
+import { DEFAULT_POLICY, type PolicyLoader } from './policies.js';
 
 /** A file as the check reads it (text loaded when the check reaches it). */
 export type CheckFile = SourceFile;
@@ -78,12 +78,13 @@ export function fileProblems(f: CheckFile, issues: Issue[]): boolean {
   return false;
 }
 
-export async function checkPolicies(files: CheckFile[], cfg: ResolvedConfig, issues: Issue[]): Promise<Map<string, LoadedPolicy>> {
+/** The policies under `cfg.policies`, each loaded by `load` (its text by default; `check --base`: ops/policies.ts policyLoaderAt). */
+export async function checkPolicies(files: CheckFile[], cfg: ResolvedConfig, issues: Issue[], load: PolicyLoader = loadPolicy): Promise<Map<string, LoadedPolicy>> {
   const out = new Map<string, LoadedPolicy>();
   for (const f of files.filter((x) => x.path.startsWith(`${cfg.policies}/`))) {
     if (!/\.ya?ml$/.test(f.path)) continue;
     if (fileProblems(f, issues)) continue;
-    const { policy, issues: found } = await loadPolicy(f.text!, f.path);
+    const { policy, issues: found } = await load(f.text!, f.path);
     issues.push(...found);
     const name = f.path.slice(cfg.policies.length + 1).replace(/\.ya?ml$/, '');
     if (policy) {

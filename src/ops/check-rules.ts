@@ -9,6 +9,7 @@ import { locate } from '../domain/yaml-file.js';
 import { isValidModelName, modelKey } from '../domain/names.js';
 import { isValidVersion } from '../domain/versions.js';
 import type { ModelVersion, RegisteredModel, ResolvedConfig } from '../domain/state.js';
+import type { PolicyLoader } from './policies.js';
 import { isExclusive, type LoadedPolicy } from '../policy/index.js';
 import { checkConfig, checkPolicies, fileProblems, type CheckFile, type UnchangedVersions } from './check-files.js';
 import { checkDeploymentFile, isDeploymentPath } from './check-deployments.js';
@@ -206,10 +207,10 @@ function unchangedFits(w: Walk, u: UnchangedVersions): number {
 }
 
 /** Checks every file and invariant; returns the parsed state alongside the issues. */
-export async function checkFiles(files: CheckFile[], unchanged: UnchangedVersions[] = []): Promise<CheckedRegistry> {
+export async function checkFiles(files: CheckFile[], unchanged: UnchangedVersions[] = [], loadPolicy?: PolicyLoader): Promise<CheckedRegistry> {
   const issues: Issue[] = [];
   const config = checkConfig(files, issues);
-  const w: Walk = { config, policies: await checkPolicies(files, config, issues), models: new Map(), issues, files: files.length, spelled: new Map(), numbers: new Map() };
+  const w: Walk = { config, policies: await checkPolicies(files, config, issues, loadPolicy), models: new Map(), issues, files: files.length, spelled: new Map(), numbers: new Map() };
   rootsAreFolders(w, files);
   // Sorted, each model.yaml comes before its versions/, so every file is checked in one pass
   // and its text released at once (a 100k-version registry does not hold all texts at once).

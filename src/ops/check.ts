@@ -18,6 +18,7 @@ import { checkFiles, checkConfig, type CheckFile, type UnchangedVersions } from 
 import { checkAgainstBase, pinpoint } from './check-base.js';
 import { forgeApprovers, forgeBase } from './forge-approvals.js';
 import { promotionsOf } from './promotions.js';
+import { policyLoaderAt, type PolicyLoader } from './policies.js';
 import type { ForgeName } from '../forge/index.js';
 import type { Context } from './context.js';
 import type { Snapshot } from '../storage/snapshot.js';
@@ -84,7 +85,7 @@ async function changedScope(ctx: Context, base: string, head: string) {
     files.push(...v.files);
     if (v.unchanged) unchanged.push(v.unchanged);
   }
-  return { files, unchanged, scope: [...dirs].join(',') };
+  return { files, unchanged, scope: [...dirs].join(','), loadPolicy: policyLoaderAt(headSnap) };
 }
 
 /** A plain `X.Y.Z` file name is a valid version without asking semver (10,000 names a check). */
@@ -178,7 +179,7 @@ async function caseCollisions(ctx: Context, head: string, checked: Awaited<Retur
 }
 
 /** The files a check reads: what changed (with base), a commit's, or the checked-out ones. */
-async function filesToCheck(ctx: Context, input: CheckInput): Promise<{ files: CheckFile[]; unchanged?: UnchangedVersions[]; scope?: string }> {
+async function filesToCheck(ctx: Context, input: CheckInput): Promise<{ files: CheckFile[]; unchanged?: UnchangedVersions[]; scope?: string; loadPolicy?: PolicyLoader }> {
   // A pull request check validates what changed: the changed files and the model files of the
   // models they belong to, with the stages of their other versions from the stage cache, so its
   // cost follows the size of the change. (Base passed its own check.)
@@ -197,8 +198,8 @@ async function filesToCheck(ctx: Context, input: CheckInput): Promise<{ files: C
 
 export async function check(ctx: Context, given: CheckInput = {}): Promise<CheckResult> {
   const input = given.base === undefined && given.forge ? { ...given, base: await forgeBase(ctx, given.forge) } : given;
-  const { files, unchanged, scope } = await filesToCheck(ctx, input);
-  const checked = await checkFiles(files, unchanged);
+  const { files, unchanged, scope, loadPolicy } = await filesToCheck(ctx, input);
+  const checked = await checkFiles(files, unchanged, loadPolicy);
   const totals = { files: checked.files, models: checked.models.size, versions: [...checked.models.values()].reduce((n, m) => n + m.versions.size, 0) };
   if (input.base === undefined) return checkResult({ ...totals, problems: checked.issues, events: [], decisions: [] });
   if (scope) checked.issues.push(...(await caseCollisions(ctx, input.head ?? 'HEAD', checked)));

@@ -3,7 +3,7 @@
  * build the checklist. Pure: data in, decision out; time comes in as `now`.
  */
 export type { Actor, ActionInput, AliasInput, ApprovalRecord, ApprovalRule, Bump, CelEngine, Check, Decision, LoadedPolicy, RegisterInput, TransitionInput } from './types.js';
-export { loadPolicy, restorePolicy, policyCacheEntry, policyEngines, usesCel, usesMonitor, DEFAULT_ARCHIVE_STAGE, type PolicyCacheEntry, type PolicyEngines } from './load.js';
+export { loadPolicy, restorePolicy, restorePolicyWithIssues, policyCacheEntry, policyEngines, usesCel, usesMonitor, DEFAULT_ARCHIVE_STAGE, type PolicyCacheEntry, type PolicyEngines } from './load.js';
 export { evaluateTransition, allowedMoves, approvalRequirements, approvalsResetOn, assertStage, evaluateReentry } from './transition.js';
 export { applyResets, resetEvents, type ApprovalReset, type ResetEvent } from './resets.js';
 export { evaluateAlias, evaluateRollback, evaluateDelete, evaluateRegister, automationTarget, isExclusive, defaultBump } from './actions.js';

@@ -22,18 +22,23 @@ export const DEFAULT_ARCHIVE_STAGE = 'Archived';
 export async function loadPolicy(text: string, file: string): Promise<{ policy?: LoadedPolicy; issues: Issue[] }> {
   const v = validateText<Policy>('policy', text, file);
   if (!v.value) return { issues: v.issues };
-  // Positions only when a rule reports a problem: `parsed` runs the general YAML parser.
+  // Positions only for a rule that reports something: a policy the fast path read is parsed
+  // again with the yaml library (lines and columns) only then.
   const { policy, issues: all } = compile(v.value, file, () => v.parsed, v.issues, await policyEngines(v.value));
   return policy ? { policy, issues: all } : { issues: all };
 }
 
-/** What a loaded policy is remembered by between processes: its validated document. */
+/**
+ * What a loaded policy is remembered by between processes: its validated document, and the
+ * warnings its text gave (with their lines), which `check` reports again without parsing the text.
+ */
 export interface PolicyCacheEntry {
   doc: Policy;
+  issues?: Issue[];
 }
 
-export function policyCacheEntry(policy: LoadedPolicy): PolicyCacheEntry {
-  return { doc: policy.doc };
+export function policyCacheEntry(policy: LoadedPolicy, issues?: Issue[]): PolicyCacheEntry {
+  return { doc: policy.doc, ...(issues ? { issues } : {}) };
 }
 
 /**
@@ -44,11 +49,36 @@ export function policyCacheEntry(policy: LoadedPolicy): PolicyCacheEntry {
  * and its problems reported with lines.
  */
 export async function restorePolicy(entry: unknown, file: string): Promise<LoadedPolicy | undefined> {
+  return (await restore(entry, file))?.policy;
+}
+
+/**
+ * A policy and the problems `loadPolicy` found in its text, from a cache entry that holds both
+ * (`policyCacheEntry(policy, issues)`): what `check` reports for an unchanged policy file without
+ * parsing it again (the yaml library's parse with positions was about 25 M instructions of a
+ * `check --base`). The stored issues stand for the text only when this version's rules, run
+ * again on the document, find the same ones (same rule, field, severity and message); otherwise,
+ * as for an entry without issues, undefined, and the caller loads the text.
+ */
+export async function restorePolicyWithIssues(entry: unknown, file: string): Promise<{ policy: LoadedPolicy; issues: Issue[] } | undefined> {
+  const stored = (entry as Partial<PolicyCacheEntry> | undefined)?.issues;
+  if (!Array.isArray(stored)) return undefined;
+  const found = await restore(entry, file);
+  if (!found || found.issues.length !== stored.length) return undefined;
+  const same = (a: Issue, b: unknown): boolean => {
+    const s = b as Partial<Issue> | null;
+    return !!s && s.rule === a.rule && s.field === a.field && s.severity === a.severity && s.message === a.message && Number.isInteger(s.line) && Number.isInteger(s.column);
+  };
+  if (!found.issues.every((i, n) => same(i, stored[n]))) return undefined;
+  return { policy: found.policy, issues: found.issues.map((i, n) => ({ ...i, line: stored[n].line, column: stored[n].column })) };
+}
+
+async function restore(entry: unknown, file: string): Promise<{ policy: LoadedPolicy; issues: Issue[] } | undefined> {
   const doc = (entry as Partial<PolicyCacheEntry> | undefined)?.doc;
   if (!doc || !isValidValue('policy', doc)) return undefined;
   // No source text: a rule's issue is placed at line 1, and any error means "load the file".
   const { policy, issues } = compile(doc, file, () => ({ value: doc, issues: [] }), [], await policyEngines(doc));
-  return issues.some((i) => i.severity === 'error') ? undefined : policy;
+  return policy && !issues.some((i) => i.severity === 'error') ? { policy, issues } : undefined;
 }
 
 /** The optional engines a validated policy document needs. */

@@ -4,6 +4,8 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type * as JsYaml from 'js-yaml';
 import { RegistryError } from '../errors/index.js';
 import type { Identity } from '../storage/repo.js';
 
@@ -13,7 +15,8 @@ const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 /** Parses a token file's text; every problem names the entry and field. */
 export async function parseTokens(text: string, file: string): Promise<TokenEntry[]> {
-  const { load } = await import('js-yaml');
+  // The CommonJS build, as domain/validate.ts loads it: the CLI bundle then holds one copy of js-yaml.
+  const { load } = createRequire(import.meta.url)('js-yaml') as typeof JsYaml;
   let doc: unknown;
   try { doc = load(text); } catch (e) { throw new RegistryError('BAD_INPUT', `${file}: not YAML (${(e as Error).message.split('\n')[0]}). Write it as tokens: [{token, name, email, groups}].`, { file }); }
   const list = (doc as { tokens?: unknown } | null)?.tokens;

@@ -22,15 +22,20 @@ const PLAIN = policyYaml({ rules: [{ from: 'None', to: 'Staging' }, { from: 'Sta
 const GUARDED = policyYaml({ rules: [{ from: 'None', to: 'Staging', when: 'version.metrics.auc >= 0.9' }, { from: 'Staging', to: 'Production' }, { from: '*', to: 'Archived' }] });
 const MONITORED = PLAIN.replace('    exclusive: true\n', '    exclusive: true\n    monitor:\n      metrics:\n        - name: auc_live\n          file: { path: m.json, jsonPath: $.auc }\n          successCondition: result >= 0.9\n');
 
-// The bundle's module initialiser as esbuild writes it (minified whitespace); the probe adds a report.
+// The bundle's module initialisers as esbuild writes them (minified whitespace), of ES modules and
+// of CommonJS ones (yaml, js-yaml); the probe adds a report to each.
 const ESM_HELPER = 'var __esm=(fn,res,err)=>function(){if(err)throw err[0];';
+const CJS_HELPER = 'var __commonJS=(cb,mod)=>function(){';
 const probe = join(ROOT, 'dist', 'cli', `.lazy-probe-${process.pid}.cjs`);
 
 beforeAll(async () => {
   const bundle = await readFile(join(ROOT, 'dist', 'cli', 'modelreg.cjs'), 'latin1');
   // If esbuild writes its helper differently, this probe must be updated, not skipped.
-  expect(bundle.includes(ESM_HELPER)).toBe(true);
-  await writeFile(probe, bundle.replace(ESM_HELPER, 'var __esm=(fn,res,err)=>function(){if(fn)process.stderr.write("INIT "+Object.getOwnPropertyNames(fn)[0]+"\\n");if(err)throw err[0];'), 'latin1');
+  expect(bundle.includes(ESM_HELPER) && bundle.includes(CJS_HELPER)).toBe(true);
+  const probed = bundle
+    .replace(ESM_HELPER, 'var __esm=(fn,res,err)=>function(){if(fn)process.stderr.write("INIT "+Object.getOwnPropertyNames(fn)[0]+"\\n");if(err)throw err[0];')
+    .replace(CJS_HELPER, 'var __commonJS=(cb,mod)=>function(){if(!mod)process.stderr.write("INIT "+Object.getOwnPropertyNames(cb)[0]+"\\n");');
+  await writeFile(probe, probed, 'latin1');
 });
 afterAll(async () => {
   await rm(probe, { force: true });
@@ -105,6 +110,24 @@ describe('the CLI initialises cel-js and jsonpath only for a policy that uses th
     const r = await run(monitored, ['transition', 'churn', '1.0.0', 'Staging']);
     expect(r.code, r.stderr).toBe(0);
     expect(uses(r.inits, JSONPATH)).toBe(true);
+  });
+});
+
+describe('check --base takes an unchanged policy from the cache', () => {
+  it('reports its warnings at their lines as a cold check does, without parsing it with the yaml library', async () => {
+    const dir = await registry(PLAIN.replace('stages:\n', 'groups:\n  leads: [alice]\nstages:\n'));
+    const registered = await run(dir, ['register', 'churn', '--artifact', 's3://b/x', '--metric', 'auc=0.9']);
+    expect(registered.code, registered.stderr).toBe(0);
+    await rm(join(dir, '.git', 'modelreg'), { recursive: true, force: true });
+    const cold = await run(dir, ['check', '--base', 'HEAD~1', '--format', 'json']);
+    const cached = await run(dir, ['check', '--base', 'HEAD~1', '--format', 'json']);
+    expect(cold.code, cold.stderr).toBe(0);
+    expect(cached.stdout).toEqual(cold.stdout);
+    const problems = JSON.parse(cold.stdout).problems as Array<{ rule: string; file: string; line: number }>;
+    expect(problems).toEqual([expect.objectContaining({ rule: 'group-member', file: 'policies/default.yaml', line: 5 })]);
+    // The cold check parsed the policy (it quotes "*", which the fast path leaves to the yaml library); the cached one did not.
+    expect(uses(cold.inits, 'node_modules/yaml/')).toBe(true);
+    expect(uses(cached.inits, 'node_modules/yaml/')).toBe(false);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadPolicy } from '../../src/policy/index.js';
+import { loadPolicy, policyCacheEntry, restorePolicy, restorePolicyWithIssues } from '../../src/policy/index.js';
 import { DESIGN_POLICY } from './fixtures.js';
 
 const HEAD = 'apiVersion: modelreg/v1\nkind: Policy\nname: p\nstages:\n  - name: A\n  - name: B\n';
@@ -154,5 +154,34 @@ describe('loadPolicy: guards', () => {
       ['cel-unknown-field', 'aliases.champion.when', 12],
       ['cel-unknown-field', 'automations[0].when', 15],
     ]);
+  });
+});
+
+describe('restorePolicyWithIssues: a cached policy with the warnings its text gave', () => {
+  const WARNED = 'groups:\n  leads: [alice]\ntransitions:\n  - from: A\n    to: B\n    approvals: { min: 3, from: [leads] }\n';
+
+  it('gives the loaded policy and its warnings, at the lines the text had', async () => {
+    const loaded = await load(WARNED);
+    expect(loaded.issues.map((i) => [i.rule, i.line])).toEqual([['approvals-unreachable', 12], ['group-member', 8]]);
+    const entry = JSON.parse(JSON.stringify(policyCacheEntry(loaded.policy!, loaded.issues)));
+    const restored = await restorePolicyWithIssues(entry, 'policies/q.yaml');
+    expect(restored?.policy.doc).toEqual(loaded.policy!.doc);
+    expect(restored?.issues).toEqual(loaded.issues.map((i) => ({ ...i, file: 'policies/q.yaml' })));
+  });
+
+  it('trusts the stored warnings only when the rules find the same ones again', async () => {
+    const loaded = await load(WARNED);
+    const entry = policyCacheEntry(loaded.policy!, loaded.issues);
+    // Written without issues (an older modelreg, or restorePolicy's callers): load the text.
+    expect(await restorePolicyWithIssues(policyCacheEntry(loaded.policy!), 'policies/p.yaml')).toBeUndefined();
+    expect(await restorePolicy(policyCacheEntry(loaded.policy!), 'policies/p.yaml')).toBeDefined();
+    // A warning missing, changed or without a position: load the text.
+    expect(await restorePolicyWithIssues({ ...entry, issues: entry.issues!.slice(1) }, 'policies/p.yaml')).toBeUndefined();
+    expect(await restorePolicyWithIssues({ ...entry, issues: [entry.issues![0], { ...entry.issues![1], message: 'fine' }] }, 'policies/p.yaml')).toBeUndefined();
+    expect(await restorePolicyWithIssues({ ...entry, issues: [entry.issues![0], { ...entry.issues![1], line: 'x' }] }, 'policies/p.yaml')).toBeUndefined();
+    // No warnings then, but the rules find some now: load the text.
+    expect(await restorePolicyWithIssues({ ...entry, issues: [] }, 'policies/p.yaml')).toBeUndefined();
+    // A document the schema refuses: load the text.
+    expect(await restorePolicyWithIssues({ doc: { ...loaded.policy!.doc, stages: 'A' }, issues: [] }, 'policies/p.yaml')).toBeUndefined();
   });
 });
