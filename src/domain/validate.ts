@@ -87,8 +87,9 @@ function fastValidate<T>(kind: FileKind, text: string): T | undefined {
   // A model or deployment file as modelreg writes it is read without the general parser (the
   // same value: domain/plain-yaml.ts), and a version file likewise (domain/plain-document.ts):
   // a cold listing parses every model file, the first `history` of a clone one or two version
-  // files a commit. So is a modelreg.yaml of plain `key: value` lines (`check` reads it twice). Both decline anchors, aliases, tags and merge keys, and read only finite
-  // numbers (plain-yaml none at all).
+  // files a commit; so is a modelreg.yaml of plain `key: value` lines (`check` reads it twice).
+  // Both decline anchors, aliases, tags and merge keys, and read only finite numbers (plain-yaml
+  // none at all).
   const plain = kind === 'model' || kind === 'deployment' || kind === 'config' ? readPlainMapping(text) : kind === 'version' ? readPlainDocument(text) : undefined;
   if (plain) return validators[kind](plain) ? (plain as T) : undefined;
   if (/[&*!]/.test(withoutLookalikes(text)) || text.includes('<<')) return undefined;
