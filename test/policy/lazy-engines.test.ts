@@ -114,7 +114,7 @@ describe('the CLI initialises cel-js and jsonpath only for a policy that uses th
 });
 
 describe('check --base takes an unchanged policy from the cache', () => {
-  it('reports its warnings at their lines as a cold check does, without parsing it with the yaml library', async () => {
+  it('reports its warnings at their lines as a cold check does, without parsing it again', async () => {
     const dir = await registry(PLAIN.replace('stages:\n', 'groups:\n  leads: [alice]\nstages:\n'));
     const registered = await run(dir, ['register', 'churn', '--artifact', 's3://b/x', '--metric', 'auc=0.9']);
     expect(registered.code, registered.stderr).toBe(0);
@@ -125,9 +125,9 @@ describe('check --base takes an unchanged policy from the cache', () => {
     expect(cached.stdout).toEqual(cold.stdout);
     const problems = JSON.parse(cold.stdout).problems as Array<{ rule: string; file: string; line: number }>;
     expect(problems).toEqual([expect.objectContaining({ rule: 'group-member', file: 'policies/default.yaml', line: 5 })]);
-    // The cold check parsed the policy (it quotes "*", which the fast path leaves to the yaml library); the cached one did not.
+    // The cold check parsed the policy, and again with the yaml library for its warning's line; the cached one parsed nothing.
     expect(uses(cold.inits, 'node_modules/yaml/')).toBe(true);
-    expect(uses(cached.inits, 'node_modules/yaml/')).toBe(false);
+    expect(uses(cached.inits, 'node_modules/yaml/') || uses(cached.inits, 'node_modules/js-yaml/')).toBe(false);
   });
 });
 
