@@ -269,14 +269,21 @@ const BULK_READS = 500;
 /** Bytes of objects each cache (per database, per pack) holds at most. */
 const CACHE_BYTES = 16 * 1024 * 1024;
 const BULK_MAX_BYTES = 256 * 1024 * 1024;
-/** Trees at least this large are rebuilt into reused memory by a database made with `recycleTrees`. */
-const RECYCLE_MIN = 64 * 1024;
+/**
+ * Trees at least this large are rebuilt into reused memory by a database made with
+ * `recycleTrees` (smaller ones come from Node's shared pool). It was 64 kB: the folders of
+ * models below 1,500 versions then took new memory at every commit of a walk (59 MB at 2,000).
+ */
+const RECYCLE_MIN = 16 * 1024;
+/** Reads of compressed data up to this size go into one reused buffer. */
+const SCRATCH_MAX = 4 * 1024 * 1024;
 
 export interface ObjectDatabaseOptions {
   /**
    * Large trees rebuilt from pack deltas (a model folder of 10,000 versions: 450 kB, one per
    * commit in a history walk) go into memory the database reuses: once the caches let go of
-   * one, its memory is reused after the next `recycle()`. Freed Buffer memory otherwise stays
+   * one, its memory is reused after the next `recycle()` (at once when no caller was given it:
+   * a link in the middle of a delta chain). Freed Buffer memory otherwise stays
    * with the process until the garbage collector and the allocator return it (a first history
    * walk at 10k versions peaked at 313 MB with a heap under 50 MB). Only for a reader that
    * keeps no tree bytes from one `recycle()` to the next (the history walk: one per commit).
@@ -318,6 +325,10 @@ export class ObjectDatabase implements ObjectSource {
   private free: ArrayBuffer[] = [];
   private quarantined: ArrayBuffer[] = [];
   private readonly pooled = new WeakSet<ArrayBufferLike>();
+  /** Blocks of `pooled` that read() handed to a caller since the last recycle(). */
+  private readonly exposed = new Set<ArrayBufferLike>();
+  /** Compressed bytes read for one inflate (readScratch). */
+  private scratch?: Buffer;
   /**
    * `cacheBytes`: what each object cache holds at most (default 16 MB). A one-pass read that
    * reads every object once (serve's load of a whole registry) gains nothing from the caches
@@ -350,11 +361,15 @@ export class ObjectDatabase implements ObjectSource {
     return packs;
   }
 
-  private readAt(p: Pack, pos: number, len: number): Buffer {
+  /**
+   * `len` bytes of the pack at `pos` (fewer at its end). With `scratch`, read into memory the
+   * database reuses, valid only until the next such read: what is inflated at once.
+   */
+  private readAt(p: Pack, pos: number, len: number, scratch = false): Buffer {
     if (p.data) return p.data.subarray(pos, Math.min(pos + len, p.data.length));
     p.fd ??= openSync(p.packPath, 'r');
     const n = Math.min(len, p.size - pos);
-    const buf = Buffer.allocUnsafe(Math.max(n, 0));
+    const buf = scratch ? this.readScratch(Math.max(n, 0)) : Buffer.allocUnsafe(Math.max(n, 0));
     let got = 0;
     while (got < n) {
       const r = readSync(p.fd, buf, got, n - got, pos + got);
@@ -364,13 +379,20 @@ export class ObjectDatabase implements ObjectSource {
     return buf.subarray(0, got);
   }
 
-  private inflateAt(p: Pack, pos: number, size: number): Buffer {
+  /** Memory of at least `n` bytes for compressed data read from a pack, reused from read to read (a walk read 68 MB of 256 kB reads at 10,000 versions, all garbage at once). */
+  private readScratch(n: number): Buffer {
+    if (n > SCRATCH_MAX) return Buffer.allocUnsafe(n);
+    if (!this.scratch || this.scratch.length < n) this.scratch = Buffer.allocUnsafeSlow(Math.max(n, 64 * 1024));
+    return this.scratch.subarray(0, n);
+  }
+
+  private inflateAt(p: Pack, pos: number, size: number, alloc?: (size: number) => Buffer): Buffer {
     let want = Math.max(256, Math.ceil(size * 1.1) + 64);
     for (;;) {
-      const chunk = this.readAt(p, pos, want);
+      const chunk = this.readAt(p, pos, want, true);
       // One reused zlib handle (storage/inflate.ts): a whole-registry read inflates tens of
       // thousands of small objects, and a new inflater per object was most of their cost.
-      const out = inflatePrefix(chunk, size);
+      const out = inflatePrefix(chunk, size, alloc);
       if (out.length >= size || pos + want >= p.size) return out;
       want *= 2;
     }
@@ -389,10 +411,22 @@ export class ObjectDatabase implements ObjectSource {
         const [k, v] = p.bases.entries().next().value!;
         p.bases.delete(k);
         p.basesBytes -= v.content.length;
-        if (this.pooled.has(v.content.buffer)) this.quarantined.push(v.content.buffer as ArrayBuffer);
+        if (this.pooled.has(v.content.buffer)) this.release(v.content.buffer as ArrayBuffer);
       }
     }
     return obj;
+  }
+
+  /**
+   * Memory of a large tree the cache let go of: free at once when no caller was given it since
+   * the last recycle() (a link in the middle of a delta chain, rebuilt only as the next one's
+   * base), else after the next. A walk back along a chain of 50 trees rebuilds the whole chain
+   * at once; when each link waited for the next recycle(), the links the cache could not hold
+   * took new memory (480 MB over a walk of 10,000 versions, all garbage).
+   */
+  private release(ab: ArrayBuffer): void {
+    if (this.exposed.has(ab)) this.quarantined.push(ab);
+    else this.free.push(ab);
   }
 
   /** Memory for a rebuilt tree of `size` bytes: reused (recycleTrees, large trees), else new. */
@@ -421,15 +455,17 @@ export class ObjectDatabase implements ObjectSource {
    * calls it before each commit. Without `recycleTrees`: nothing.
    */
   recycle(): void {
-    if (!this.quarantined.length) return;
+    this.exposed.clear();
+    if (!this.quarantined.length && this.free.length < 2) return;
     this.free.push(...this.quarantined);
     this.quarantined = [];
-    // Free memory is bounded by the cache's bound (the largest blocks kept: they fit any tree).
-    // A walk back in time meets ever smaller folders, so the blocks are reused.
+    // Free memory is bounded by half the cache's bound (the largest blocks kept: they fit any
+    // tree). A walk back in time meets ever smaller folders, so the blocks are reused; and as the
+    // links of a delta chain are let go of at once (release), a few blocks serve a whole chain.
     this.free.sort((a, b) => b.byteLength - a.byteLength);
     let bytes = 0;
     let keep = 0;
-    while (keep < this.free.length && bytes + this.free[keep].byteLength <= this.cacheBytes_) bytes += this.free[keep++].byteLength;
+    while (keep < this.free.length && bytes + this.free[keep].byteLength <= this.cacheBytes_ / 2) bytes += this.free[keep++].byteLength;
     this.free.length = keep;
   }
 
@@ -438,8 +474,8 @@ export class ObjectDatabase implements ObjectSource {
   }
 
   /** Inflates exactly `size` bytes at `pos`, or throws saying what the stream gave. */
-  private inflateExactly(p: Pack, pos: number, size: number): Buffer {
-    const out = this.inflateAt(p, pos, size);
+  private inflateExactly(p: Pack, pos: number, size: number, alloc?: (size: number) => Buffer): Buffer {
+    const out = this.inflateAt(p, pos, size, alloc);
     if (out.length !== size) throw new Error(`its data inflates to ${out.length} bytes where its header says ${size}`);
     return out;
   }
@@ -472,7 +508,7 @@ export class ObjectDatabase implements ObjectSource {
     }
     const t = TYPES[type];
     if (!t) throw new Error(`an object of unknown type ${type} at offset ${offset}`);
-    return { type: t, content: this.inflateExactly(p, offset + i, size) };
+    return { type: t, content: this.inflateExactly(p, offset + i, size, this.alloc(t)) };
   }
 
   /** A packed object by its index offset; any failure becomes CORRUPT_OBJECT naming it and the pack. */
@@ -528,8 +564,11 @@ export class ObjectDatabase implements ObjectSource {
         if (off !== undefined) { obj = this.readFromPack(p, off, oid); break; }
       }
     }
-    // Recycled trees stay in the pack's cache only (where their memory is accounted for).
-    if (obj && obj.type !== 'blob' && !this.cache.has(oid) && !this.pooled.has(obj.content.buffer)) {
+    if (obj && this.pooled.has(obj.content.buffer)) {
+      this.exposed.add(obj.content.buffer);
+      return obj; // recycled trees stay in the pack's cache only (where their memory is accounted for)
+    }
+    if (obj && obj.type !== 'blob' && !this.cache.has(oid)) {
       this.cache.set(oid, owned(obj));
       this.cacheBytes += obj.content.length;
       while ((this.cache.size > (this.options.cacheEntries ?? 20_000) || this.cacheBytes > this.cacheBytes_) && this.cache.size > 1) {

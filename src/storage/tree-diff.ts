@@ -98,19 +98,25 @@ function commonSuffix(a: Buffer, b: Buffer, limit: number): number {
 }
 
 /**
- * Entry starts known of the tree bytes compared last, ascending. Entry boundaries are only known
- * by reading forward from the start, and a walk down a model's history compares each folder
+ * Entry starts known of the large tree bytes compared last, ascending. Entry boundaries are only
+ * known by reading forward from the start, and a walk down a model's history compares each folder
  * tree with its parent's, which shares the same prefix and is the next comparison's other side:
  * the starts found in one comparison serve the next, so a commit costs a binary search, not a
  * pass over the entries. One array, kept and truncated in place: an array per tree (10,000
  * starts for a folder of 10,000 versions) was most of what a walk left to the garbage collector.
+ * Only trees of KNOWN_MIN bytes or more are remembered: a commit's walk also compares the small
+ * trees on the path to the folder (the registry folder, the model folder), and when they took
+ * the place of the versions folder's starts every commit scanned that folder from its start
+ * again (10,000 entries, most of a cold `history --limit 20`'s comparisons).
  */
 let known: { buf: Buffer; starts: number[] } | undefined;
+const KNOWN_MIN = 16 * 1024;
 
-/** The start of the last entry that ends at or before `prefix` (bytes `a` and `b` share), remembered for `a`. */
+/** The start of the last entry that ends at or before `prefix` (bytes `a` and `b` share), remembered for `a` when it is large. */
 function lastBoundary(a: Buffer, b: Buffer, prefix: number): number {
+  const remember = a.length >= KNOWN_MIN;
   // Starts known of either buffer are starts of both up to the common prefix.
-  const starts = known && (known.buf === b || known.buf === a) ? known.starts : [0];
+  const starts = remember && known && (known.buf === b || known.buf === a) ? known.starts : [0];
   let lo = 0;
   let hi = starts.length - 1;
   while (lo < hi) {
@@ -123,9 +129,9 @@ function lastBoundary(a: Buffer, b: Buffer, prefix: number): number {
     const end = entryEnd(a, start);
     if (end > prefix) break;
     start = end;
-    starts.push(start);
+    if (remember) starts.push(start);
   }
-  known = { buf: a, starts };
+  if (remember) known = { buf: a, starts };
   return start;
 }
 
