@@ -44,6 +44,29 @@ describe('inflatePrefix', () => {
   });
 });
 
+describe('inflatePrefix into given memory', () => {
+  it('inflates a large object straight into the memory `alloc` gives, and a small one into a copy of its size', () => {
+    const big = Buffer.from(Array.from({ length: 9000 }, (_, i) => `100644 ${i}.yaml\0${'x'.repeat(20)}`).join(''));
+    const given: Buffer[] = [];
+    const alloc = (n: number) => { const b = Buffer.allocUnsafeSlow(n); given.push(b); return b; };
+    const input = Buffer.concat([deflateSync(big), Buffer.from('PACK next object')]);
+    const out = inflatePrefix(input, big.length, alloc);
+    expect(Buffer.compare(out, big)).toBe(0);
+    expect(given).toHaveLength(1);
+    expect(out.buffer).toBe(given[0].buffer);
+    // A stream cut short gives what inflateSync gives: its first bytes, fewer than asked for.
+    const cut = input.subarray(0, input.length >> 1);
+    const partial = inflatePrefix(cut, big.length, alloc);
+    expect(partial.length).toBeLessThan(big.length);
+    expect(Buffer.compare(partial, reference(cut, big.length))).toBe(0);
+    const small = Buffer.from('model: churn\n');
+    const s = inflatePrefix(deflateSync(small), small.length, alloc);
+    expect(Buffer.compare(s, small)).toBe(0);
+    expect(s.buffer).toBe(given[2].buffer);
+    expect(inflaterKind()).toBe('reused');
+  });
+});
+
 describe('MODELREG_INFLATE=public', () => {
   it('turns the reused native handle off, and the answers are the same', async () => {
     const before = process.env.MODELREG_INFLATE;
