@@ -14,6 +14,7 @@ import { modelKey } from '../domain/names.js';
 import { parseCommitMessage, trailerValue } from '../domain/trailers.js';
 import { CommitEventReader } from '../storage/commit-events.js';
 import { EventIndex, type IndexedCommit } from '../storage/event-index.js';
+import type { CommitInfo } from '../storage/objects.js';
 import { parseDateArg, resolveCommitish } from '../storage/history.js';
 import type { Snapshot } from '../storage/snapshot.js';
 import { ObjectDatabase } from '../storage/odb.js';
@@ -39,6 +40,13 @@ export interface HistoryInput {
   limit?: number;
   /** Start from this ref instead of the registry branch. */
   ref?: string;
+  /**
+   * Keep V8's young generation at its starting size while the walk derives events (a first walk
+   * of thousands of commits: about 30-40 MB less peak memory, 5-10 % more CPU). It sets a V8 flag
+   * for the whole process, and puts V8's default back after: for a process that runs the walk
+   * alone, as the CLI does; not in a server that sets its own.
+   */
+  smallYoungGeneration?: boolean;
 }
 
 /** Events that turn snapshot `a` into `b`, of one model or all; reads only the trees and files that differ. */
@@ -53,7 +61,7 @@ export async function eventsBetween(ctx: Context, a: Snapshot, b: Snapshot, only
  * from the event index (what it lacks is derived and stored). For other readers: the UI's
  * timeline, an event feed, the time a version entered its stage.
  */
-export function indexedHistory(snap: Snapshot, stopAt?: string, model?: string): AsyncGenerator<IndexedCommit> {
+export function indexedHistory(snap: Snapshot, stopAt?: string, model?: string, smallYoungGeneration = false): AsyncGenerator<IndexedCommit> {
   // The walk reads through an object database of its own that reuses the memory of the large
   // trees it rebuilds (a model folder of 10,000 versions, once a commit): the context's
   // database hands its objects to other readers (serve), which may keep them.
@@ -66,11 +74,13 @@ export function indexedHistory(snap: Snapshot, stopAt?: string, model?: string):
   const store = new ObjectStore(snap.store.gitdir, new ObjectDatabase(snap.store.gitdir, process.env, WALK_CACHE_BYTES, { recycleTrees: true, cacheEntries: 1024, bulkMaxBytes: 16 * 1024 * 1024, lazyIndexBytes: 4 * 1024 * 1024 }));
   const walkSnap = snap.at(snap.commit, snap.tree, store);
   const reader = new CommitEventReader(store, walkSnap);
+  const walk = (derive: (c: CommitInfo) => Promise<RegistryEvent[]>) => EventIndex.open(store.gitdir).walk(store, snap.commit, derive, stopAt, model);
+  if (!smallYoungGeneration) return walk((c) => reader.events(c));
   const young = new SmallYoungGeneration();
-  return young.around(EventIndex.open(store.gitdir).walk(store, snap.commit, (c) => {
+  return young.around(walk((c) => {
     young.start();
     return reader.events(c);
-  }, stopAt, model));
+  }));
 }
 
 const WALK_CACHE_BYTES = 8 * 1024 * 1024;
@@ -81,9 +91,12 @@ const WALK_CACHE_BYTES = 8 * 1024 * 1024;
  * walk of thousands of commits always reaches, though what it keeps alive at once is small:
  * that was 32 MB of a first `history`'s peak (145 MB at 2,000 commits, 105 with this). The
  * growth factor is read at each growth, so it is set to 1 for the walk and back to V8's default
- * (2) after; not when node was started with a growth factor or semi-space size of its own.
- * Costs about 5-10 % more CPU in the walk's collections. Only a walk that derives: one that reads
- * the index allocates little.
+ * (2) after (before bin/modelreg.js may write its code cache, which V8 ties to the flags); not
+ * when node was started with a growth factor or semi-space size of its own. A process-wide
+ * setting, so only for a process that runs the walk alone (the CLI's `history`, HistoryInput
+ * `smallYoungGeneration`): `serve` keeps its own (server/heap.ts), which putting back V8's
+ * default would undo. Costs about 5-10 % more CPU in the walk's collections. Only a walk that
+ * derives: one that reads the index allocates little.
  */
 class SmallYoungGeneration {
   private on = false;
@@ -135,7 +148,7 @@ export async function* historyStream(ctx: Context, input: HistoryInput = {}): As
   const key = input.model === undefined ? undefined : modelKey(input.model);
   let n = 0;
   // A date bound needs every commit's time (the walk stops at the first older one), so it reads them all.
-  for await (const c of indexedHistory(head, stopCommit, stopDate ? undefined : input.model)) {
+  for await (const c of indexedHistory(head, stopCommit, stopDate ? undefined : input.model, input.smallYoungGeneration)) {
     if (stopDate && c.ct * 1000 < stopDate.getTime()) break;
     const events = key === undefined ? c.events : c.events.filter((e) => 'model' in e && modelKey(e.model) === key);
     if (!events.length) continue;

@@ -80,7 +80,7 @@ export function readCommands(program: Command): void {
       const asJson = globals(cmd).json;
       const w = bufferedStdout();
       let n = 0;
-      for await (const e of historyStream(ctx, { model, since: o.since, limit: o.limit, ref: o.ref })) {
+      for await (const e of historyStream(ctx, { model, since: o.since, limit: o.limit, ref: o.ref, smallYoungGeneration: true })) {
         if (asJson) w.write(`${n ? ',\n' : '{\n  "entries": [\n'}${JSON.stringify(e, null, 2).replace(/^/gm, '    ')}`);
         else w.write(`${n ? '\n' : ''}${renderHistory([e])}`);
         n++;
