@@ -57,7 +57,7 @@ export class Context {
   /** An object store for one operation; all share the context's object database (pack indexes, commits, trees). */
   store(): ObjectStore {
     this.odb ??= new ObjectDatabase(this.repo.gitdir, process.env, this.options.objectCacheBytes);
-    return new ObjectStore(this.repo.gitdir, this.odb);
+    return new ObjectStore(this.repo.gitdir, this.odb, this.env);
   }
 
   private summaries?: Promise<import('../storage/summary-cache.js').SummaryCache>;

@@ -6,13 +6,14 @@
  * behind, and a write costs only the objects it needs.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, rename, stat, writeFile, unlink } from 'node:fs/promises';
+import { existsSync, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { RegistryError } from '../errors/index.js';
 import { ObjectDatabase, corruptObject } from './odb.js';
 import type { CommitInfo, ObjectReader, ObjectSource, ObjectType, Person, RawObject, TreeEntry } from './object-reader.js';
 import { commonDir } from './worktree.js';
+import { readGitConfigSync } from './repo.js';
 
 export type { CommitInfo, Person, TreeEntry } from './object-reader.js';
 
@@ -21,8 +22,13 @@ export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 /** A handle on a repository's object database with a per-operation cache. */
 export class ObjectStore implements ObjectReader {
   readonly odb: ObjectSource;
-  /** `odb` may be shared by the stores of one context, so pack indexes load once. */
-  constructor(readonly gitdir: string, odb?: ObjectSource) {
+  /** The zlib level of loose objects, read from Git's config at the first write (`looseCompression`). */
+  private level?: number;
+  /**
+   * `odb` may be shared by the stores of one context, so pack indexes load once. `env` is the
+   * environment Git's config is read in (GIT_CONFIG_*, `git -c`), for the compression of writes.
+   */
+  constructor(readonly gitdir: string, odb?: ObjectSource, private readonly env: NodeJS.ProcessEnv = process.env) {
     this.odb = odb ?? new ObjectDatabase(gitdir);
   }
 
@@ -107,26 +113,31 @@ export class ObjectStore implements ObjectReader {
     return undefined;
   }
 
+  /**
+   * Writes a loose object as Git does: zlib at `core.looseCompression` (else `core.compression`,
+   * else 1, best speed), to a temporary file renamed into place. Synchronous: a write makes a
+   * handful of objects, and four thread-pool round trips each (stat, mkdir, write, rename) cost
+   * more than the work on a loaded machine.
+   */
   async writeObject(type: 'blob' | 'tree' | 'commit', content: Buffer): Promise<string> {
     const header = Buffer.from(`${type} ${content.length}\0`);
     const full = Buffer.concat([header, content]);
     const oid = createHash('sha1').update(full).digest('hex');
-    const dir = join(commonDir(this.gitdir), 'objects', oid.slice(0, 2));
+    const objects = join(commonDir(this.gitdir), 'objects');
+    const dir = join(objects, oid.slice(0, 2));
     const file = join(dir, oid.slice(2));
-    try {
-      await stat(file);
-      return oid; // already present (loose); a packed copy is harmless to duplicate
-    } catch { /* write it */ }
+    if (existsSync(file)) return oid; // already present (loose); a packed copy is harmless to duplicate
+    this.level ??= looseCompression(readGitConfigSync(this.gitdir, this.env));
     const tmp = join(dir, `tmp_obj_${process.pid}_${randomBytes(6).toString('hex')}`);
     try {
-      await mkdir(dir, { recursive: true });
-      await writeFile(tmp, deflateSync(full, { level: 1 }), { mode: 0o444 });
-      await rename(tmp, file);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(tmp, deflateSync(full, { level: this.level }), { mode: 0o444 });
+      renameSync(tmp, file);
     } catch (e) {
-      await unlink(tmp).catch(() => undefined);
+      try { unlinkSync(tmp); } catch { /* never written */ }
       const code = (e as NodeJS.ErrnoException).code;
       const why = code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full' : 'the repository is read-only or not writable';
-      throw new RegistryError('IO', `Cannot write Git objects in ${join(commonDir(this.gitdir), 'objects')}: ${why} (${code}). Nothing was committed; free space or fix permissions and run the command again.`, { code }, { cause: e });
+      throw new RegistryError('IO', `Cannot write Git objects in ${objects}: ${why} (${code}). Nothing was committed; free space or fix permissions and run the command again.`, { code }, { cause: e });
     }
     return oid;
   }
@@ -157,6 +168,36 @@ export class ObjectStore implements ObjectReader {
     text += `author ${who(c.author)}\ncommitter ${who(c.committer)}\n\n${c.message}`;
     return this.writeObject('commit', Buffer.from(text, 'utf8'));
   }
+}
+
+/**
+ * The zlib level Git writes loose objects at (config.c): `core.looseCompression`, else
+ * `core.compression`, else 1 (Z_BEST_SPEED); -1 is zlib's default (6). A level Git refuses
+ * (outside -1..9, or not a number) is refused here too, before anything is written.
+ * @example looseCompression(new Map([['core.compression', '9']])) // 9
+ */
+export function looseCompression(config: Map<string, string>): number {
+  // Git parses both keys whatever it then uses, and stops at a bad one.
+  const levels = ['core.loosecompression', 'core.compression'].map((key) => {
+    const text = config.get(key);
+    if (text === undefined) return undefined;
+    const level = gitConfigInt(text);
+    if (level === undefined || level < -1 || level > 9) {
+      throw new RegistryError('BAD_INPUT', `Git's config sets ${key} = ${text}, which is not a zlib compression level (Git refuses it too: "bad zlib compression level"). Set it to a number from -1 to 9 (git config ${key} 1), or unset it.`, { key, value: text });
+    }
+    return level === -1 ? 6 : level;
+  });
+  return levels[0] ?? levels[1] ?? 1;
+}
+
+/** A number as Git's config reads one (git_parse_signed): decimal, 0x hex or 0 octal, with an optional k, m or g factor. */
+function gitConfigInt(text: string): number | undefined {
+  const m = /^\s*([+-]?)(0x[0-9a-f]+|0[0-7]*|[1-9][0-9]*)([kmg]?)$/i.exec(text);
+  if (!m) return undefined;
+  const digits = m[2].toLowerCase();
+  const n = digits.startsWith('0x') ? parseInt(digits.slice(2), 16) : digits.length > 1 && digits.startsWith('0') ? parseInt(digits, 8) : Number(digits);
+  const factor = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[3].toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return (m[1] === '-' ? -1 : 1) * n * factor;
 }
 
 /** isomorphic-git's convention: timezoneOffset is minutes *behind* UTC (as Date#getTimezoneOffset). */

@@ -12,7 +12,7 @@ async function stat(p: string): Promise<Stats> {
 }
 import { dirname, join, resolve } from 'node:path';
 import { RegistryError } from '../errors/index.js';
-import type { Person } from './objects.js';
+import type { Person } from './object-reader.js';
 import { commonDir } from './worktree.js';
 import { GitConfigSyntaxError, gitAuthorIdent, readGitConfigLikeGit } from './git-config.js';
 import { checkRepositoryFormat } from './format.js';
@@ -74,6 +74,11 @@ export { parseGitConfig } from './git-config.js';
  * A file Git would refuse is BAD_INPUT, naming the file and line.
  */
 export async function readGitConfig(gitdir: string, env: NodeJS.ProcessEnv = process.env): Promise<Map<string, string>> {
+  return readGitConfigSync(gitdir, env);
+}
+
+/** `readGitConfig` without the async hop, for the object writer (storage/objects.ts), which asks once per operation. */
+export function readGitConfigSync(gitdir: string, env: NodeJS.ProcessEnv = process.env): Map<string, string> {
   const read = (path: string) => { try { return readFileSync(path, 'utf8'); } catch { return undefined; } };
   const realpath = (path: string) => { try { return realpathSync(path); } catch { return undefined; } };
   try {
