@@ -259,7 +259,11 @@ function checkPolicy(policy: LoadedPolicy, model: RegisteredModel, record: Model
 }
 
 /** What a plan learned of the model's version numbers, for the number cache once the commit exists. */
-interface Learned { model: string; numbers: Record<string, number>; existing?: ModelState; version: string }
+interface Learned {
+  model: string; numbers: Record<string, number>; existing?: ModelState; version: string;
+  /** Whether the policy the plan evaluated has an `on: register` automation (a registration changes no policy file). */
+  automates: boolean;
+}
 
 /** The plan: one commit with the version file (and the model file, for a new model). */
 async function planRegistration(snap: Snapshot, r: Registration, id: Identity, now: string, learn: (n: Learned) => void): Promise<Planned<Omit<RegisterResult, keyof WriteOutcome>>> {
@@ -280,7 +284,7 @@ async function planRegistration(snap: Snapshot, r: Registration, id: Identity, n
     record.number = r.number;
   }
   record.number ??= existing ? nextNumberOf(existing.record, existing.versions.size, Object.values(numbers)) : nextNumber(undefined, []);
-  learn({ model: name, numbers: { ...numbers, [version]: record.number }, existing, version });
+  learn({ model: name, numbers: { ...numbers, [version]: record.number }, existing, version, automates: (policy.doc.automations ?? []).some((a) => a.on === 'register') });
   const bad = schemaErrors('version', record) ?? (existing ? undefined : schemaErrors('model', modelRecord));
   if (bad) throw new RegistryError('BAD_INPUT', `The version record would be invalid: ${bad}.`, { model: name, version });
   checkPolicy(policy, modelRecord, record, previousRelease(existing, version));
@@ -327,7 +331,8 @@ export async function register(ctx: Context, input: RegisterInput): Promise<Regi
   let learned: Learned | undefined;
   const result: RegisterResult = await runWrite(ctx, input, (snap) => planRegistration(snap, r, id, now, (n) => { learned = n; }));
   if (result.commit && learned) await (await ctx.snapshotAt(result.commit)).keepNumbers(learned.model, learned.numbers, learned.existing, learned.version);
-  if (result.commit && !input.noAutomations && !input.branch) {
+  // Without an automation in the policy, the model is not read again at the new commit.
+  if (result.commit && !input.noAutomations && !input.branch && learned?.automates) {
     const automation = await runAutomation(ctx, result, input, id);
     if (automation) result.automation = automation;
   }
