@@ -130,8 +130,15 @@ export class ObjectStore implements ObjectReader {
     this.level ??= looseCompression(readGitConfigSync(this.gitdir, this.env));
     const tmp = join(dir, `tmp_obj_${process.pid}_${randomBytes(6).toString('hex')}`);
     try {
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(tmp, deflateSync(full, { level: this.level }), { mode: 0o444 });
+      const bytes = deflateSync(full, { level: this.level });
+      try {
+        writeFileSync(tmp, bytes, { mode: 0o444 });
+      } catch (e) {
+        // The fan-out folder is made when missing (a small repository has few), not asked for each time.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(tmp, bytes, { mode: 0o444 });
+      }
       renameSync(tmp, file);
     } catch (e) {
       try { unlinkSync(tmp); } catch { /* never written */ }

@@ -4,8 +4,8 @@
  * rename the lock over the ref. Native git and other modelreg processes respect the lock.
  * `gitdir` is a worktree's own gitdir; shared refs are read and written in the common one.
  */
-import { readFileSync } from 'node:fs';
-import { appendFile, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 
 /** Small files (refs, HEAD) are read synchronously: a thread-pool round trip costs more than the read. */
 function readSmall(path: string): string | undefined {
@@ -95,12 +95,14 @@ const ZERO = '0'.repeat(40);
  * Throws CONFLICT when the ref moved meanwhile or another process holds `<ref>.lock`.
  */
 export async function compareAndSwapRef(gitdir: string, ref: string, expected: string | undefined, next: string, reflog: { who: Person; message: string }): Promise<void> {
+  // Synchronous file steps: a dozen thread-pool round trips (lock, check, write, rename, two
+  // reflogs) cost more than the work on a loaded machine, and nothing else runs meanwhile.
   const refPath = join(refDir(gitdir, ref), ref);
   const lockPath = `${refPath}.lock`;
-  await mkdir(dirname(refPath), { recursive: true });
-  let handle;
+  mkdirSync(dirname(refPath), { recursive: true });
+  let fd: number | undefined;
   try {
-    handle = await open(lockPath, 'wx');
+    fd = openSync(lockPath, 'wx');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new RegistryError('CONFLICT', `Another process is updating ${ref} (${lockPath} exists). Try again; if no git or modelreg process is running, remove that file.`, { ref, lock: lockPath });
@@ -113,14 +115,14 @@ export async function compareAndSwapRef(gitdir: string, ref: string, expected: s
     if (current !== expected) {
       throw new RegistryError('CONFLICT', `${ref} moved from ${expected?.slice(0, 12) ?? '(none)'} to ${current?.slice(0, 12) ?? '(none)'} while this change was prepared. Run the command again.`, { ref, expected, current });
     }
-    await handle.writeFile(`${next}\n`);
-    await handle.close();
-    handle = undefined;
-    await rename(lockPath, refPath);
+    writeFileSync(fd, `${next}\n`);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(lockPath, refPath);
     faultPoint('ref-updated');
   } catch (e) {
-    await handle?.close().catch(() => undefined);
-    await unlink(lockPath).catch(() => undefined);
+    if (fd !== undefined) { try { closeSync(fd); } catch { /* closed */ } }
+    try { unlinkSync(lockPath); } catch { /* gone */ }
     throw e;
   }
   const w = reflog.who;
@@ -128,8 +130,8 @@ export async function compareAndSwapRef(gitdir: string, ref: string, expected: s
   const tzs = `${tz < 0 ? '-' : '+'}${String(Math.floor(Math.abs(tz) / 60)).padStart(2, '0')}${String(Math.abs(tz) % 60).padStart(2, '0')}`;
   const line = `${expected ?? ZERO} ${next} ${w.name} <${w.email}> ${w.timestamp} ${tzs}\t${reflog.message.split('\n')[0]}\n`;
   const logPath = join(refDir(gitdir, ref), 'logs', ref);
-  await mkdir(dirname(logPath), { recursive: true }).catch(() => undefined);
-  await appendFile(logPath, line).catch(() => undefined);
+  // A reflog that cannot be written is not a failed commit (the ref has moved).
+  try { mkdirSync(dirname(logPath), { recursive: true }); appendFileSync(logPath, line); } catch { /* no reflog */ }
   const head = await currentBranch(gitdir);
-  if (head === ref) await appendFile(join(gitdir, 'logs', 'HEAD'), line).catch(() => undefined);
+  if (head === ref) { try { appendFileSync(join(gitdir, 'logs', 'HEAD'), line); } catch { /* no reflog */ } }
 }
