@@ -3,6 +3,7 @@
  * trees (names that share prefixes, a file and a folder of similar names, large folders with one
  * change), the changed paths and blob ids are Git's.
  */
+import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ObjectStore } from '../../src/storage/objects.js';
@@ -90,6 +91,37 @@ describe('raw tree diff', () => {
       },
     ), { numRuns: 40 });
   }, 120_000);
+
+  it('adds an entry where the order of Git puts it, in folders of up to 400 entries whose ids hold any bytes', () => {
+    // Names that share prefixes and sort around '.', '/' (a folder) and '-'; ids of bytes that look like entries.
+    const name = fc.stringMatching(/^[a-c0-9.\- é]{1,6}$/).filter((n) => n !== '.' && n !== '..' && !n.includes('/'));
+    const idByte = fc.constantFrom(0x00, 0x20, 0x2f, 0x31, 0x34, 0x30, 0x61, 0x2e, 0xff);
+    const entry = fc.tuple(name, fc.boolean(), fc.array(idByte, { minLength: 20, maxLength: 20 }));
+    fc.assert(fc.property(
+      fc.uniqueArray(entry, { selector: ([n]) => n, maxLength: 400 }),
+      entry,
+      (entries, added) => {
+        fc.pre(!entries.some(([n]) => n === added[0]));
+        const key = ([n, t]: [string, boolean, number[]]) => Buffer.from(t ? `${n}/` : n);
+        const bytes = (list: Array<[string, boolean, number[]]>) => Buffer.concat([...list].sort((a, b) => Buffer.compare(key(a), key(b))).map(([n, t, id]) => Buffer.concat([Buffer.from(`${t ? '40000' : '100644'} ${n}\0`), Buffer.from(id)])));
+        const out = spliceRawTree(bytes(entries), [{ name: added[0], mode: added[1] ? '40000' : '100644', oid: Buffer.from(added[2]).toString('hex') }]);
+        expect(out.equals(bytes([...entries, added]))).toBe(true);
+      },
+    ), { numRuns: 1500 });
+  });
+
+  it('adds a version at the end, the start and the middle of a folder of 3,000, as git mktree orders it', async () => {
+    const dir = await makeRepo({ keep: 'x\n' });
+    const blob = git(dir, ['hash-object', '-w', 'keep']).stdout.trim();
+    const names = Array.from({ length: 3000 }, (_, i) => `1.${i}.0.yaml`);
+    const mktree = (list: string[]) => spawnSync('git', ['mktree'], { cwd: dir, input: list.map((n) => `100644 blob ${blob}\t${n}\n`).join(''), encoding: 'utf8' }).stdout.trim();
+    const store = new ObjectStore(`${dir}/.git`);
+    const base = mktree(names);
+    for (const added of ['1.3000.0.yaml', '2.0.0.yaml', '0.9.0.yaml', '1.1500.5.yaml', '1.2999.0.yaml-', 'z']) {
+      const out = spliceRawTree(treeBytes(store, base), [{ name: added, mode: '100644', oid: blob }]);
+      expect(out.equals(treeBytes(store, mktree([...names, added]))), added).toBe(true);
+    }
+  });
 
   it('finds an entry by a search for its name where a walk over the entries finds it, whatever bytes the ids hold', () => {
     // Ids made of the bytes a search could mistake for an entry: digits, spaces, NULs and the names themselves.
