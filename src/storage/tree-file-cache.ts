@@ -86,14 +86,10 @@ export function cachedTreeBytes(store: ObjectStore, oid: string | undefined, kee
   }
   const content = treeBytes(store, oid);
   if (keep && content.length >= MIN_BYTES && !existsSync(join(commonDir(store.gitdir), 'objects', oid.slice(0, 2), oid.slice(2)))) {
-    store1(store.gitdir, file, content);
+    writeCacheFile(file, content);
     stored.names.add(oid);
   }
   return content;
-}
-
-function store1(gitdir: string, file: string, content: Buffer): void {
-  writeCacheFile(file, content);
 }
 
 /** Removes the stored trees not in `keep` (and temporary files a killed writer left); returns how many. */

@@ -4,9 +4,8 @@
  * but when it answers, the value must be exactly what js-yaml reads with the core schema (and
  * what the yaml library reads): same keys in the same order, same strings, numbers and booleans.
  */
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { agrees as agreesWith } from './yaml-oracle.js';
+import { agrees as agreesWith, answeredOfMutations } from './yaml-oracle.js';
 import jsyaml from 'js-yaml';
 import { readPlainDocument } from '../../src/domain/plain-document.js';
 import { validateText } from '../../src/domain/validate.js';
@@ -77,19 +76,7 @@ describe('readPlainDocument', () => {
       '  - name: f9', '    type: double', '# comment', '', 'description: some words here', '  t: 1_000', '  t: ~', '  t: 1e5',
       '  t: 0b11dbaf', '  t: 007', '  t: 0.10', '  t: 2026-01-01T00:00:00Z', 'deprecated: true',
     ];
-    const lines = REAL.split('\n');
-    const line = fc.oneof({ arbitrary: fc.constantFrom(...tricky), weight: 1 }, { arbitrary: fc.constantFrom(...plausible), weight: 3 });
-    const mutation = fc.array(fc.tuple(fc.nat(lines.length + 4), line, fc.boolean()), { minLength: 1, maxLength: 4 });
-    let answered = 0;
-    fc.assert(fc.property(mutation, (edits) => {
-      const out = [...lines];
-      for (const [at, l, replace] of edits) {
-        const i = Math.min(at, out.length);
-        if (replace && i < out.length) out[i] = l;
-        else out.splice(i, 0, l);
-      }
-      if (agrees(out.join('\n'))) answered++;
-    }), { numRuns: 10000 });
+    const answered = answeredOfMutations(REAL.split('\n'), tricky, plausible, agrees);
     // The property is only worth something if the reader answered for many of the mutations.
     expect(answered).toBeGreaterThan(300);
   });

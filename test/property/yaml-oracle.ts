@@ -3,6 +3,7 @@
  * a text a plain reader accepts must parse to the same document with js-yaml (core schema) and
  * with the yaml library.
  */
+import fc from 'fast-check';
 import { expect } from 'vitest';
 import { parse } from 'yaml';
 import jsyaml from 'js-yaml';
@@ -32,4 +33,25 @@ export function agrees(read: (text: string) => unknown, text: string): boolean {
   expect(JSON.stringify(js), JSON.stringify(text)).toBe(mine);
   for (const doc of parsedJson(text)) expect(doc, JSON.stringify(text)).toBe(mine);
   return true;
+}
+
+/**
+ * Runs `check` on `lines` mutated 10,000 times: one to four lines from `tricky` (weight 1) or
+ * `plausible` (weight 3) inserted or put in place of a line. Returns how many mutations `check`
+ * answered for (true), so a test can require that the reader did not only decline.
+ */
+export function answeredOfMutations(lines: string[], tricky: string[], plausible: string[], check: (text: string) => boolean): number {
+  const line = fc.oneof({ arbitrary: fc.constantFrom(...tricky), weight: 1 }, { arbitrary: fc.constantFrom(...plausible), weight: 3 });
+  const mutation = fc.array(fc.tuple(fc.nat(lines.length + 4), line, fc.boolean()), { minLength: 1, maxLength: 4 });
+  let answered = 0;
+  fc.assert(fc.property(mutation, (edits) => {
+    const out = [...lines];
+    for (const [at, l, replace] of edits) {
+      const i = Math.min(at, out.length);
+      if (replace && i < out.length) out[i] = l;
+      else out.splice(i, 0, l);
+    }
+    if (check(out.join('\n'))) answered++;
+  }), { numRuns: 10000 });
+  return answered;
 }
