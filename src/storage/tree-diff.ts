@@ -191,15 +191,23 @@ export function diffRawTrees(a: Buffer, b: Buffer): RawChange[] {
 /** The names of a raw tree's entries with where each starts (no ids decoded: a folder of 10,000 versions in a few milliseconds). */
 export function rawNames(buf: Buffer): Array<{ name: string; offset: number }> {
   const out: Array<{ name: string; offset: number }> = [];
+  // One Latin-1 string of the whole tree, searched by String#indexOf: two Buffer#indexOf calls
+  // per entry went through Node's argument checks in V8's interpreter, about 5 ms for a folder
+  // of 2,000 versions. A name is the string's slice when it is ASCII (Latin-1 and UTF-8 agree).
+  const text = buf.toString('latin1');
   let i = 0;
-  while (i < buf.length) {
-    const { sp, nul } = entryMarks(buf, i);
-    if (nul + 21 > buf.length) break;
-    out.push({ name: buf.toString('utf8', sp + 1, nul), offset: i });
+  while (i < text.length) {
+    const sp = text.indexOf(' ', i);
+    const nul = sp < 0 ? -1 : text.indexOf('\0', sp + 1);
+    if (nul < 0 || nul + 21 > buf.length) break;
+    const name = text.slice(sp + 1, nul);
+    out.push({ name: NON_ASCII.test(name) ? buf.toString('utf8', sp + 1, nul) : name, offset: i });
     i = nul + 21;
   }
   return out;
 }
+
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /** The entry that starts at `offset` of a raw tree (an offset from `rawNames`). */
 /** Whether the entry at `offset` of a raw tree is a regular file (mode 100644 or 100755), without decoding it. */

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ObjectStore } from '../../src/storage/objects.js';
-import { changedFiles, diffRawTrees, findRawEntry, findRawEntryStart, spliceRawTree, treeBytes, type RawChange } from '../../src/storage/tree-diff.js';
+import { changedFiles, diffRawTrees, findRawEntry, findRawEntryStart, rawEntryAtOffset, rawNames, spliceRawTree, treeBytes, type RawChange } from '../../src/storage/tree-diff.js';
 import { writeTreeChanges } from '../../src/storage/write.js';
 import { cleanup, git, makeRepo } from '../helpers/repo.js';
 
@@ -182,5 +182,25 @@ describe('raw tree diff', () => {
       const key = (c: RawChange) => `${c.name}${(c.after ?? c.before)!.isTree ? '/' : ''}`;
       expect(diffRawTrees(build(a), build(b)).map(key).sort()).toEqual(want);
     }), { numRuns: 3000 });
+  });
+
+  it('lists the names and entry offsets git ls-tree lists, for ids full of spaces and NULs and names in UTF-8', async () => {
+    // rawNames scans a Latin-1 string of the tree: an id's bytes must not be taken for an entry's
+    // space or NUL, and a name outside ASCII must come back as UTF-8, not as Latin-1.
+    const names = ['1.0.0.yaml', 'a b.yaml', 'modèle.yaml', 'ünï cödé', '模型.yaml', 'x'];
+    const dir = await makeRepo(Object.fromEntries(names.map((n, i) => [n, `content ${i}\n`])));
+    const store = new ObjectStore(`${dir}/.git`);
+    const listed = git(dir, ['ls-tree', '-z', 'HEAD']).stdout.split('\0').filter(Boolean).map((l) => l.split('\t')[1]);
+    const tree = git(dir, ['rev-parse', 'HEAD^{tree}']).stdout.trim();
+    const buf = treeBytes(store, tree)!;
+    const got = rawNames(buf);
+    expect(got.map((e) => e.name)).toEqual(listed);
+    for (const { name, offset } of got) expect(rawEntryAtOffset(buf, offset).name).toBe(name);
+    // Ids made of spaces, NULs and mode digits, so the scan meets them inside ids; a truncated
+    // last entry is left out.
+    const ids = [...Array(40)].map((_, i) => Buffer.from([0x20, 0, 0x20, i, 0, 0x20, 0x31, 0x30, 0, 0x20, 0, 0, 0x20, 0x20, 0, 1, 2, 3, 0x20, 0]));
+    const raw = Buffer.concat(ids.map((id, i) => Buffer.concat([Buffer.from(`100644 v${String(i).padStart(2, '0')} é.yaml\0`, 'utf8'), id])));
+    expect(rawNames(raw).map((e) => e.name)).toEqual(ids.map((_, i) => `v${String(i).padStart(2, '0')} é.yaml`));
+    expect(rawNames(raw.subarray(0, raw.length - 5)).length).toBe(39);
   });
 });
