@@ -2,8 +2,8 @@
  * Rendering records as files: a `$schema` line so editors validate, keys in a fixed order,
  * maps whose order carries no meaning sorted, so the tool's output is stable.
  */
-import YAML from 'yaml';
 import { posix } from 'node:path';
+import { yamlLibrary } from './yaml-file.js';
 import type { ModelVersion, RegisteredModel, RegistryConfig } from './schema-types.js';
 import type { ResolvedConfig } from './state.js';
 
@@ -31,7 +31,9 @@ export function schemaRef(cfg: ResolvedConfig, file: string, schema: 'version' |
 }
 
 export function renderYaml(value: unknown, schemaPath?: string): string {
-  const body = YAML.stringify(value, { lineWidth: 0, indentSeq: true, aliasDuplicateObjects: false });
+  // The yaml library loads here, on first use: a `tag set` imports this module for
+  // `normalizeField` and, its edit done by a line scan, never loads it.
+  const body = yamlLibrary().stringify(value, { lineWidth: 0, indentSeq: true, aliasDuplicateObjects: false });
   return (schemaPath ? `# yaml-language-server: $schema=${schemaPath}\n` : '') + body;
 }
 

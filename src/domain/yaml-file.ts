@@ -4,16 +4,19 @@
  * not change, so a promotion's diff is the stage line and nothing else.
  */
 import { createRequire } from 'node:module';
-import { replaceTopLevelScalar } from './scan.js';
+import { editTopLevelMapEntry, removeTopLevelMap, replaceTopLevelScalar } from './scan.js';
 import type * as YamlLib from 'yaml';
 import type { Document, LineCounter, Node } from 'yaml';
 
 // The yaml library (comments, positions, edits) loads on first use: a read whose files all take
-// the fast path (validate.ts) never pays for it.
+// the fast path (validate.ts), and a write whose edits all take the quick path (`quickEdit`),
+// never pays for it.
 let lib: typeof YamlLib | undefined;
-function Y(): typeof YamlLib {
+/** The `yaml` library, loaded on first use (render.ts writes whole files with it). */
+export function yamlLibrary(): typeof YamlLib {
   return (lib ??= createRequire(import.meta.url)('yaml') as typeof YamlLib);
 }
+const Y = yamlLibrary;
 import { issue, type Issue } from './issues.js';
 
 /** Files larger than this are refused before parsing (a 50 MB file is an attack, not a model card). */
@@ -285,16 +288,27 @@ export function insertTopLevelAfter(text: string, after: string, key: string, va
 }
 
 /**
+ * The edits the writes make most — a stage line, one tag or alias, a whole `tags:` or `aliases:`
+ * mapping removed — by a line scan, when it can vouch for the document (src/domain/scan.ts);
+ * undefined otherwise. Loading the YAML library and parsing the file was most of a `tag set`'s
+ * own time. The result is what `applyOne` makes of the same edit (property-tested).
+ */
+function quickEdit(text: string, e: YamlEdit): string | undefined {
+  const [top, key] = e.path;
+  if (typeof top !== 'string' || (e.value !== undefined && typeof e.value !== 'string')) return undefined;
+  if (e.path.length === 1) return e.value === undefined ? removeTopLevelMap(text, top) : replaceTopLevelScalar(text, top, e.value);
+  if (e.path.length === 2 && typeof key === 'string') return editTopLevelMapEntry(text, top, key, e.value);
+  return undefined;
+}
+
+/**
  * Applies edits to a YAML file's text, keeping every other line as the person wrote it.
  * @example editYaml('stage: None # new\n', [{ path: ['stage'], value: 'Staging' }]) // 'stage: Staging # new\n'
  */
 export function editYaml(text: string, edits: YamlEdit[]): string {
   let out = text;
   for (const e of edits) {
-    // A top-level word replaced by a word (a transition's stage line) needs no YAML parser, and
-    // loading one is most of a transition's own time.
-    const quick = e.path.length === 1 && typeof e.path[0] === 'string' && typeof e.value === 'string' ? replaceTopLevelScalar(out, e.path[0], e.value) : undefined;
-    out = quick ?? applyOne(out, e);
+    out = quickEdit(out, e) ?? applyOne(out, e);
   }
   return out;
 }

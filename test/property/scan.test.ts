@@ -9,10 +9,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import jsyaml from 'js-yaml';
-import { replaceTopLevelScalar, scanVersionHead } from '../../src/domain/scan.js';
-import { editYaml, editYamlParsed } from '../../src/domain/yaml-file.js';
+import { editTopLevelMapEntry, removeTopLevelMap, replaceTopLevelScalar, scanVersionHead } from '../../src/domain/scan.js';
+import { editYaml, editYamlParsed, type YamlEdit } from '../../src/domain/yaml-file.js';
 import { renderYaml } from '../../src/domain/render.js';
 import { versionYaml } from '../helpers/repo.js';
+import { mutatedText } from './yaml-oracle.js';
 
 const REAL = versionYaml('churn', '1.2.0', 'Staging', 'description: |\n  Retrained on March data.\n  Better recall.\nmetrics:\n  auc: 0.91\ntags:\n  team: growth\n');
 
@@ -141,5 +142,98 @@ describe('scanVersionHead', () => {
       expect(quick, JSON.stringify({ text, key, value })).toBe(editYamlParsed(text, [{ path: [key], value }]));
     }), { numRuns: 3000 });
     expect(edited).toBeGreaterThan(200);
+  });
+});
+
+describe('editTopLevelMapEntry and removeTopLevelMap: one entry of a top-level block mapping (tags, aliases)', () => {
+  const MODEL = '# yaml-language-server: $schema=../../.modelreg/schemas/model.schema.json\nname: churn\ndescription: Churn classifier\nowners:\n  - alice@example.com\n  - bob@example.com\ntags:\n  team: risk\naliases:\n  champion: 1.1949.0\n  challenger: 1.2.0\ncreated:\n  at: 2025-12-31T23:59:59Z\n  by: alice@example.com\n';
+  /** What the YAML Document API makes of the edit, or undefined when it refuses the text. */
+  function oracle(text: string, edit: YamlEdit): string | undefined {
+    try {
+      return editYamlParsed(text, [edit]);
+    } catch {
+      return undefined;
+    }
+  }
+  /**
+   * The quick edit's answer for `edit`, checked against the oracle; true when it answered. A
+   * write edits a file it has read the record of, so only texts both parsers accept count (the
+   * scan does not look into the values of other keys, as `replaceTopLevelScalar` does not).
+   */
+  function sameAsParser(text: string, edit: YamlEdit): boolean {
+    const [parent, key] = edit.path as string[];
+    const quick = key === undefined ? removeTopLevelMap(text, parent) : editTopLevelMapEntry(text, parent, key, edit.value as string | undefined);
+    if (quick === undefined || parsed(text).length < 2) return false;
+    expect(quick, JSON.stringify({ text, edit })).toBe(oracle(text, edit));
+    // editYaml takes the quick path and so agrees too.
+    expect(editYaml(text, [edit])).toBe(quick);
+    return true;
+  }
+
+  it('sets, adds and removes entries as the Document API does', () => {
+    const cases: Array<[string, YamlEdit, string]> = [
+      [REAL, { path: ['tags', 'team'], value: 'ads' }, REAL.replace('  team: growth\n', '  team: ads\n')],
+      [REAL, { path: ['tags', 'bench'], value: '7' }, REAL.replace('  team: growth\n', '  team: growth\n  bench: "7"\n')],
+      [REAL, { path: ['tags', 'team'], value: undefined }, REAL.replace('tags:\n  team: growth\n', '')],
+      [REAL, { path: ['tags'], value: undefined }, REAL.replace('tags:\n  team: growth\n', '')],
+      [MODEL, { path: ['aliases', 'bench'], value: '1.1992.0' }, MODEL.replace('  challenger: 1.2.0\n', '  challenger: 1.2.0\n  bench: 1.1992.0\n')],
+      [MODEL, { path: ['aliases', 'champion'], value: undefined }, MODEL.replace('  champion: 1.1949.0\n', '')],
+      ['model: m\nversion: 1.0.0', { path: ['tags', 'a'], value: 'two words' }, 'model: m\nversion: 1.0.0\ntags:\n  a: two words\n'],
+    ];
+    for (const [text, edit, want] of cases) {
+      expect(oracle(text, edit), JSON.stringify(edit)).toBe(want);
+      expect(sameAsParser(text, edit), JSON.stringify(edit)).toBe(true);
+    }
+  });
+
+  it('declines what it cannot vouch for', () => {
+    const declined: Array<[string, YamlEdit]> = [
+      [REAL.replace('  team: growth', '  team: growth # owner'), { path: ['tags', 'a'], value: 'b' }],
+      [REAL.replace('  team: growth', '  # owner\n  team: growth'), { path: ['tags', 'a'], value: 'b' }],
+      [REAL.replace('tags:\n  team: growth', 'tags: {team: growth}'), { path: ['tags', 'a'], value: 'b' }],
+      [REAL.replace('tags:\n  team: growth', 'tags: &t\n  team: growth'), { path: ['tags', 'a'], value: 'b' }],
+      [REAL.replace('  team: growth', '  team: growth\n    more'), { path: ['tags', 'a'], value: 'b' }],
+      [REAL.replace('  team: growth', '  team: growth\n\n  other: x'), { path: ['tags', 'a'], value: 'b' }],
+      [REAL.replace('  team: growth', '  team: growth\n   other: x'), { path: ['tags', 'a'], value: 'b' }],
+      [REAL.replace('  team: growth', '  "team": growth'), { path: ['tags', 'a'], value: 'b' }],
+      [REAL.replace('  team: growth', '  true: growth'), { path: ['tags', 'a'], value: 'b' }],
+      [REAL.replace('  team: growth', '  team: growth\n  team: again'), { path: ['tags', 'a'], value: 'b' }],
+      [REAL.replace('  uri: s3://models/churn/1.2.0', '  uri: "s3://x\ntags:\n  a: b"'), { path: ['tags', 'a'], value: 'c' }],
+      [REAL, { path: ['tags', 'a'], value: "it's" }],
+      [REAL, { path: ['tags', 'a'], value: 'a: b' }],
+      [REAL, { path: ['tags', 'a'], value: '' }],
+      [REAL, { path: ['tags', 'a'], value: '-1' }],
+      [REAL, { path: ['tags', 'true'], value: 'x' }],
+      [REAL, { path: ['tags', 'absent'], value: undefined }],
+      ['# only a comment\n', { path: ['tags', 'a'], value: 'b' }],
+    ];
+    for (const [text, edit] of declined) {
+      const [parent, key] = edit.path as string[];
+      expect(key === undefined ? removeTopLevelMap(text, parent) : editTopLevelMapEntry(text, parent, key, edit.value as string | undefined), JSON.stringify({ text, edit })).toBeUndefined();
+    }
+  });
+
+  it('never disagrees with the Document API on mutated files', () => {
+    const tricky = ['tags:', 'tags: {}', 'tags: {a: b}', 'tags: # c', 'tags: &t', 'aliases:', '  - item', '- item', '  # comment', '# comment', '',
+      '    deeper: x', '  k:v', '  k:  v', '  k: v ', '\tk: v', '  k:\tv', '  "k": v', "  'k': v", '  true: x', '  null: x', '  1: x', '  k: v # c',
+      '  k: "a', 'b"', '  uri: "s3://x', "  k: 'it''s'", '  y: [a,', '  z]', '---', '...', 'description: |', '  tags:', 'description: "a', 'x: [a,',
+      '  k: *a', '  k: &a v', '  k: !!str v', '  ? k', '  : v', '  k:', '  k: a: b', '  k: a #b', '  k: -1', 'tags:x: 1', '  team: growth', '  team: risk'];
+    const plausible = ['tags:', 'aliases:', '  team: growth', '  bench: "7"', "  owner: 'ml team'", '  n: 1.0', '  env: prod', '  a.b/c: d', '  k:v: w',
+      '  champion: 1.2.0', '  challenger: 1.3.0-rc.1', 'stage: Staging', 'metrics:', '  auc: 0.9', 'owners:', '  - a@example.com', 'note: two words'];
+    const edit: fc.Arbitrary<YamlEdit> = fc.oneof(
+      fc.tuple(fc.constantFrom('tags', 'aliases', 'metrics', 'owners'), fc.constantFrom('team', 'bench', 'champion', 'a', 'n', 'k', 'new_key', 'a.b/c', 'k:v', 'true'),
+        fc.constantFrom<string | undefined>('v2', 'two words', '1.0', '1.2.0', '7', 'true', 'False', 'null', '0x1F', '0o17', '1e5', '1.5E+3', 'yes', 'a=b', 's3://b/x',
+          'x@y.z', '', ' lead', 'trail ', "it's", 'say "hi"', 'a: b', 'a #b', '-1', '.5', '@x', 'x\ny', undefined, undefined))
+        .map(([parent, key, value]) => ({ path: [parent, key], value })),
+      fc.constantFrom('tags', 'aliases', 'metrics', 'description').map((parent) => ({ path: [parent], value: undefined })),
+    );
+    let answered = 0;
+    for (const base of [REAL, MODEL]) {
+      fc.assert(fc.property(mutatedText(base.split('\n'), tricky, plausible), edit, (text, e) => {
+        if (sameAsParser(text, e)) answered++;
+      }), { numRuns: 4000 });
+    }
+    // The property is only worth something if the quick edit answered for many of the pairs.
+    expect(answered).toBeGreaterThan(600); // about 11 % of them, by measurement
   });
 });

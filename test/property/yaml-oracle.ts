@@ -1,7 +1,8 @@
 /**
  * The oracle of the plain readers' property tests (domain/plain-yaml.ts, domain/plain-document.ts):
  * a text a plain reader accepts must parse to the same document with js-yaml (core schema) and
- * with the yaml library.
+ * with the yaml library. The line mutations they run on real files serve the quick edits'
+ * property test too (scan.test.ts).
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
@@ -36,22 +37,30 @@ export function agrees(read: (text: string) => unknown, text: string): boolean {
 }
 
 /**
- * Runs `check` on `lines` mutated 10,000 times: one to four lines from `tricky` (weight 1) or
- * `plausible` (weight 3) inserted or put in place of a line. Returns how many mutations `check`
- * answered for (true), so a test can require that the reader did not only decline.
+ * `lines` mutated: one to four lines from `tricky` (weight 1) or `plausible` (weight 3) inserted
+ * or put in place of a line, joined with newlines.
  */
-export function answeredOfMutations(lines: string[], tricky: string[], plausible: string[], check: (text: string) => boolean): number {
+export function mutatedText(lines: string[], tricky: string[], plausible: string[]): fc.Arbitrary<string> {
   const line = fc.oneof({ arbitrary: fc.constantFrom(...tricky), weight: 1 }, { arbitrary: fc.constantFrom(...plausible), weight: 3 });
-  const mutation = fc.array(fc.tuple(fc.nat(lines.length + 4), line, fc.boolean()), { minLength: 1, maxLength: 4 });
-  let answered = 0;
-  fc.assert(fc.property(mutation, (edits) => {
+  return fc.array(fc.tuple(fc.nat(lines.length + 4), line, fc.boolean()), { minLength: 1, maxLength: 4 }).map((edits) => {
     const out = [...lines];
     for (const [at, l, replace] of edits) {
       const i = Math.min(at, out.length);
       if (replace && i < out.length) out[i] = l;
       else out.splice(i, 0, l);
     }
-    if (check(out.join('\n'))) answered++;
+    return out.join('\n');
+  });
+}
+
+/**
+ * Runs `check` on `lines` mutated 10,000 times (see `mutatedText`). Returns how many mutations
+ * `check` answered for (true), so a test can require that the reader did not only decline.
+ */
+export function answeredOfMutations(lines: string[], tricky: string[], plausible: string[], check: (text: string) => boolean): number {
+  let answered = 0;
+  fc.assert(fc.property(mutatedText(lines, tricky, plausible), (text) => {
+    if (check(text)) answered++;
   }), { numRuns: 10000 });
   return answered;
 }
