@@ -49,6 +49,8 @@ export function warmCodeCache(root) {
     ['-C', repo, 'show', 'demo', '1.0.0'],
     ['-C', repo, 'resolve', 'models:/demo/latest'],
     ['-C', repo, 'transition', 'demo', '1.0.0', 'Staging'],
+    ['-C', repo, 'tag', 'set', 'demo', '1.0.0', 'team=build'],
+    ['-C', repo, 'alias', 'set', 'demo', 'candidate', '1.1.0'],
     ['-C', repo, 'resolve', 'models:/demo/Staging', '--json'],
     ['-C', repo, 'history', 'demo'],
     ['-C', repo, 'check'],

@@ -1,7 +1,8 @@
 /**
  * A command under a policy without guards or monitors never initialises cel-js or
  * jsonpath-rfc9535 (issue 16: about 4 ms of every write and check); one with them does, and
- * decides the same. Two probes, each able to fail:
+ * decides the same. A tag or alias write of a plain mapping never initialises the yaml library.
+ * Two probes, each able to fail:
  * - the CLI bundle (what a user runs): a copy of dist/cli/modelreg.cjs whose esbuild module
  *   initialiser (`__esm`) reports each module it runs, as /work/trace/inits.sh does;
  * - the library (dist/, unbundled ES modules): a Node resolve hook that reports each module
@@ -110,6 +111,39 @@ describe('the CLI initialises cel-js and jsonpath only for a policy that uses th
     const r = await run(monitored, ['transition', 'churn', '1.0.0', 'Staging']);
     expect(r.code, r.stderr).toBe(0);
     expect(uses(r.inits, JSONPATH)).toBe(true);
+  });
+});
+
+describe('tag and alias writes edit their mapping by a line scan', () => {
+  it('set and remove tags and aliases without initialising the yaml library, with the lines the Document API writes', async () => {
+    const dir = await registry(PLAIN);
+    const file = (path: string) => readFile(join(dir, path), 'utf8');
+    const version = await file('registry/churn/versions/1.0.0.yaml');
+    const model = await file('registry/churn/model.yaml');
+    const steps: Array<[string[], string, string]> = [
+      [['tag', 'set', 'churn', '1.0.0', 'team=ml', 'n=1.0'], 'registry/churn/versions/1.0.0.yaml', `${version}tags:\n  team: ml\n  n: "1.0"\n`],
+      [['tag', 'set', 'churn', '1.0.0', 'team=growth'], 'registry/churn/versions/1.0.0.yaml', `${version}tags:\n  team: growth\n  n: "1.0"\n`],
+      [['tag', 'delete', 'churn', '1.0.0', 'n'], 'registry/churn/versions/1.0.0.yaml', `${version}tags:\n  team: growth\n`],
+      [['tag', 'delete', 'churn', '1.0.0', 'team'], 'registry/churn/versions/1.0.0.yaml', version],
+      [['alias', 'set', 'churn', 'champion', '1.0.0'], 'registry/churn/model.yaml', `${model}aliases:\n  champion: 1.0.0\n`],
+      [['alias', 'set', 'churn', 'challenger', '1.1.0'], 'registry/churn/model.yaml', `${model}aliases:\n  champion: 1.0.0\n  challenger: 1.1.0\n`],
+      [['alias', 'delete', 'churn', 'champion'], 'registry/churn/model.yaml', `${model}aliases:\n  challenger: 1.1.0\n`],
+      [['alias', 'delete', 'churn', 'challenger'], 'registry/churn/model.yaml', model],
+    ];
+    for (const [args, path, want] of steps) {
+      const r = await run(dir, args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(r.inits.length, args.join(' ')).toBeGreaterThan(20);
+      expect(uses(r.inits, 'node_modules/yaml/'), args.join(' ')).toBe(false);
+      expect(await file(path), args.join(' ')).toBe(want);
+    }
+    // A comment in the mapping is the Document API's to keep: the yaml library edits that file.
+    await writeFile(join(dir, 'registry/churn/versions/1.1.0.yaml'), `${await file('registry/churn/versions/1.1.0.yaml')}tags:\n  team: ml # owner\n`);
+    spawnSync('git', ['commit', '-qam', 'a comment'], { cwd: dir });
+    const commented = await run(dir, ['tag', 'set', 'churn', '1.1.0', 'env=prod']);
+    expect(commented.code, commented.stderr).toBe(0);
+    expect(uses(commented.inits, 'node_modules/yaml/')).toBe(true);
+    expect(await file('registry/churn/versions/1.1.0.yaml')).toContain('tags:\n  team: ml # owner\n  env: prod\n');
   });
 });
 
