@@ -12,6 +12,10 @@
  * undefined, and the caller parses and validates the file. It does not check that the rest of
  * the file is valid: `list` reads these three fields only; `check`, `show` and every write
  * validate whole files.
+ *
+ * The same scan lets the everyday writes edit without the YAML parser (yaml-file.ts `editYaml`):
+ * a top-level word replaced, one entry of a top-level block mapping (`tags:`, `aliases:`) set or
+ * removed, such a mapping removed; each equal to the parser's edit (property-tested) or declined.
  */
 import { MODEL_NAME, SEMVER } from './schema-patterns.js';
 

@@ -3,7 +3,8 @@
  * listing uses instead of a YAML parse. It may decline (the caller then parses and validates),
  * but when it answers, the answer must be what a YAML parser reads: checked against both
  * parsers modelreg uses (yaml and js-yaml) on real files and on thousands of mutations built
- * from YAML's tricky corners.
+ * from YAML's tricky corners. The quick edits built on the scan (a top-level word, one entry of
+ * a tags or aliases mapping) must produce exactly what the YAML Document API edit produces.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
