@@ -64,7 +64,9 @@ async function repairAfterCrash(ctx: Context, store: ObjectStore, ref: string): 
 }
 
 async function snapshotAtCommit(ctx: Context, store: ObjectStore, commit: string | undefined): Promise<Snapshot> {
-  const snap = ctx.snapshot(store, commit, commit ? (await store.readCommit(commit)).tree : undefined);
+  // The checkout may serve a read of every version file (the first registration of a clone:
+  // BulkLister.numbersOf); each file is taken only when it hashes to the blob id in the tree.
+  const snap = ctx.snapshot(store, commit, commit ? (await store.readCommit(commit)).tree : undefined, ctx.repo.dir);
   // A failed write leaves nothing behind, caches included; a committed one stores what it learned (register.ts).
   snap.keepDerived = false;
   return snap;

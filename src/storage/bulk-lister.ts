@@ -5,7 +5,7 @@
  */
 import type { ModelVersion, RegisteredModel } from '../domain/state.js';
 import type { TreeEntry } from './objects.js';
-import { scanVersionHead, type VersionHead } from '../domain/scan.js';
+import { scanTopLevel, scanVersionHead, type VersionHead } from '../domain/scan.js';
 import type { CheckoutReader } from './head-worker.js';
 import { decodeOrUndefined, pathMismatch, type ModelLocation, type TreeReader } from './tree-reader.js';
 
@@ -15,6 +15,12 @@ export interface ModelStages {
   /** version → stage */
   stages: Record<string, string>;
 }
+
+/** Text in which a YAML mapping may have the key `number`: written out, or escaped in a quoted key. */
+const MAY_HOLD_NUMBER = /number|\\/;
+const NUMBER_KEY: ReadonlySet<string> = new Set(['number']);
+/** A number the schema allows, as the line scan reports it: 1 to 999,999,999 in decimal (others are parsed, and validated against the schema's 2^31 - 1). */
+const PLAIN_NUMBER = /^[1-9][0-9]{0,8}$/;
 
 export class BulkLister {
   private checkout?: CheckoutReader;
@@ -101,6 +107,34 @@ export class BulkLister {
         stages[head.version] = head.stage;
       }
       out.push({ record: w.model, stages });
+    }
+    return out;
+  }
+
+  /**
+   * Every numbered version's MLflow number (version → number) of one model folder, when no cache
+   * knows them (a registration in a fresh clone): a version file whose text cannot spell a
+   * `number` key (it holds neither "number" nor a backslash, which an escaped key would need) has
+   * none; in the others a plain `number:` the line scan vouches for is read from the line, and a
+   * file the scan cannot vouch for is parsed (`parse`: in full, validated). Parsing every file
+   * took 2.6 s and 205 MB for the first registration in a model of 10,000 versions.
+   */
+  async numbersOf(loc: ModelLocation, parse: (version: string) => number | undefined): Promise<Record<string, number>> {
+    const { CheckoutReader } = await import('./head-worker.js');
+    this.checkout ??= new CheckoutReader(this.worktree);
+    const out: Record<string, number> = {};
+    const vdir = this.store.readTreeSync(loc.tree).find((e) => e.path === 'versions' && e.type === 'tree');
+    for (const e of vdir ? this.store.readTreeSync(vdir.oid) : []) {
+      if (!e.path.endsWith('.yaml')) continue;
+      const text = e.type === 'blob' && e.mode !== '120000' ? this.bulkText(`${loc.dir}/versions/${e.path}`, e.oid) : undefined;
+      if (text !== undefined && !MAY_HOLD_NUMBER.test(text)) continue;
+      const version = e.path.slice(0, -5);
+      // A plain `number: 12` the line scan vouches for (an imported model's every file has one).
+      const top = text === undefined ? undefined : scanTopLevel(text, NUMBER_KEY);
+      const scanned = top?.get('number')?.value;
+      if (top && scanned === undefined) continue;
+      const n = scanned !== undefined && PLAIN_NUMBER.test(scanned) ? Number(scanned) : parse(version);
+      if (n !== undefined) out[version] = n;
     }
     return out;
   }

@@ -221,7 +221,8 @@ export class ModelReader {
   /**
    * Every numbered version's MLflow number (version → number), for the next number of a
    * registration: from the cache by the folder's tree id, else from the same folder's entry at
-   * the parent commit and the files that differ, else from every version file (once per clone).
+   * the parent commit and the files that differ, else from a scan of every version file (once per
+   * clone; only a file that may hold a number is parsed: BulkLister.numbersOf).
    */
   async numbers(m: ModelState, persist = true): Promise<Record<string, number>> {
     const all = () => {
@@ -235,7 +236,8 @@ export class ModelReader {
     const cache = FolderCache.numbers(this.store.gitdir);
     const hit = cache.get(loc.tree);
     if (hit) return hit;
-    const numbers = (await this.fromParent(m, loc, (tree) => cache.get(tree), (v) => v.record.number)) ?? all();
+    const numbers = (await this.fromParent(m, loc, (tree) => cache.get(tree), (v) => v.record.number))
+      ?? (await this.bulk.numbersOf(loc, (version) => m.versions.get(version)?.record.number));
     if (persist) cache.set(loc.tree, numbers);
     return numbers;
   }

@@ -195,7 +195,9 @@ function applyDelta(base: Buffer, delta: Buffer, alloc: (size: number) => Buffer
       if (off + len > base.length || o + len > size) throw new Error('a delta copy reaches outside its base or result');
       // Native copies, never a byte loop here: a byte loop spends V8's budget for this function
       // so fast that a point read (a dozen deltas of a version file) had it compiled by TurboFan,
-      // and the process waited for that compile (about 10 ms) before it could exit.
+      // and the process waited for that compile (about 10 ms) before it could exit. Byte loops
+      // switched on after the first 256 deltas were slower too, once compiled: a first walk at
+      // 2k 5,950 -> 6,205 M instructions, a read of 10,000 version files 1,895 -> 1,959 M.
       base.copy(out, o, off, off + len);
       o += len;
     } else if (op) {

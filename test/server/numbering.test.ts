@@ -3,7 +3,7 @@
  * reused after a delete, recorded in the version file; `renumber` numbers an existing
  * registry in commit order in one commit; `check --base` refuses a changed number.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +48,40 @@ describe('at registration', () => {
     await reg.register({ model: 'other', artifact: 's3://o' });
     expect(await numberIn(dir, V('other', '1.0.0'))).toBe(1);
   });
+});
+
+describe('the first registration of a clone (no cache of numbers)', () => {
+  // Each way a version file may spell its number, as the one that holds the highest: the next
+  // number must be past it. The line scan reads plain ones; what it cannot vouch for is parsed.
+  const spellings: Record<string, (n: number) => string> = {
+    plain: (n) => versionYaml('m', '1.4.0', 'None', `number: ${n}\n`),
+    'with a comment': (n) => versionYaml('m', '1.4.0', 'None', `number: ${n}   # from MLflow\n`),
+    'quoted key': (n) => versionYaml('m', '1.4.0', 'None', `"number": ${n}\n`),
+    'escaped key': (n) => versionYaml('m', '1.4.0', 'None', `"\\u006Eumber": ${n}\n`),
+    'flow mapping': (n) => `{model: m, version: 1.4.0, stage: None, number: ${n}, artifact: {uri: "s3://x"}, created: {at: "2024-01-01T00:00:00Z", by: ada@example.com}}\n`,
+    // Lines that look like a number but are text (a scan that took them would answer 100).
+    'after a block scalar': (n) => versionYaml('m', '1.4.0', 'None', `description: |\n  number: 99\nnumber: ${n}\n`),
+    'after a quoted text of two lines': (n) => versionYaml('m', '1.4.0', 'None', `description: "retrained,\n number: 99"\nnumber: ${n}\n`),
+  };
+  for (const [how, file] of Object.entries(spellings)) {
+    it(`finds the highest number where the file spells it as: ${how}`, async () => {
+      const dir = await makeRepo({
+        'modelreg.yaml': CONFIG_YAML,
+        'registry/m/model.yaml': modelYaml('m'),
+        [V('m', '1.0.0')]: versionYaml('m', '1.0.0', 'None', 'number: 2\n'),
+        [V('m', '1.1.0')]: versionYaml('m', '1.1.0', 'None', 'description: the number of trees is 900\n'),
+        [V('m', '1.2.0')]: versionYaml('m', '1.2.0'),
+        [V('m', '1.3.0')]: versionYaml('m', '1.3.0', 'None', 'number: 5\n'),
+        [V('m', '1.4.0')]: file(40),
+      });
+      expect(YAML.parse(file(40))).toMatchObject({ number: 40, version: '1.4.0' });
+      // An uncommitted edit in the checkout is not the registry: its number is not counted.
+      await writeFile(join(dir, V('m', '1.0.0')), versionYaml('m', '1.0.0', 'None', 'number: 900\n'));
+      const reg = await openRegistry({ dir, identity: ADA, now: fixedClock('2024-03-01T09:00:00Z').now, env: {} });
+      const r = await reg.register({ model: 'm', artifact: 's3://next' });
+      expect(await numberIn(dir, V('m', r.version))).toBe(41);
+    });
+  }
 });
 
 describe('renumber', () => {
