@@ -1,6 +1,6 @@
 /**
  * History at depth (issue 16): the walk is a stream, so it never runs out of memory however long
- * the history is, and the event index (.git/modelreg/events-v3) never changes an answer: deleted,
+ * the history is, and the event index (.git/modelreg/events-v4) never changes an answer: deleted,
  * corrupted or extended by a later commit, history reads the same as a cold derivation.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import { ADA, CONFIG_YAML, ROOT, cleanup, commitFiles, git, headCommit, makeRepo
 afterAll(cleanup);
 
 const POLICY = readFileSync(join(ROOT, 'policies', 'default.yaml'), 'utf8');
-const INDEX = (dir: string) => join(dir, '.git', 'modelreg', 'events-v3');
+const INDEX = (dir: string) => join(dir, '.git', 'modelreg', 'events-v4');
 const BASE = 1767225600;
 
 /**
@@ -173,26 +173,27 @@ describe('event index, small', () => {
 
 describe('event index, many models', () => {
   it('history MODEL skips a segment whose header names other models only, and reads one that names it', async () => {
-    const dir = await makeRepo({ 'modelreg.yaml': CONFIG_YAML, 'policies/default.yaml': POLICY, 'registry/a/model.yaml': modelYaml('a'), 'registry/b/model.yaml': modelYaml('b') });
-    await commitFiles(dir, { 'registry/a/versions/1.0.0.yaml': versionYaml('a', '1.0.0') }, 'a 1.0.0');
+    const { dir, expected } = deepRepo(300);
     const reg = async () => openRegistry({ dir, identity: ADA });
-    expect((await (await reg()).history({ model: 'a' })).entries.map((e) => e.subject)).toEqual(['a 1.0.0', 'initial files']);
-    // Three commits of b only, indexed in a segment of their own (they are read on top of the stored one).
-    for (let i = 0; i < 3; i++) await commitFiles(dir, { [`registry/b/versions/1.${i}.0.yaml`]: versionYaml('b', `1.${i}.0`) }, `b 1.${i}.0`);
-    const wantB = ['b 1.2.0', 'b 1.1.0', 'b 1.0.0', 'initial files'];
-    expect((await (await reg()).history({ model: 'b' })).entries.map((e) => e.subject)).toEqual(wantB);
+    const wantBig = expected.map(([c]) => c);
+    expect((await (await reg()).history({ model: 'big' })).entries.map((e) => e.commit)).toEqual(wantBig);
+    // Three commits of side only, indexed in a segment of their own (the one they lead to is too large to take them in).
+    for (let i = 0; i < 3; i++) await commitFiles(dir, { [`registry/side/versions/2.${i}.0.yaml`]: versionYaml('side', `2.${i}.0`) }, `side 2.${i}.0`);
+    const wantSide = (await (await reg()).history({ model: 'side' })).entries.map((e) => e.subject);
+    expect(wantSide.slice(0, 4)).toEqual(['side 2.2.0', 'side 2.1.0', 'side 2.0.0', 'register side 290']);
     const tip = headCommit(dir);
     const file = join(INDEX(dir), `${tip}.ndjson`);
     const text = readFileSync(file, 'utf8');
-    const header = JSON.parse(text.split('\n')[0]);
-    expect(header).toMatchObject({ head: tip, count: 3, models: ['b'] });
-    // Damage the records under an intact header: history of a never reads them (the file stays
-    // as it is), history of b does (it derives the commits again and rewrites the segment).
+    const header = JSON.parse(text.split('\n')[0]) as { models: Record<string, number[]> };
+    expect(header).toMatchObject({ head: tip, count: 3 });
+    expect(Object.keys(header.models)).toEqual(['side']);
+    // Damage the records under an intact header: history of big never reads them (the file stays
+    // as it is), history of side does (it derives the commits again and rewrites the segment).
     const damaged = `${text.split('\n')[0]}\n${'{"c":"junk"}\n'.repeat(3)}`;
     writeFileSync(file, damaged);
-    expect((await (await reg()).history({ model: 'A' })).entries.map((e) => e.subject)).toEqual(['a 1.0.0', 'initial files']);
+    expect((await (await reg()).history({ model: 'BIG' })).entries.map((e) => e.commit)).toEqual(wantBig);
     expect(readFileSync(file, 'utf8')).toBe(damaged);
-    expect((await (await reg()).history({ model: 'b' })).entries.map((e) => e.subject)).toEqual(wantB);
+    expect((await (await reg()).history({ model: 'side' })).entries.map((e) => e.subject)).toEqual(wantSide);
     expect(readFileSync(file, 'utf8')).toBe(text);
   });
 });
