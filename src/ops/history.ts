@@ -16,7 +16,8 @@ import { CommitEventReader } from '../storage/commit-events.js';
 import { EventIndex, type IndexedCommit } from '../storage/event-index.js';
 import type { CommitInfo } from '../storage/objects.js';
 import { parseDateArg, resolveCommitish } from '../storage/history.js';
-import type { Snapshot } from '../storage/snapshot.js';
+import { Snapshot } from '../storage/snapshot.js';
+import { ParsedCache } from '../storage/cache.js';
 import { ObjectDatabase } from '../storage/odb.js';
 import { ObjectStore } from '../storage/objects.js';
 import type { Context } from './context.js';
@@ -72,7 +73,9 @@ export function indexedHistory(snap: Snapshot, stopAt?: string, model?: string, 
   // A pack index of a few MB is read whole at once: a walk looks up several objects a commit,
   // and 64 lookups on disk first (a `--limit 20` makes about that many) took 1,100 reads.
   const store = new ObjectStore(snap.store.gitdir, new ObjectDatabase(snap.store.gitdir, process.env, WALK_CACHE_BYTES, { recycleTrees: true, cacheEntries: 1024, bulkMaxBytes: 16 * 1024 * 1024, lazyIndexBytes: 4 * 1024 * 1024 }));
-  const walkSnap = snap.at(snap.commit, snap.tree, store);
+  // And parses files into a bounded cache of its own: a walk of every commit meets every version
+  // of every model.yaml, and the context's cache keeps all it is given.
+  const walkSnap = new Snapshot(store, snap.commit, snap.tree, new ParsedCache(WALK_PARSED_PER_KIND), snap.persisted);
   const reader = new CommitEventReader(store, walkSnap);
   const walk = (derive: (c: CommitInfo) => Promise<RegistryEvent[]>) => EventIndex.open(store.gitdir).walk(store, snap.commit, derive, stopAt, model);
   if (!smallYoungGeneration) return walk((c) => reader.events(c));
@@ -84,6 +87,8 @@ export function indexedHistory(snap: Snapshot, stopAt?: string, model?: string, 
 }
 
 const WALK_CACHE_BYTES = 8 * 1024 * 1024;
+/** Parsed files of each kind the walk keeps (a commit reads its model.yaml twice, once a side). */
+const WALK_PARSED_PER_KIND = 1024;
 
 /**
  * Keeps V8's young generation at its starting size while a walk derives events. V8 doubles it
