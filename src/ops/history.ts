@@ -42,8 +42,9 @@ export interface HistoryInput {
   /** Start from this ref instead of the registry branch. */
   ref?: string;
   /**
-   * Keep V8's young generation at its starting size while the walk derives events (a first walk
-   * of thousands of commits: about 30-40 MB less peak memory, 5-10 % more CPU). It sets a V8 flag
+   * Keep V8's young generation at its starting size, and bound its old generation's growth, while
+   * the walk derives events (a first walk of thousands of commits: about 30-40 MB less peak
+   * memory, 5-10 % more CPU; see HEAP_GROWING_PERCENT). It sets a V8 flag
    * for the whole process, and puts V8's default back after: for a process that runs the walk
    * alone, as the CLI does; not in a server that sets its own.
    */
@@ -79,7 +80,7 @@ export function indexedHistory(snap: Snapshot, stopAt?: string, model?: string, 
   const reader = new CommitEventReader(store, walkSnap);
   const walk = (derive: (c: CommitInfo) => Promise<RegistryEvent[]>) => EventIndex.open(store.gitdir).walk(store, snap.commit, derive, stopAt, model);
   if (!smallYoungGeneration) return walk((c) => reader.events(c));
-  const young = new SmallYoungGeneration();
+  const young = new WalkHeap();
   return young.around(walk((c) => {
     young.start();
     return reader.events(c);
@@ -114,7 +115,8 @@ const WALK_PARSED_PER_KIND = 1024;
  */
 const HEAP_GROWING_PERCENT = 200;
 
-class SmallYoungGeneration {
+/** The walk's V8 heap settings (above), set at the first commit derived and put back after the walk. */
+class WalkHeap {
   private on = false;
   /** Called for each commit derived: from the first (V8 grows the young generation within the first few hundred). */
   start(): void {

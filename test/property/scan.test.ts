@@ -14,7 +14,7 @@ import { editTopLevelMapEntry, removeTopLevelMap, replaceTopLevelScalar, scanVer
 import { editYaml, editYamlParsed, type YamlEdit } from '../../src/domain/yaml-file.js';
 import { renderYaml } from '../../src/domain/render.js';
 import { versionYaml } from '../helpers/repo.js';
-import { mutatedText } from './yaml-oracle.js';
+import { mutate, mutatedText } from './yaml-oracle.js';
 
 const REAL = versionYaml('churn', '1.2.0', 'Staging', 'description: |\n  Retrained on March data.\n  Better recall.\nmetrics:\n  auc: 0.91\ntags:\n  team: growth\n');
 
@@ -30,17 +30,6 @@ function parsed(text: string): Array<Record<string, unknown>> {
     }
   }
   return out;
-}
-
-/** `lines` with each [at, line, replace] edit applied (a line inserted, or put in place of line `at`), joined. */
-function mutate(lines: string[], edits: Array<[number, string, boolean]>): string {
-  const out = [...lines];
-  for (const [at, line, replace] of edits) {
-    const i = Math.min(at, out.length);
-    if (replace && i < out.length) out[i] = line;
-    else out.splice(i, 0, line);
-  }
-  return out.join('\n');
 }
 
 function agrees(text: string): void {

@@ -42,15 +42,18 @@ export function agrees(read: (text: string) => unknown, text: string): boolean {
  */
 export function mutatedText(lines: string[], tricky: string[], plausible: string[]): fc.Arbitrary<string> {
   const line = fc.oneof({ arbitrary: fc.constantFrom(...tricky), weight: 1 }, { arbitrary: fc.constantFrom(...plausible), weight: 3 });
-  return fc.array(fc.tuple(fc.nat(lines.length + 4), line, fc.boolean()), { minLength: 1, maxLength: 4 }).map((edits) => {
-    const out = [...lines];
-    for (const [at, l, replace] of edits) {
-      const i = Math.min(at, out.length);
-      if (replace && i < out.length) out[i] = l;
-      else out.splice(i, 0, l);
-    }
-    return out.join('\n');
-  });
+  return fc.array(fc.tuple(fc.nat(lines.length + 4), line, fc.boolean()), { minLength: 1, maxLength: 4 }).map((edits) => mutate(lines, edits));
+}
+
+/** `lines` with each [at, line, replace] edit applied (a line inserted, or put in place of line `at`), joined. */
+export function mutate(lines: string[], edits: Array<[number, string, boolean]>): string {
+  const out = [...lines];
+  for (const [at, line, replace] of edits) {
+    const i = Math.min(at, out.length);
+    if (replace && i < out.length) out[i] = line;
+    else out.splice(i, 0, line);
+  }
+  return out.join('\n');
 }
 
 /**
