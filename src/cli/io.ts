@@ -51,6 +51,12 @@ export function keyValue(kind: string) {
   };
 }
 
+/** `--limit 20`: a whole number of at least 1; anything else is refused (exit 2), not ignored. */
+export function positiveInt(value: string): number {
+  if (!/^[1-9][0-9]*$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError(`expected a whole number of at least 1, got '${value}'`);
+  return Number(value);
+}
+
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }

@@ -174,6 +174,9 @@ describe('CLI: refusals by exit code and message, and nothing committed', () => 
     ['an unknown bump', ['register', 'churn', '--artifact', 's3://x', '--bump', 'huge'], /Invalid bump "huge"/],
     ['a missing --artifact', ['register', 'churn'], /--artifact/],
     ['an invalid URI', ['resolve', 'churn/1.0.0'], /Invalid model URI "churn\/1\.0\.0"/],
+    ['a history --limit that is not a number', ['history', 'churn', '--limit', 'x'], /--limit <n>' argument 'x' is invalid\. expected a whole number of at least 1/],
+    ['a history --limit of 0', ['history', 'churn', '--limit', '0'], /expected a whole number of at least 1, got '0'/],
+    ['a search --limit that is a fraction', ['search', '--limit', '2.5'], /expected a whole number of at least 1, got '2\.5'/],
   ])('%s exits 2', async (_why, args, message) => {
     const dir = shared;
     const before = await fingerprint(dir);

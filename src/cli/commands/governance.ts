@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { afterWrite, context, globals, json, out, writeOptions } from '../io.js';
+import { afterWrite, context, globals, json, out, positiveInt, writeOptions } from '../io.js';
 import { exitFor } from '../errors.js';
 
 export function governanceCommands(program: Command): void {
@@ -70,7 +70,7 @@ export function governanceCommands(program: Command): void {
     .argument('[filter]', 'CEL over version and model, e.g. \'version.stage == "Production" && version.metrics.auc > 0.9\'')
     .option('--order-by <field>', 'a version field: metrics.auc, created.at, version, model', 'created.at')
     .option('--desc', 'descending order')
-    .option('--limit <n>', 'at most n results', (v) => Number(v))
+    .option('--limit <n>', 'at most n results', positiveInt)
     .option('--at <ref|date>', 'the registry as it was at a ref or date')
     .action(async (filter: string | undefined, o, cmd: Command) => {
       const ctx = await context(cmd);

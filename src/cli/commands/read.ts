@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { bufferedStdout, context, globals, json, out } from '../io.js';
+import { bufferedStdout, context, globals, json, out, positiveInt } from '../io.js';
 
 export function readCommands(program: Command): void {
   program.command('list')
@@ -70,7 +70,7 @@ export function readCommands(program: Command): void {
     .description('what happened, newest first: registrations, transitions, approvals, alias moves, rollbacks')
     .argument('[model]')
     .option('--since <ref|date>', 'stop at this ref or date')
-    .option('--limit <n>', 'at most n commits', (v) => Number(v))
+    .option('--limit <n>', 'at most n commits', positiveInt)
     .option('--ref <ref>', 'start from this ref instead of the registry branch')
     .action(async (model: string | undefined, o, cmd: Command) => {
       const ctx = await context(cmd);
